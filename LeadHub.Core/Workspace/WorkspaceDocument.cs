@@ -1,0 +1,182 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LeadHub.Core.Workspace;
+
+// The workspace file of CONTRACT §4: the whole configuration as one JSON document.
+// These records are both the import/export format and what the database stores per object,
+// so there is exactly one shape of configuration in the system.
+
+public sealed record WorkspaceDocument
+{
+    public List<CampaignConfig> Campaigns { get; init; } = [];
+    public List<PublisherConfig> Publishers { get; init; } = [];
+    public List<BuyerConfig> Buyers { get; init; } = [];
+}
+
+public sealed record CampaignConfig
+{
+    public string Key { get; init; } = "";
+    public string Name { get; init; } = "";
+    public bool Active { get; init; } = true;
+    public int AuctionTimeoutMs { get; init; } = 800;
+    public decimal Floor { get; init; }
+    public int MaxPostAttempts { get; init; } = 3;
+    public int BidTtlMs { get; init; } = 60_000;
+    public int DedupeWindowDays { get; init; } = 30;
+    public int ReturnWindowDays { get; init; } = 7;
+    public List<TierConfig> Tiers { get; init; } = [];
+    public List<FieldDefinition> Fields { get; init; } = [];
+}
+
+public sealed record TierConfig
+{
+    public int Tier { get; init; }
+    public decimal Floor { get; init; }
+}
+
+public sealed record FieldDefinition
+{
+    public string Name { get; init; } = "";
+    public string Type { get; init; } = FieldTypes.String;
+    public bool Required { get; init; }
+    public bool Pii { get; init; }
+    public decimal? Min { get; init; }
+    public decimal? Max { get; init; }
+
+    // For `enum` the allowed strings; for `boolean` e.g. [true] to demand consent.
+    public List<JsonElement>? Values { get; init; }
+}
+
+public static class FieldTypes
+{
+    public const string String = "string", Integer = "integer", Decimal = "decimal", Boolean = "boolean",
+        Email = "email", Phone = "phone", Zip = "zip", State = "state", Date = "date", Enum = "enum";
+
+    public static readonly IReadOnlySet<string> All =
+        new HashSet<string> { String, Integer, Decimal, Boolean, Email, Phone, Zip, State, Date, Enum };
+}
+
+public sealed record PublisherConfig
+{
+    public string Key { get; init; } = "";
+    public string Name { get; init; } = "";
+    public bool Active { get; init; } = true;
+
+    // Only ever read on import; stored as a hash and never exported.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ApiKey { get; init; }
+
+    public List<string> Campaigns { get; init; } = [];
+    public PayoutConfig Payout { get; init; } = new();
+
+    // Optional per-campaign payout overriding `payout` (CONTRACT §3.8).
+    public Dictionary<string, PayoutConfig>? CampaignPayouts { get; init; }
+    public int? RateLimitPerSecond { get; init; }
+}
+
+public sealed record PayoutConfig
+{
+    public string Model { get; init; } = PayoutModels.Revshare;
+    public decimal? Percent { get; init; } = 70;
+    public decimal? Amount { get; init; }
+}
+
+public static class PayoutModels
+{
+    public const string Revshare = "revshare", Fixed = "fixed";
+}
+
+public sealed record BuyerConfig
+{
+    public string Key { get; init; } = "";
+    public string Name { get; init; } = "";
+    public bool Active { get; init; } = true;
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ApiKey { get; init; }
+
+    public List<string> Segments { get; init; } = [];
+    public CapsConfig? Caps { get; init; }
+    public List<ContractConfig> Contracts { get; init; } = [];
+}
+
+public sealed record ContractConfig
+{
+    public string Key { get; init; } = "";
+    public string Campaign { get; init; } = "";
+    public bool Active { get; init; } = true;
+    public string Mode { get; init; } = ContractModes.PingPost;
+    public int Tier { get; init; }
+    public int Priority { get; init; } = 1;
+    public string? PingUrl { get; init; }
+    public string? PostUrl { get; init; }
+    public decimal? Price { get; init; }
+    public decimal? MinBid { get; init; }
+    public int TimeoutMs { get; init; } = 300;
+
+    // Extension: a post may take longer than a ping; a post that times out is never billed.
+    public int PostTimeoutMs { get; init; } = 3000;
+
+    // Extension: a sandbox contract receives test leads (CONTRACT §1 "test": true) and only those.
+    public bool Sandbox { get; init; }
+
+    public List<FilterConfig> Filters { get; init; } = [];
+    public CapsConfig? Caps { get; init; }
+    public ScheduleConfig? Schedule { get; init; }
+    public JsonElement? Format { get; init; }
+}
+
+public static class ContractModes
+{
+    public const string PingPost = "ping-post", DirectPost = "direct-post";
+}
+
+public sealed record FilterConfig
+{
+    public string Field { get; init; } = "";
+    public string Op { get; init; } = "";
+    public JsonElement? Value { get; init; }
+}
+
+public static class FilterOps
+{
+    public const string Eq = "eq", Ne = "ne", In = "in", NotIn = "not_in", Between = "between", Gt = "gt",
+        Gte = "gte", Lt = "lt", Lte = "lte", Exists = "exists", NotExists = "not_exists",
+        StartsWith = "starts_with", Regex = "regex";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>
+        { Eq, Ne, In, NotIn, Between, Gt, Gte, Lt, Lte, Exists, NotExists, StartsWith, Regex };
+}
+
+public sealed record CapsConfig
+{
+    public int? Hourly { get; init; }
+    public int? Daily { get; init; }
+    public int? Weekly { get; init; }
+    public int? Monthly { get; init; }
+    public decimal? DailyBudget { get; init; }
+}
+
+public sealed record ScheduleConfig
+{
+    public string TimeZone { get; init; } = "UTC";
+
+    // mon..sun; empty means every day.
+    public List<string> Days { get; init; } = [];
+
+    // HH:mm local time; end before start means the window runs across midnight.
+    public string Start { get; init; } = "00:00";
+    public string End { get; init; } = "24:00";
+}
+
+public static class WorkspaceJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+    };
+}
