@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LeadHub.Core.Routing;
+using LeadHub.Core.Storage;
+using LeadHub.Core.Validation;
+using LeadHub.Core.Workspace;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LeadHub.Core.Leads;
+
+public sealed record LeadSubmission(string Campaign, string? SubId, string? ExternalId, bool Test, JsonElement Fields);
+
+public abstract record IntakeResult
+{
+    public sealed record Processed(Guid LeadId, string Status, decimal Payout, IReadOnlyList<string> Reasons) : IntakeResult;
+    public sealed record Invalid(Guid? LeadId, IReadOnlyDictionary<string, string[]> Errors) : IntakeResult;
+    public sealed record UnknownCampaign(string Campaign) : IntakeResult;
+    public sealed record NotAllowed(string Campaign) : IntakeResult;
+    public sealed record PingOffer(Guid PingId, decimal Offer, DateTimeOffset ExpiresAt) : IntakeResult;
+    public sealed record UnknownPing : IntakeResult;
+    public sealed record PingAlreadyPosted(Guid LeadId) : IntakeResult;
+    public sealed record CampaignMismatch(string Expected) : IntakeResult;
+}
+
+// A lead's life from the publisher's request to its final state: validate, store (the
+// durability point), dedupe, route, finish, answer.
+public sealed class LeadIntake(
+    RoutingSnapshotHolder snapshots,
+    LeadWriter writer,
+    Auction auction,
+    IDbContextFactory<LeadHubDbContext> dbFactory,
+    NodeIdentity node,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<LeadIntake> log)
+{
+    private readonly ConcurrentDictionary<(string Publisher, string Key), Task<IntakeResult>> _inFlight = new();
+
+    public Task<IntakeResult> SubmitAsync(PublisherSnapshot publisher, LeadSubmission lead, string? idempotencyKey) =>
+        idempotencyKey is null
+            ? SubmitCoreAsync(publisher, lead, null, null)
+            : OnceAsync(publisher, idempotencyKey, () => SubmitCoreAsync(publisher, lead, idempotencyKey, null));
+
+    // CONTRACT §1 two-step: price the lead on its non-PII fields and hold the bids.
+    public async Task<IntakeResult> PingAsync(PublisherSnapshot publisher, LeadSubmission lead)
+    {
+        if (!snapshots.Current.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
+        if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
+        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields, ValidationMode.PingOnly);
+        if (!validation.IsValid) return new IntakeResult.Invalid(null, validation.Errors);
+
+        var pingId = Guid.CreateVersion7();
+        var now = time.GetUtcNow();
+        var pingFields = campaign.PingFieldsOf(validation.Fields);
+        var phase = await auction.PingOnlyAsync(
+            new AuctionLead(Guid.Empty, pingId.ToString(), campaign, pingFields, pingFields, lead.Test, now), lifetime.ApplicationStopping);
+        var best = phase.Offers.Count > 0 ? phase.Offers[0].Price : 0;
+        var offer = lead.Test || best == 0 ? 0 : Payouts.For(publisher.PayoutFor(campaign.Key), best);
+        var hold = new PingHold(phase.PingedTiers, phase.Offers.Select(o => new HeldBid(o.Contract.Key, o.Tier, o.Price, o.At)).ToList());
+        var expiresAt = now + campaign.BidTtl;
+
+        await using var db = await dbFactory.CreateDbContextAsync();
+        db.PublisherPings.Add(new PublisherPingRow
+        {
+            Id = pingId, CampaignKey = campaign.Key, PublisherKey = publisher.Key, Offer = offer, CreatedAt = now, ExpiresAt = expiresAt,
+            OffersJson = JsonSerializer.Serialize(hold, WorkspaceJson.Options),
+            TraceJson = JsonSerializer.Serialize(phase.Trace, WorkspaceJson.Options),
+        });
+        await db.SaveChangesAsync();
+        return new IntakeResult.PingOffer(pingId, offer, expiresAt);
+    }
+
+    public async Task<IntakeResult> PostPingedAsync(PublisherSnapshot publisher, Guid pingId, LeadSubmission lead, string? idempotencyKey)
+    {
+        PublisherPingRow? ping;
+        await using (var db = await dbFactory.CreateDbContextAsync())
+            ping = await db.PublisherPings.AsNoTracking().FirstOrDefaultAsync(p => p.Id == pingId && p.PublisherKey == publisher.Key);
+        if (ping is null) return new IntakeResult.UnknownPing();
+        if (ping.LeadId is { } used) return new IntakeResult.PingAlreadyPosted(used);
+        if (ping.CampaignKey != lead.Campaign) return new IntakeResult.CampaignMismatch(ping.CampaignKey);
+
+        // Held bids are used while fresh; once the ping expired the buyers are asked again.
+        var fresh = time.GetUtcNow() < ping.ExpiresAt;
+        var prior = new PriorRouting(
+            fresh ? JsonSerializer.Deserialize<PingHold>(ping.OffersJson, WorkspaceJson.Options) : null,
+            JsonSerializer.Deserialize<List<TraceStep>>(ping.TraceJson, WorkspaceJson.Options) ?? [],
+            pingId);
+        Task<IntakeResult> Run() => SubmitCoreAsync(publisher, lead, idempotencyKey, prior);
+        return idempotencyKey is null ? await Run() : await OnceAsync(publisher, idempotencyKey, Run);
+    }
+
+    private sealed record PriorRouting(PingHold? Hold, IReadOnlyList<TraceStep> Trace, Guid PingId);
+
+    // The same Idempotency-Key arriving again while the first is still routing waits for its answer.
+    private async Task<IntakeResult> OnceAsync(PublisherSnapshot publisher, string key, Func<Task<IntakeResult>> run)
+    {
+        var slot = (publisher.Key, key);
+        var mine = new TaskCompletionSource<IntakeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var task = _inFlight.GetOrAdd(slot, mine.Task);
+        if (task != mine.Task) return await task;
+        try
+        {
+            var result = await run();
+            mine.SetResult(result);
+            return result;
+        }
+        catch (Exception e)
+        {
+            mine.SetException(e);
+            throw;
+        }
+        finally
+        {
+            _inFlight.TryRemove(slot, out _);
+        }
+    }
+
+    private async Task<IntakeResult> SubmitCoreAsync(PublisherSnapshot publisher, LeadSubmission lead, string? idempotencyKey, PriorRouting? prior)
+    {
+        if (!snapshots.Current.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
+        if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
+
+        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields);
+        var now = time.GetUtcNow();
+        var row = new LeadRow
+        {
+            Id = Guid.CreateVersion7(now),
+            CampaignKey = campaign.Key,
+            PublisherKey = publisher.Key,
+            SubId = lead.SubId,
+            ExternalId = lead.ExternalId,
+            IdempotencyKey = idempotencyKey,
+            Test = lead.Test,
+            FieldsJson = validation.Fields.ToJsonString(),
+            PhoneKey = validation.PhoneKey,
+            EmailKey = validation.EmailKey,
+            ReceivedAt = now,
+            PingId = prior?.PingId,
+        };
+        if (validation.IsValid)
+        {
+            row.Status = LeadStatus.Routing;
+            row.Owner = node.Id;
+        }
+        else
+        {
+            // Quarantined: kept whole, with the raw input, so a manager can see what was wrong.
+            row.Status = LeadStatus.Invalid;
+            row.FieldsJson = lead.Fields.GetRawText();
+            row.ErrorsJson = JsonSerializer.Serialize(validation.Errors);
+            row.FinishedAt = now;
+        }
+
+        var dedupeSince = validation.IsValid ? now.AddDays(-campaign.Config.DedupeWindowDays) : (DateTimeOffset?)null;
+        var received = await writer.ReceiveAsync(row, dedupeSince);
+        switch (received.Outcome)
+        {
+            case ReceiveOutcome.Replay:
+                return await ReplayAsync(received.Lead);
+            case ReceiveOutcome.Duplicate:
+                return new IntakeResult.Processed(row.Id, LeadStatus.Duplicate, 0, [row.Reason!]);
+        }
+        if (!validation.IsValid) return new IntakeResult.Invalid(row.Id, validation.Errors);
+
+        if (prior is not null && !await ClaimPingAsync(prior.PingId, row.Id))
+            log.LogWarning("Ping {PingId} was posted twice at once; lead {LeadId} routes without its held bids", prior.PingId, row.Id);
+
+        var finish = await RouteAsync(row, campaign, validation.Fields, prior?.Hold, prior?.Trace ?? []);
+        return Answer(row.Id, finish.Status, finish.Payout, finish.Reason);
+    }
+
+    // Routes a stored lead and writes its final state. Also used by recovery after a restart.
+    public async Task<LeadFinish> RouteAsync(LeadRow row, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
+        IReadOnlyList<TraceStep> priorTrace, int firstSeq = 0)
+    {
+        var publisher = snapshots.Current.Publishers.GetValueOrDefault(row.PublisherKey);
+        var auctionLead = new AuctionLead(row.Id, (row.PingId ?? row.Id).ToString(), campaign, fields,
+            campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt);
+
+        // Routing is not tied to the publisher's connection: a lead whose caller hung up is still sold.
+        var result = await auction.RunAsync(auctionLead, hold, lifetime.ApplicationStopping);
+        var trace = priorTrace.Count == 0 ? result.Trace : [.. priorTrace, .. result.Trace];
+        LeadFinish finish;
+        if (result.Winner is { } w)
+        {
+            var payout = row.Test || publisher is null ? 0 : Payouts.For(publisher.PayoutFor(campaign.Key), w.Price);
+            finish = new LeadFinish(row.Id, LeadStatus.Sold, w.Price, w.Contract.Buyer.Key, w.Contract.Key, payout, null,
+                time.GetUtcNow(), trace, result.CapIncrements, firstSeq);
+        }
+        else
+        {
+            var reason = trace.Any(s => s.Kind == TraceKinds.Post) ? "every buyer that bid rejected the lead" : "no buyer bid above the floor";
+            finish = new LeadFinish(row.Id, LeadStatus.Unsold, null, null, null, 0, reason, time.GetUtcNow(), trace, [], firstSeq);
+        }
+        await writer.FinishAsync(finish);
+        return finish;
+    }
+
+    private async Task<bool> ClaimPingAsync(Guid pingId, Guid leadId)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        return await db.PublisherPings.Where(p => p.Id == pingId && p.LeadId == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.LeadId, leadId)) == 1;
+    }
+
+    private static IntakeResult Answer(Guid id, string status, decimal payout, string? reason) =>
+        new IntakeResult.Processed(id, status, payout, reason is null ? [] : [reason]);
+
+    // The first answer for a repeated Idempotency-Key, rebuilt from the stored lead. A lead still
+    // routing elsewhere (another node) is waited for.
+    private async Task<IntakeResult> ReplayAsync(LeadRow lead)
+    {
+        var waitUntil = time.GetUtcNow().AddSeconds(30);
+        while (lead.Status is LeadStatus.Routing or LeadStatus.Received && time.GetUtcNow() < waitUntil)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time);
+            await using var db = await dbFactory.CreateDbContextAsync();
+            lead = await db.Leads.AsNoTracking().FirstAsync(l => l.Id == lead.Id);
+        }
+        if (lead.Status == LeadStatus.Invalid)
+            return new IntakeResult.Invalid(lead.Id, JsonSerializer.Deserialize<Dictionary<string, string[]>>(lead.ErrorsJson ?? "{}") ?? []);
+        var status = lead.Status == LeadStatus.Returned ? LeadStatus.Sold : lead.Status;
+        return Answer(lead.Id, status, lead.Payout, lead.Reason);
+    }
+}
+
+// Which process owns a lead while it routes; recovery never takes a live owner's leads.
+public sealed class NodeIdentity
+{
+    public string Id { get; } = $"{Environment.ProcessId}-{Guid.NewGuid():N}";
+}

@@ -1,0 +1,231 @@
+using System.Threading.Channels;
+using LeadHub.Core.Routing;
+using LeadHub.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LeadHub.Core.Leads;
+
+public enum ReceiveOutcome { Stored, Duplicate, Replay }
+
+public sealed record ReceiveResult(ReceiveOutcome Outcome, LeadRow Lead);
+
+// The lead's final state: written with its trace rows and cap counters in one transaction.
+public sealed record LeadFinish(
+    Guid LeadId,
+    string Status,
+    decimal? Price,
+    string? BuyerKey,
+    string? ContractKey,
+    decimal Payout,
+    string? Reason,
+    DateTimeOffset FinishedAt,
+    IReadOnlyList<TraceStep> Trace,
+    IReadOnlyList<CapIncrement> CapIncrements,
+    int FirstSeq = 0);
+
+// Every lead costs two writes (stored before routing, final before answering). One writer
+// drains all pending writes into one transaction (group commit), so a thousand leads a second
+// are a few dozen transactions, not two thousand; each caller still awaits its own write.
+public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, ILogger<LeadWriter> log) : BackgroundService
+{
+    private const int MaxBatch = 256;
+    private readonly Channel<Op> _ops = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
+
+    private abstract record Op
+    {
+        public abstract void Fail(Exception e);
+    }
+
+    private sealed record ReceiveOp(LeadRow Lead, DateTimeOffset? DedupeSince, TaskCompletionSource<ReceiveResult> Done) : Op
+    {
+        public override void Fail(Exception e) => Done.TrySetException(e);
+    }
+
+    private sealed record FinishOp(LeadFinish Finish, TaskCompletionSource Done) : Op
+    {
+        public override void Fail(Exception e) => Done.TrySetException(e);
+    }
+
+    // Stores a new lead. A valid lead (DedupeSince set) whose phone or email was already seen in
+    // its campaign since then is stored as a duplicate; a repeated Idempotency-Key returns the first lead.
+    public Task<ReceiveResult> ReceiveAsync(LeadRow lead, DateTimeOffset? dedupeSince)
+    {
+        var done = new TaskCompletionSource<ReceiveResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new ReceiveOp(lead, dedupeSince, done));
+        return done.Task;
+    }
+
+    public Task FinishAsync(LeadFinish finish)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new FinishOp(finish, done));
+        return done.Task;
+    }
+
+    private void Enqueue(Op op)
+    {
+        if (!_ops.Writer.TryWrite(op)) op.Fail(new InvalidOperationException("LeadHub is shutting down"));
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Op>(MaxBatch);
+        // Drain what is queued even after stop is requested, so answered leads are never lost.
+        while (await _ops.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < MaxBatch && _ops.Reader.TryRead(out var op)) batch.Add(op);
+            await WriteBatchAsync(batch);
+            batch.Clear();
+            if (stoppingToken.IsCancellationRequested && !_ops.Reader.TryPeek(out _)) break;
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _ops.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    private async Task WriteBatchAsync(List<Op> batch)
+    {
+        try
+        {
+            var completions = await WriteAsync(batch);
+            foreach (var complete in completions) complete();
+        }
+        catch (Exception e) when (batch.Count > 1)
+        {
+            // One bad write must not fail its neighbours: retry each alone.
+            log.LogWarning(e, "Batch of {Count} lead writes failed; retrying one by one", batch.Count);
+            foreach (var op in batch) await WriteBatchAsync([op]);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Lead write failed");
+            batch[0].Fail(e);
+        }
+    }
+
+    private async Task<List<Action>> WriteAsync(List<Op> batch)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var completions = new List<Action>(batch.Count);
+        var seenInBatch = new HashSet<string>();
+        var capIncrements = new Dictionary<string, CapIncrement>();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        foreach (var op in batch)
+        {
+            switch (op)
+            {
+                case ReceiveOp r:
+                    var result = await ReceiveInAsync(db, r, seenInBatch);
+                    completions.Add(() => r.Done.TrySetResult(result));
+                    break;
+                case FinishOp f:
+                    FinishIn(db, f.Finish);
+                    foreach (var inc in f.Finish.CapIncrements)
+                    {
+                        capIncrements[inc.Key] = capIncrements.TryGetValue(inc.Key, out var sum)
+                            ? sum with { Count = sum.Count + inc.Count, Amount = sum.Amount + inc.Amount }
+                            : inc;
+                    }
+                    now = f.Finish.FinishedAt;
+                    completions.Add(() => f.Done.TrySetResult());
+                    break;
+            }
+        }
+
+        if (capIncrements.Count > 0)
+        {
+            var keys = capIncrements.Keys.ToList();
+            var existing = await db.CapCounters.Where(c => keys.Contains(c.Key)).ToDictionaryAsync(c => c.Key);
+            foreach (var inc in capIncrements.Values)
+            {
+                if (!existing.TryGetValue(inc.Key, out var row))
+                {
+                    row = new CapCounterRow { Key = inc.Key };
+                    db.CapCounters.Add(row);
+                }
+                row.Count += inc.Count;
+                row.Amount += inc.Amount;
+                row.UpdatedAt = now;
+            }
+        }
+
+        await db.SaveChangesAsync();
+        await tx.CommitAsync();
+        return completions;
+    }
+
+    private static async Task<ReceiveResult> ReceiveInAsync(LeadHubDbContext db, ReceiveOp op, HashSet<string> seenInBatch)
+    {
+        var lead = op.Lead;
+        if (lead.IdempotencyKey is not null)
+        {
+            var first = await db.Leads.AsNoTracking()
+                .FirstOrDefaultAsync(l => l.PublisherKey == lead.PublisherKey && l.IdempotencyKey == lead.IdempotencyKey);
+            if (first is not null) return new ReceiveResult(ReceiveOutcome.Replay, first);
+            if (!seenInBatch.Add("idem|" + lead.PublisherKey + "|" + lead.IdempotencyKey))
+                throw new InvalidOperationException("The same Idempotency-Key twice in one batch");
+        }
+
+        var outcome = ReceiveOutcome.Stored;
+        if (op.DedupeSince is { } since && (lead.PhoneKey is not null || lead.EmailKey is not null))
+        {
+            // Only leads that passed validation count: a corrected resubmission of a quarantined lead is routed.
+            var phoneSeen = lead.PhoneKey is not null && !seenInBatch.Add($"p|{lead.CampaignKey}|{lead.PhoneKey}");
+            var emailSeen = lead.EmailKey is not null && !seenInBatch.Add($"e|{lead.CampaignKey}|{lead.EmailKey}");
+            var duplicate = phoneSeen || emailSeen || await db.Leads.AnyAsync(l =>
+                l.CampaignKey == lead.CampaignKey
+                && l.ReceivedAt >= since
+                && l.Status != LeadStatus.Invalid
+                && l.Status != LeadStatus.Duplicate
+                && l.Test == lead.Test
+                && ((lead.PhoneKey != null && l.PhoneKey == lead.PhoneKey) || (lead.EmailKey != null && l.EmailKey == lead.EmailKey)));
+            if (duplicate)
+            {
+                lead.Status = LeadStatus.Duplicate;
+                lead.FinishedAt = lead.ReceivedAt;
+                lead.Reason = "same phone or email seen in this campaign within the dedupe window";
+                lead.Owner = null;
+                outcome = ReceiveOutcome.Duplicate;
+            }
+        }
+        db.Leads.Add(lead);
+        return new ReceiveResult(outcome, lead);
+    }
+
+    private static void FinishIn(LeadHubDbContext db, LeadFinish f)
+    {
+        var lead = new LeadRow { Id = f.LeadId };
+        db.Leads.Attach(lead);
+        lead.Status = f.Status;
+        lead.Price = f.Price;
+        lead.BuyerKey = f.BuyerKey;
+        lead.ContractKey = f.ContractKey;
+        lead.Payout = f.Payout;
+        lead.Reason = f.Reason;
+        lead.FinishedAt = f.FinishedAt;
+        lead.Owner = null;
+        var entry = db.Entry(lead);
+        foreach (var p in new[] { nameof(LeadRow.Status), nameof(LeadRow.Price), nameof(LeadRow.BuyerKey), nameof(LeadRow.ContractKey),
+                     nameof(LeadRow.Payout), nameof(LeadRow.Reason), nameof(LeadRow.FinishedAt), nameof(LeadRow.Owner) })
+            entry.Property(p).IsModified = true;
+
+        var seq = f.FirstSeq;
+        foreach (var s in f.Trace)
+        {
+            db.TraceSteps.Add(new TraceStepRow
+            {
+                LeadId = f.LeadId, Seq = seq++, Kind = s.Kind, Buyer = s.Buyer, Contract = s.Contract, Tier = s.Tier,
+                Outcome = s.Outcome, Bid = s.Bid, Price = s.Price, Reason = Truncate(s.Reason), LatencyMs = s.LatencyMs, At = s.At,
+            });
+        }
+    }
+
+    private static string? Truncate(string? s) => s is { Length: > 1000 } ? s[..1000] : s;
+}

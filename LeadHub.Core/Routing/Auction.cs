@@ -1,0 +1,245 @@
+using System.Text.Json.Nodes;
+using LeadHub.Core.Delivery;
+using LeadHub.Core.Workspace;
+
+namespace LeadHub.Core.Routing;
+
+// A price one contract offers for the lead: a bid from a ping or a direct-post fixed price.
+public sealed record Offer(ContractSnapshot Contract, int Tier, decimal Price, DateTimeOffset At);
+
+// What the auction needs to know of a lead. PingFields are the non-PII fields, the only ones
+// a ping may carry.
+public sealed record AuctionLead(
+    Guid LeadId,
+    string PingId,
+    CampaignSnapshot Campaign,
+    JsonObject Fields,
+    JsonObject PingFields,
+    bool Test,
+    DateTimeOffset ReceivedAt);
+
+// Bids held from a publisher's ping (two-step ping/post), by the tiers that were pinged.
+public sealed record HeldBid(string Contract, int Tier, decimal Price, DateTimeOffset At);
+
+public sealed record PingHold(IReadOnlyList<int> PingedTiers, IReadOnlyList<HeldBid> Bids);
+
+public sealed record AuctionResult(Offer? Winner, IReadOnlyList<TraceStep> Trace, IReadOnlyList<CapIncrement> CapIncrements);
+
+public sealed record PingPhaseResult(IReadOnlyList<Offer> Offers, IReadOnlyList<int> PingedTiers, IReadOnlyList<TraceStep> Trace);
+
+// The auction of CONTRACT §3.3–3.6: tiers in order; inside a tier every eligible contract at
+// once; the best offer is posted, then the next on rejection; caps reserved around each post.
+public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRejects rejects, TimeProvider time)
+{
+    public async Task<AuctionResult> RunAsync(AuctionLead lead, PingHold? hold, CancellationToken ct)
+    {
+        var trace = new List<TraceStep>();
+        var deadline = lead.ReceivedAt + lead.Campaign.AuctionTimeout;
+        var maxAttempts = Math.Max(1, lead.Campaign.Config.MaxPostAttempts);
+
+        foreach (var tier in lead.Campaign.Tiers)
+        {
+            var held = hold is not null && hold.PingedTiers.Contains(tier.Tier)
+                ? hold.Bids.Where(b => b.Tier == tier.Tier).ToDictionary(b => b.Contract)
+                : null;
+            var offers = await CollectOffersAsync(lead, tier, deadline, held, trace, ct);
+            var attempts = 0;
+            foreach (var candidate in Rank(offers))
+            {
+                if (attempts == maxAttempts)
+                {
+                    trace.Add(Note(tier.Tier, $"max post attempts ({maxAttempts}) reached in tier {tier.Tier}"));
+                    break;
+                }
+                var offer = await RefreshIfStaleAsync(lead, tier, candidate, deadline, trace, ct);
+                if (offer is null) continue;
+
+                var reservation = lead.Test ? new CapReservation([], offer.Price) : caps.TryReserve(offer.Contract, offer.Price, time.GetUtcNow());
+                if (reservation is null)
+                {
+                    trace.Add(Step(TraceKinds.Post, offer, TraceOutcomes.Skipped, "cap reached before post", null));
+                    continue;
+                }
+
+                attempts++;
+                var result = await PostAsync(lead, offer, ct);
+                trace.Add(result.Step);
+                if (result.Accepted)
+                {
+                    rejects.Record(offer.Contract.Key, rejected: false);
+                    return new AuctionResult(offer, trace, caps.Commit(reservation));
+                }
+                rejects.Record(offer.Contract.Key, rejected: true);
+                caps.Release(reservation);
+            }
+        }
+        return new AuctionResult(null, trace, []);
+    }
+
+    // The first half of an auction for a publisher's ping: collect offers tier by tier until
+    // one tier has any, post nothing. The bids are then held for the publisher's post.
+    public async Task<PingPhaseResult> PingOnlyAsync(AuctionLead lead, CancellationToken ct)
+    {
+        var trace = new List<TraceStep>();
+        var tiers = new List<int>();
+        var deadline = lead.ReceivedAt + lead.Campaign.AuctionTimeout;
+        foreach (var tier in lead.Campaign.Tiers)
+        {
+            tiers.Add(tier.Tier);
+            var offers = await CollectOffersAsync(lead, tier, deadline, null, trace, ct);
+            if (offers.Count > 0) return new PingPhaseResult(Rank(offers).ToList(), tiers, trace);
+        }
+        return new PingPhaseResult([], tiers, trace);
+    }
+
+    private async Task<List<Offer>> CollectOffersAsync(AuctionLead lead, TierSnapshot tier, DateTimeOffset deadline,
+        Dictionary<string, HeldBid>? held, List<TraceStep> trace, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var offers = new List<Offer>();
+        var pings = new List<Task<(TraceStep Step, Offer? Offer)>>();
+        foreach (var contract in tier.Contracts)
+        {
+            if (contract.Config.Sandbox != lead.Test) continue;
+            var skip = WhyIneligible(contract, lead, now);
+            if (skip is not null)
+            {
+                trace.Add(new TraceStep(TraceKinds.Ping, contract.Buyer.Key, contract.Key, tier.Tier, TraceOutcomes.Skipped,
+                    null, null, skip, null, now));
+                continue;
+            }
+            if (contract.IsDirectPost)
+            {
+                var price = contract.Config.Price ?? 0;
+                if (IsAboveFloors(contract, tier, price)) offers.Add(new Offer(contract, tier.Tier, price, now));
+                else trace.Add(new TraceStep(TraceKinds.Post, contract.Buyer.Key, contract.Key, tier.Tier, TraceOutcomes.Skipped,
+                    null, price, $"fixed price below floor {FloorOf(contract, tier)}", null, now));
+                continue;
+            }
+            if (held is not null)
+            {
+                // Buyers that passed on the publisher's ping are not asked again.
+                if (held.TryGetValue(contract.Key, out var bid)) offers.Add(new Offer(contract, tier.Tier, bid.Price, bid.At));
+                continue;
+            }
+            pings.Add(PingAsync(lead, contract, tier, deadline, ct));
+        }
+
+        foreach (var (step, offer) in await Task.WhenAll(pings))
+        {
+            trace.Add(step);
+            if (offer is not null) offers.Add(offer);
+        }
+        return offers;
+    }
+
+    private async Task<(TraceStep, Offer?)> PingAsync(AuctionLead lead, ContractSnapshot contract, TierSnapshot tier,
+        DateTimeOffset deadline, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        var at = time.GetUtcNow();
+        var remaining = deadline - at;
+        if (remaining <= TimeSpan.Zero)
+            return (new TraceStep(TraceKinds.Ping, contract.Buyer.Key, contract.Key, tier.Tier, TraceOutcomes.Skipped,
+                null, null, "auction deadline passed", null, at), null);
+
+        var budget = remaining < contract.PingTimeout ? remaining : contract.PingTimeout;
+        using var timeout = new CancellationTokenSource(budget, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        PingResult result;
+        try
+        {
+            result = await transport.PingAsync(contract, new PingRequest(lead.PingId, lead.Campaign.Key, lead.PingFields), linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            result = PingResult.TimedOut();
+        }
+        var latency = Milliseconds(started);
+        var outcome = result.Outcome switch
+        {
+            PingOutcome.Bid => TraceOutcomes.Bid,
+            PingOutcome.Pass => TraceOutcomes.Pass,
+            PingOutcome.Timeout => TraceOutcomes.Timeout,
+            _ => TraceOutcomes.Error,
+        };
+        var reason = result.Outcome == PingOutcome.Timeout ? $"no answer within {(int)budget.TotalMilliseconds} ms" : result.Reason;
+        Offer? offer = null;
+        if (result.Outcome == PingOutcome.Bid)
+        {
+            if (IsAboveFloors(contract, tier, result.Bid)) offer = new Offer(contract, tier.Tier, result.Bid, time.GetUtcNow());
+            else reason = $"below floor {FloorOf(contract, tier)}";
+        }
+        var bid = result.Outcome == PingOutcome.Bid ? result.Bid : (decimal?)null;
+        return (new TraceStep(TraceKinds.Ping, contract.Buyer.Key, contract.Key, tier.Tier, outcome, bid, null, reason, latency, at), offer);
+    }
+
+    // A bid older than the campaign's bidTtl is asked for again before the post (CONTRACT §3.5).
+    private async Task<Offer?> RefreshIfStaleAsync(AuctionLead lead, TierSnapshot tier, Offer offer, DateTimeOffset deadline,
+        List<TraceStep> trace, CancellationToken ct)
+    {
+        if (offer.Contract.IsDirectPost || time.GetUtcNow() - offer.At <= lead.Campaign.BidTtl) return offer;
+        // The bid is old because the lead waited; its auction deadline is long gone, so give the re-ping its own.
+        var (step, fresh) = await PingAsync(lead, offer.Contract, tier, time.GetUtcNow() + offer.Contract.PingTimeout, ct);
+        trace.Add(step with { Reason = step.Reason is null ? "re-ping: bid expired" : "re-ping: bid expired; " + step.Reason });
+        return fresh;
+    }
+
+    private async Task<(TraceStep Step, bool Accepted)> PostAsync(AuctionLead lead, Offer offer, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        using var timeout = new CancellationTokenSource(offer.Contract.PostTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        PostResult result;
+        try
+        {
+            result = await transport.PostAsync(offer.Contract, new PostRequest(lead.PingId, lead.LeadId, offer.Price, lead.Fields), linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            result = PostResult.TimedOut();
+        }
+        var latency = Milliseconds(started);
+        var (outcome, reason) = result.Outcome switch
+        {
+            PostOutcome.Accepted => (TraceOutcomes.Accepted, result.BuyerLeadId is null ? null : "buyer lead id " + result.BuyerLeadId),
+            PostOutcome.Rejected => (TraceOutcomes.Rejected, result.Reason),
+            // Whatever the buyer did with a post it did not answer in time, it is not billed.
+            PostOutcome.Timeout => (TraceOutcomes.Timeout,
+                $"no answer within {(int)offer.Contract.PostTimeout.TotalMilliseconds} ms; not billed"),
+            _ => (TraceOutcomes.Error, result.Reason + "; not billed"),
+        };
+        return (Step(TraceKinds.Post, offer, outcome, reason, latency), result.Outcome == PostOutcome.Accepted);
+    }
+
+    private string? WhyIneligible(ContractSnapshot contract, AuctionLead lead, DateTimeOffset now)
+    {
+        foreach (var filter in contract.Filters)
+        {
+            if (!filter.Matches(lead.Fields)) return "filter: " + filter.Description;
+        }
+        if (!contract.Schedule.IsOpen(now)) return "outside schedule: " + contract.Schedule.Description;
+        return lead.Test ? null : caps.Reached(contract, now);
+    }
+
+    private static decimal FloorOf(ContractSnapshot contract, TierSnapshot tier) =>
+        Math.Max(tier.Floor, contract.Config.MinBid ?? 0);
+
+    private static bool IsAboveFloors(ContractSnapshot contract, TierSnapshot tier, decimal price) =>
+        price > 0 && price >= FloorOf(contract, tier);
+
+    // Price first; ties go to the lower priority number, then to the buyer that rejects less.
+    private IEnumerable<Offer> Rank(List<Offer> offers) => offers
+        .OrderByDescending(o => o.Price)
+        .ThenBy(o => o.Contract.Config.Priority)
+        .ThenBy(o => rejects.RateOf(o.Contract.Key))
+        .ThenBy(o => o.Contract.Key, StringComparer.Ordinal);
+
+    private TraceStep Step(string kind, Offer offer, string outcome, string? reason, int? latency) =>
+        new(kind, offer.Contract.Buyer.Key, offer.Contract.Key, offer.Tier, outcome, null, offer.Price, reason, latency, time.GetUtcNow());
+
+    private TraceStep Note(int? tier, string reason) =>
+        new(TraceKinds.Note, null, null, tier, TraceOutcomes.Info, null, null, reason, null, time.GetUtcNow());
+
+    private int Milliseconds(long started) => (int)Math.Round(time.GetElapsedTime(started).TotalMilliseconds);
+}

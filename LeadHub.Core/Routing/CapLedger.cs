@@ -1,0 +1,136 @@
+using LeadHub.Core.Workspace;
+
+namespace LeadHub.Core.Routing;
+
+// Slots taken for one post: released if the buyer rejects, committed if it accepts.
+public sealed record CapReservation(IReadOnlyList<CapLimit> Limits, decimal Amount);
+
+public readonly record struct CapIncrement(string Key, int Count, decimal Amount);
+
+public interface ICapLedger
+{
+    // The cap that is already reached for this contract or its buyer, or null when there is room.
+    string? Reached(ContractSnapshot contract, DateTimeOffset now);
+
+    // Atomically takes a slot in every cap of the contract and its buyer, or none when one is full.
+    CapReservation? TryReserve(ContractSnapshot contract, decimal price, DateTimeOffset now);
+
+    // The sale went through: the slots stay taken. Returns what the finish write must persist.
+    IReadOnlyList<CapIncrement> Commit(CapReservation reservation);
+
+    void Release(CapReservation reservation);
+
+    // Counters already persisted (start-up), so a restart does not forget today's sales.
+    void Seed(IEnumerable<CapIncrement> persisted);
+}
+
+// One node: an in-memory ledger is the arbiter, and every committed slot is written in the
+// lead's finish transaction. One lock keeps check-and-take atomic; it is held for microseconds.
+public sealed class InMemoryCapLedger : ICapLedger
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Counter> _counters = [];
+
+    private sealed class Counter
+    {
+        public int Count;
+        public decimal Amount;
+    }
+
+    public string? Reached(ContractSnapshot contract, DateTimeOffset now)
+    {
+        var limits = LimitsFor(contract, now);
+        if (limits.Count == 0) return null;
+        lock (_lock)
+        {
+            foreach (var limit in limits)
+            {
+                if (IsFull(limit, 0)) return Describe(limit);
+            }
+        }
+        return null;
+    }
+
+    public CapReservation? TryReserve(ContractSnapshot contract, decimal price, DateTimeOffset now)
+    {
+        var limits = LimitsFor(contract, now);
+        if (limits.Count == 0) return new CapReservation(limits, price);
+        lock (_lock)
+        {
+            foreach (var limit in limits)
+            {
+                if (IsFull(limit, price)) return null;
+            }
+            foreach (var limit in limits)
+            {
+                var c = CounterFor(limit.Key);
+                c.Count++;
+                c.Amount += price;
+            }
+        }
+        return new CapReservation(limits, price);
+    }
+
+    public IReadOnlyList<CapIncrement> Commit(CapReservation reservation) =>
+        reservation.Limits.Select(l => new CapIncrement(l.Key, 1, reservation.Amount)).ToList();
+
+    public void Release(CapReservation reservation)
+    {
+        lock (_lock)
+        {
+            foreach (var limit in reservation.Limits)
+            {
+                var c = CounterFor(limit.Key);
+                c.Count--;
+                c.Amount -= reservation.Amount;
+            }
+        }
+    }
+
+    public void Seed(IEnumerable<CapIncrement> persisted)
+    {
+        lock (_lock)
+        {
+            foreach (var p in persisted)
+            {
+                var c = CounterFor(p.Key);
+                c.Count += p.Count;
+                c.Amount += p.Amount;
+            }
+        }
+    }
+
+    // `extra` is the amount about to be added: a budget is full if this sale would overshoot it.
+    private bool IsFull(CapLimit limit, decimal extra)
+    {
+        _counters.TryGetValue(limit.Key, out var c);
+        var count = c?.Count ?? 0;
+        var amount = c?.Amount ?? 0;
+        if (limit.MaxCount is { } max && count >= max) return true;
+        if (limit.MaxAmount is { } budget && (extra > 0 ? amount + extra > budget : amount >= budget)) return true;
+        return false;
+    }
+
+    private Counter CounterFor(string key)
+    {
+        if (!_counters.TryGetValue(key, out var c))
+        {
+            c = new Counter();
+            _counters[key] = c;
+        }
+        return c;
+    }
+
+    private static string Describe(CapLimit limit) =>
+        limit.MaxCount is { } max ? $"cap reached: {limit.Key} ({max})" : $"budget reached: {limit.Key} ({limit.MaxAmount})";
+
+    // A buyer's contracts may sit in different time zones, so buyer-level periods are UTC.
+    internal static IReadOnlyList<CapLimit> LimitsFor(ContractSnapshot contract, DateTimeOffset now)
+    {
+        var contractLimits = CapPeriods.For("contract:" + contract.Key, contract.Config.Caps, contract.Schedule.TimeZone, now);
+        var buyerLimits = CapPeriods.For("buyer:" + contract.Buyer.Key, contract.Buyer.Config.Caps, TimeZoneInfo.Utc, now);
+        if (buyerLimits.Count == 0) return contractLimits;
+        if (contractLimits.Count == 0) return buyerLimits;
+        return [.. contractLimits, .. buyerLimits];
+    }
+}

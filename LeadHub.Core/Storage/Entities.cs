@@ -1,0 +1,126 @@
+namespace LeadHub.Core.Storage;
+
+// Configuration rows keep the workspace record of CONTRACT §4 as JSON next to the columns
+// that are queried or joined on, so the document stays the one shape of configuration.
+
+public sealed class CampaignRow
+{
+    public string Key { get; set; } = "";
+    public string Name { get; set; } = "";
+    public bool Active { get; set; }
+    public string Json { get; set; } = "";
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class PublisherRow
+{
+    public string Key { get; set; } = "";
+    public string Name { get; set; } = "";
+    public bool Active { get; set; }
+    public string? ApiKeyHash { get; set; }
+    public string Json { get; set; } = "";
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class BuyerRow
+{
+    public string Key { get; set; } = "";
+    public string Name { get; set; } = "";
+    public bool Active { get; set; }
+    public string? ApiKeyHash { get; set; }
+
+    // The buyer record without its contracts; those are rows of their own.
+    public string Json { get; set; } = "";
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class ContractRow
+{
+    public string Key { get; set; } = "";
+    public string BuyerKey { get; set; } = "";
+    public string CampaignKey { get; set; } = "";
+    public bool Active { get; set; }
+    public string Json { get; set; } = "";
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+// One row; its version grows with every configuration change so nodes can notice.
+public sealed class ConfigVersionRow
+{
+    public int Id { get; set; }
+    public long Version { get; set; }
+}
+
+public sealed class LeadRow
+{
+    public Guid Id { get; set; }
+    public string CampaignKey { get; set; } = "";
+    public string PublisherKey { get; set; } = "";
+    public string? SubId { get; set; }
+    public string? ExternalId { get; set; }
+    public string? IdempotencyKey { get; set; }
+    public bool Test { get; set; }
+    public string Status { get; set; } = LeadStatus.Received;
+    public string FieldsJson { get; set; } = "{}";
+    public string? ErrorsJson { get; set; }
+    public string? PhoneKey { get; set; }
+    public string? EmailKey { get; set; }
+    public DateTimeOffset ReceivedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public decimal? Price { get; set; }
+    public string? BuyerKey { get; set; }
+    public string? ContractKey { get; set; }
+    public decimal Payout { get; set; }
+    public string? Reason { get; set; }
+
+    // Held bids of a publisher ping (two-step ping/post) this lead was posted against.
+    public Guid? PingId { get; set; }
+
+    // Which process is routing the lead; recovery only takes leads whose owner is gone.
+    public string? Owner { get; set; }
+}
+
+public static class LeadStatus
+{
+    public const string Received = "received", Invalid = "invalid", Duplicate = "duplicate", Routing = "routing",
+        Sold = "sold", Unsold = "unsold", Returned = "returned";
+}
+
+public sealed class TraceStepRow
+{
+    public long Id { get; set; }
+    public Guid LeadId { get; set; }
+    public int Seq { get; set; }
+    public string Kind { get; set; } = "";
+    public string? Buyer { get; set; }
+    public string? Contract { get; set; }
+    public int? Tier { get; set; }
+    public string Outcome { get; set; } = "";
+    public decimal? Bid { get; set; }
+    public decimal? Price { get; set; }
+    public string? Reason { get; set; }
+    public int? LatencyMs { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+public sealed class CapCounterRow
+{
+    public string Key { get; set; } = "";
+    public int Count { get; set; }
+    public decimal Amount { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+// A publisher's ping (CONTRACT §1 two-step): the offers held until the post or expiry.
+public sealed class PublisherPingRow
+{
+    public Guid Id { get; set; }
+    public string CampaignKey { get; set; } = "";
+    public string PublisherKey { get; set; } = "";
+    public string OffersJson { get; set; } = "[]";
+    public string TraceJson { get; set; } = "[]";
+    public decimal Offer { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public Guid? LeadId { get; set; }
+}

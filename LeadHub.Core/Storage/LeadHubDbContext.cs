@@ -1,0 +1,80 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace LeadHub.Core.Storage;
+
+public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options) : DbContext(options)
+{
+    public DbSet<CampaignRow> Campaigns => Set<CampaignRow>();
+    public DbSet<PublisherRow> Publishers => Set<PublisherRow>();
+    public DbSet<BuyerRow> Buyers => Set<BuyerRow>();
+    public DbSet<ContractRow> Contracts => Set<ContractRow>();
+    public DbSet<ConfigVersionRow> ConfigVersions => Set<ConfigVersionRow>();
+    public DbSet<LeadRow> Leads => Set<LeadRow>();
+    public DbSet<TraceStepRow> TraceSteps => Set<TraceStepRow>();
+    public DbSet<CapCounterRow> CapCounters => Set<CapCounterRow>();
+    public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder builder)
+    {
+        // SQLite has no native time type and cannot compare or sort DateTimeOffset text;
+        // a long that sorts like UTC time keeps range queries in the database.
+        if (Database.IsSqlite())
+        {
+            builder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        }
+        builder.Properties<decimal>().HavePrecision(18, 2);
+        builder.Properties<string>().HaveMaxLength(256);
+    }
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<CampaignRow>(e =>
+        {
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Json).HasMaxLength(int.MaxValue);
+        });
+        b.Entity<PublisherRow>(e =>
+        {
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Json).HasMaxLength(int.MaxValue);
+        });
+        b.Entity<BuyerRow>(e =>
+        {
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Json).HasMaxLength(int.MaxValue);
+        });
+        b.Entity<ContractRow>(e =>
+        {
+            e.HasKey(x => x.Key);
+            e.HasIndex(x => x.BuyerKey);
+            e.Property(x => x.Json).HasMaxLength(int.MaxValue);
+        });
+        b.Entity<ConfigVersionRow>(e => e.HasKey(x => x.Id));
+        b.Entity<LeadRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.FieldsJson).HasMaxLength(int.MaxValue);
+            e.Property(x => x.ErrorsJson).HasMaxLength(int.MaxValue);
+            e.Property(x => x.Reason).HasMaxLength(1000);
+            e.HasIndex(x => new { x.CampaignKey, x.PhoneKey });
+            e.HasIndex(x => new { x.CampaignKey, x.EmailKey });
+            e.HasIndex(x => new { x.PublisherKey, x.IdempotencyKey }).IsUnique();
+            e.HasIndex(x => x.ReceivedAt);
+            e.HasIndex(x => x.Status);
+        });
+        b.Entity<TraceStepRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.LeadId, x.Seq });
+            e.Property(x => x.Reason).HasMaxLength(1000);
+        });
+        b.Entity<CapCounterRow>(e => e.HasKey(x => x.Key));
+        b.Entity<PublisherPingRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.OffersJson).HasMaxLength(int.MaxValue);
+            e.Property(x => x.TraceJson).HasMaxLength(int.MaxValue);
+        });
+    }
+}

@@ -1,0 +1,139 @@
+using System.Collections.Frozen;
+using System.Text.Json.Nodes;
+using LeadHub.Core.Routing;
+
+namespace LeadHub.Core.Workspace;
+
+// An immutable, pre-compiled view of the configuration that the hot path reads instead of the
+// database. A configuration change builds a new one and swaps the reference.
+public sealed class RoutingSnapshot
+{
+    public long Version { get; }
+    public FrozenDictionary<string, CampaignSnapshot> Campaigns { get; }
+    public FrozenDictionary<string, PublisherSnapshot> Publishers { get; }
+    public FrozenDictionary<string, BuyerSnapshot> Buyers { get; }
+    public FrozenDictionary<string, ContractSnapshot> Contracts { get; }
+
+    // Keyed by the hex SHA-256 of the API key: the clear key is never kept.
+    public FrozenDictionary<string, PublisherSnapshot> PublishersByKeyHash { get; }
+    public FrozenDictionary<string, BuyerSnapshot> BuyersByKeyHash { get; }
+
+    public static readonly RoutingSnapshot Empty = new(new WorkspaceDocument(), new Dictionary<string, string>(), new Dictionary<string, string>(), 0);
+
+    public RoutingSnapshot(WorkspaceDocument doc, IReadOnlyDictionary<string, string> publisherKeyHashes,
+        IReadOnlyDictionary<string, string> buyerKeyHashes, long version)
+    {
+        Version = version;
+        Publishers = doc.Publishers.ToFrozenDictionary(p => p.Key,
+            p => new PublisherSnapshot(p, publisherKeyHashes.GetValueOrDefault(p.Key)));
+        PublishersByKeyHash = Publishers.Values.Where(p => p.ApiKeyHash is not null)
+            .ToFrozenDictionary(p => p.ApiKeyHash!, p => p);
+        Buyers = doc.Buyers.ToFrozenDictionary(b => b.Key, b => new BuyerSnapshot(b, buyerKeyHashes.GetValueOrDefault(b.Key)));
+        BuyersByKeyHash = Buyers.Values.Where(b => b.ApiKeyHash is not null).ToFrozenDictionary(b => b.ApiKeyHash!, b => b);
+
+        var contracts = new Dictionary<string, ContractSnapshot>();
+        foreach (var buyer in doc.Buyers)
+        {
+            foreach (var c in buyer.Contracts)
+                contracts[c.Key] = new ContractSnapshot(c, Buyers[buyer.Key]);
+        }
+        Contracts = contracts.ToFrozenDictionary();
+
+        Campaigns = doc.Campaigns.ToFrozenDictionary(c => c.Key,
+            c => new CampaignSnapshot(c, contracts.Values.Where(k => k.Config.Campaign == c.Key).ToList()));
+    }
+}
+
+public sealed class CampaignSnapshot
+{
+    public CampaignConfig Config { get; }
+    public string Key => Config.Key;
+
+    // Tiers in the order they are tried, each with the contracts that can take part at all.
+    public IReadOnlyList<TierSnapshot> Tiers { get; }
+    public TimeSpan AuctionTimeout { get; }
+    public TimeSpan BidTtl { get; }
+
+    // Pings carry only these: every field the campaign did not mark as PII.
+    public FrozenSet<string> PingFieldNames { get; }
+
+    public CampaignSnapshot(CampaignConfig config, IReadOnlyList<ContractSnapshot> contracts)
+    {
+        Config = config;
+        AuctionTimeout = TimeSpan.FromMilliseconds(config.AuctionTimeoutMs);
+        BidTtl = TimeSpan.FromMilliseconds(config.BidTtlMs);
+        PingFieldNames = config.Fields.Where(f => !f.Pii).Select(f => f.Name).ToFrozenSet();
+        var floors = config.Tiers.ToDictionary(t => t.Tier, t => t.Floor);
+        Tiers = contracts
+            .Where(c => c.Config.Active && c.Buyer.Config.Active)
+            .GroupBy(c => c.Config.Tier)
+            .OrderBy(g => g.Key)
+            .Select(g => new TierSnapshot(g.Key, Math.Max(config.Floor, floors.GetValueOrDefault(g.Key)),
+                g.OrderBy(c => c.Config.Priority).ToList()))
+            .ToList();
+    }
+
+    public JsonObject PingFieldsOf(JsonObject fields)
+    {
+        var ping = new JsonObject();
+        foreach (var (name, value) in fields)
+        {
+            if (PingFieldNames.Contains(name)) ping[name] = value?.DeepClone();
+        }
+        return ping;
+    }
+}
+
+// Floor already combines the campaign floor and the tier's own.
+public sealed record TierSnapshot(int Tier, decimal Floor, IReadOnlyList<ContractSnapshot> Contracts);
+
+public sealed record PublisherSnapshot(PublisherConfig Config, string? ApiKeyHash)
+{
+    public string Key => Config.Key;
+    private readonly FrozenSet<string> _campaigns = Config.Campaigns.ToFrozenSet();
+
+    public bool MayPostTo(string campaign) => _campaigns.Contains(campaign);
+
+    public PayoutConfig PayoutFor(string campaign) =>
+        Config.CampaignPayouts?.GetValueOrDefault(campaign) ?? Config.Payout;
+}
+
+public sealed record BuyerSnapshot(BuyerConfig Config, string? ApiKeyHash)
+{
+    public string Key => Config.Key;
+}
+
+public sealed class ContractSnapshot
+{
+    public ContractConfig Config { get; }
+    public BuyerSnapshot Buyer { get; }
+    public string Key => Config.Key;
+    public IReadOnlyList<Filter> Filters { get; }
+    public Schedule Schedule { get; }
+    public Uri? PingUri { get; }
+    public Uri? PostUri { get; }
+    public bool IsDirectPost => Config.Mode == ContractModes.DirectPost;
+    public TimeSpan PingTimeout { get; }
+    public TimeSpan PostTimeout { get; }
+
+    public ContractSnapshot(ContractConfig config, BuyerSnapshot buyer)
+    {
+        Config = config;
+        Buyer = buyer;
+        Filters = config.Filters.Select(Filter.Compile).ToList();
+        Schedule = Schedule.Compile(config.Schedule);
+        PingUri = config.PingUrl is null ? null : new Uri(config.PingUrl);
+        PostUri = config.PostUrl is null ? null : new Uri(config.PostUrl);
+        PingTimeout = TimeSpan.FromMilliseconds(config.TimeoutMs);
+        PostTimeout = TimeSpan.FromMilliseconds(config.PostTimeoutMs);
+    }
+}
+
+public sealed class RoutingSnapshotHolder
+{
+    private volatile RoutingSnapshot _current = RoutingSnapshot.Empty;
+
+    public RoutingSnapshot Current => _current;
+
+    public void Swap(RoutingSnapshot next) => _current = next;
+}

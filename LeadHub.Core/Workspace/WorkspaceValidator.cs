@@ -1,0 +1,167 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using LeadHub.Core.Routing;
+
+namespace LeadHub.Core.Workspace;
+
+public sealed record WorkspaceError(string Path, string Message);
+
+// Checks a workspace document whole before anything is saved: every problem with its JSON path,
+// so a manager fixes them all in one go and a bad document changes nothing.
+public static partial class WorkspaceValidator
+{
+    [GeneratedRegex("^[a-z0-9-]{1,64}$")]
+    private static partial Regex Slug();
+
+    // `incoming` is what is being imported; `merged` is the configuration as it would be after
+    // the import (existing objects upserted with the incoming ones), used for references.
+    public static List<WorkspaceError> Validate(WorkspaceDocument incoming, WorkspaceDocument merged)
+    {
+        var errors = new List<WorkspaceError>();
+        void Error(string path, string message) => errors.Add(new WorkspaceError(path, message));
+
+        var campaigns = merged.Campaigns.ToDictionary(c => c.Key);
+        CheckUniqueKeys(incoming.Campaigns.Select(c => c.Key), "$.campaigns", Error);
+        CheckUniqueKeys(incoming.Publishers.Select(c => c.Key), "$.publishers", Error);
+        CheckUniqueKeys(incoming.Buyers.Select(c => c.Key), "$.buyers", Error);
+
+        for (var i = 0; i < incoming.Campaigns.Count; i++)
+            CheckCampaign(incoming.Campaigns[i], $"$.campaigns[{i}]", Error);
+
+        for (var i = 0; i < incoming.Publishers.Count; i++)
+        {
+            var p = incoming.Publishers[i];
+            var path = $"$.publishers[{i}]";
+            CheckKey(p.Key, path, Error);
+            for (var j = 0; j < p.Campaigns.Count; j++)
+            {
+                if (!campaigns.ContainsKey(p.Campaigns[j])) Error($"{path}.campaigns[{j}]", $"unknown campaign '{p.Campaigns[j]}'");
+            }
+            CheckPayout(p.Payout, $"{path}.payout", Error);
+            foreach (var (campaign, payout) in p.CampaignPayouts ?? [])
+            {
+                if (!campaigns.ContainsKey(campaign)) Error($"{path}.campaignPayouts.{campaign}", $"unknown campaign '{campaign}'");
+                CheckPayout(payout, $"{path}.campaignPayouts.{campaign}", Error);
+            }
+            if (p.RateLimitPerSecond is <= 0) Error($"{path}.rateLimitPerSecond", "must be positive (or null for no limit)");
+            if (p.ApiKey is { Length: < 16 }) Error($"{path}.apiKey", "must be at least 16 characters");
+        }
+
+        var contractOwners = new Dictionary<string, string>();
+        foreach (var b in merged.Buyers)
+        {
+            foreach (var c in b.Contracts) contractOwners.TryAdd(c.Key, b.Key);
+        }
+        for (var i = 0; i < incoming.Buyers.Count; i++)
+        {
+            var b = incoming.Buyers[i];
+            var path = $"$.buyers[{i}]";
+            CheckKey(b.Key, path, Error);
+            if (b.ApiKey is { Length: < 16 }) Error($"{path}.apiKey", "must be at least 16 characters");
+            foreach (var problem in CapPeriods.Check(b.Caps)) Error($"{path}.caps", problem);
+            CheckUniqueKeys(b.Contracts.Select(c => c.Key), $"{path}.contracts", Error);
+            for (var j = 0; j < b.Contracts.Count; j++)
+            {
+                var c = b.Contracts[j];
+                var cpath = $"{path}.contracts[{j}]";
+                if (contractOwners.TryGetValue(c.Key, out var owner) && owner != b.Key)
+                    Error($"{cpath}.key", $"contract '{c.Key}' already belongs to buyer '{owner}'");
+                CheckContract(c, campaigns.GetValueOrDefault(c.Campaign), cpath, Error);
+            }
+        }
+        return errors;
+    }
+
+    private static void CheckCampaign(CampaignConfig c, string path, Action<string, string> error)
+    {
+        CheckKey(c.Key, path, error);
+        if (string.IsNullOrWhiteSpace(c.Name)) error($"{path}.name", "is required");
+        if (c.AuctionTimeoutMs is < 50 or > 60_000) error($"{path}.auctionTimeoutMs", "must be between 50 and 60000");
+        if (c.Floor < 0) error($"{path}.floor", "must not be negative");
+        if (c.MaxPostAttempts is < 1 or > 20) error($"{path}.maxPostAttempts", "must be between 1 and 20");
+        if (c.BidTtlMs < 0) error($"{path}.bidTtlMs", "must not be negative");
+        if (c.DedupeWindowDays < 0) error($"{path}.dedupeWindowDays", "must not be negative");
+        if (c.ReturnWindowDays < 0) error($"{path}.returnWindowDays", "must not be negative");
+        CheckUniqueKeys(c.Tiers.Select(t => t.Tier.ToString()), $"{path}.tiers", error);
+        for (var i = 0; i < c.Tiers.Count; i++)
+        {
+            if (c.Tiers[i].Floor < 0) error($"{path}.tiers[{i}].floor", "must not be negative");
+        }
+        if (c.Fields.Count == 0) error($"{path}.fields", "a campaign needs at least one field");
+        CheckUniqueKeys(c.Fields.Select(f => f.Name), $"{path}.fields", error);
+        for (var i = 0; i < c.Fields.Count; i++)
+        {
+            var f = c.Fields[i];
+            var fpath = $"{path}.fields[{i}]";
+            if (string.IsNullOrWhiteSpace(f.Name) || f.Name.Length > 64) error($"{fpath}.name", "is required (at most 64 characters)");
+            if (!FieldTypes.All.Contains(f.Type))
+                error($"{fpath}.type", $"unknown type '{f.Type}'; one of: {string.Join(", ", FieldTypes.All)}");
+            if (f.Type == FieldTypes.Enum && (f.Values is null || f.Values.Count == 0 || f.Values.Any(v => v.ValueKind != JsonValueKind.String)))
+                error($"{fpath}.values", "an enum needs a list of string values");
+            if (f.Min is { } min && f.Max is { } max && min > max) error($"{fpath}.min", "must not be greater than max");
+        }
+    }
+
+    private static void CheckContract(ContractConfig c, CampaignConfig? campaign, string path, Action<string, string> error)
+    {
+        CheckKey(c.Key, path, error);
+        if (campaign is null) error($"{path}.campaign", $"unknown campaign '{c.Campaign}'");
+        if (c.Mode is not (ContractModes.PingPost or ContractModes.DirectPost))
+            error($"{path}.mode", "must be 'ping-post' or 'direct-post'");
+        if (c.Mode == ContractModes.PingPost) CheckUrl(c.PingUrl, $"{path}.pingUrl", error);
+        CheckUrl(c.PostUrl, $"{path}.postUrl", error);
+        if (c.Mode == ContractModes.DirectPost && c.Price is not > 0) error($"{path}.price", "a direct-post contract needs a fixed price above 0");
+        if (c.Price is < 0) error($"{path}.price", "must not be negative");
+        if (c.MinBid is < 0) error($"{path}.minBid", "must not be negative");
+        if (c.TimeoutMs is < 10 or > 60_000) error($"{path}.timeoutMs", "must be between 10 and 60000");
+        if (c.PostTimeoutMs is < 10 or > 120_000) error($"{path}.postTimeoutMs", "must be between 10 and 120000");
+        if (c.Tier < 0) error($"{path}.tier", "must not be negative");
+        foreach (var problem in CapPeriods.Check(c.Caps)) error($"{path}.caps", problem);
+        if (c.Schedule is not null)
+        {
+            foreach (var problem in Schedule.Check(c.Schedule)) error($"{path}.schedule", problem);
+        }
+        for (var i = 0; i < c.Filters.Count; i++)
+        {
+            var field = campaign?.Fields.FirstOrDefault(f => f.Name == c.Filters[i].Field);
+            foreach (var problem in Filter.Check(c.Filters[i], field)) error($"{path}.filters[{i}]", problem);
+        }
+        if (c.Format is { ValueKind: not JsonValueKind.Null })
+            error($"{path}.format", "custom buyer formats are not supported yet; use null for the reference JSON");
+    }
+
+    private static void CheckUrl(string? url, string path, Action<string, string> error)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            error(path, "must be an absolute http(s) URL");
+    }
+
+    private static void CheckPayout(PayoutConfig payout, string path, Action<string, string> error)
+    {
+        switch (payout.Model)
+        {
+            case PayoutModels.Revshare when payout.Percent is not (>= 0 and <= 100):
+                error($"{path}.percent", "revshare needs a percent between 0 and 100");
+                break;
+            case PayoutModels.Fixed when payout.Amount is not >= 0:
+                error($"{path}.amount", "fixed payout needs an amount of 0 or more");
+                break;
+            case PayoutModels.Revshare or PayoutModels.Fixed:
+                break;
+            default:
+                error($"{path}.model", "must be 'revshare' or 'fixed'");
+                break;
+        }
+    }
+
+    private static void CheckKey(string key, string path, Action<string, string> error)
+    {
+        if (!Slug().IsMatch(key)) error($"{path}.key", "must be a lower-case slug [a-z0-9-]{1,64}");
+    }
+
+    private static void CheckUniqueKeys(IEnumerable<string> keys, string path, Action<string, string> error)
+    {
+        foreach (var dup in keys.GroupBy(k => k).Where(g => g.Count() > 1))
+            error(path, $"'{dup.Key}' appears more than once");
+    }
+}
