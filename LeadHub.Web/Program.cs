@@ -1,6 +1,14 @@
+using LeadHub.Core;
+using LeadHub.Web;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddLeadHubCore(builder.Configuration);
+builder.AddLeadHubWeb();
+
 var app = builder.Build();
-app.MapGet("/", () => "LeadHub");
+await app.Services.GetRequiredService<LeadHubStartup>().InitializeAsync();
+app.UseLeadHubWeb();
 app.Run();
 
+// Visible to WebApplicationFactory<Program> in the tests.
 public partial class Program;

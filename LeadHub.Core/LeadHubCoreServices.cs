@@ -1,0 +1,72 @@
+using LeadHub.Core.Delivery;
+using LeadHub.Core.Leads;
+using LeadHub.Core.Routing;
+using LeadHub.Core.Storage;
+using LeadHub.Core.Workspace;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace LeadHub.Core;
+
+public static class LeadHubCoreServices
+{
+    public static IServiceCollection AddLeadHubCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LeadHubOptions>().Bind(configuration.GetSection(LeadHubOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+
+        // Read lazily so a test host's connection string override is the one used.
+        services.AddDbContextFactory<LeadHubDbContext>((sp, o) =>
+        {
+            var config = sp.GetRequiredService<IConfiguration>();
+            var env = sp.GetRequiredService<IHostEnvironment>();
+            o.UseSqlite(SqliteConnectionString(config, env), x => x.MigrationsAssembly(typeof(LeadHubDbContext).Assembly.FullName));
+            o.AddInterceptors(SqlitePragmas.Instance);
+        });
+
+        services.AddSingleton<RoutingSnapshotHolder>();
+        services.AddSingleton<WorkspaceService>();
+        services.AddSingleton<ICapLedger, InMemoryCapLedger>();
+        services.AddSingleton<RecentRejects>();
+        services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<Auction>();
+        services.AddSingleton<LeadIntake>();
+        services.AddSingleton<LeadWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<LeadWriter>());
+        services.AddSingleton<LeadRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<LeadRecovery>());
+        services.AddSingleton<PublisherRateLimiter>();
+        services.AddSingleton<LeadHubStartup>();
+
+        services.AddHttpClient(HttpBuyerTransport.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // Long-lived pooled connections to buyers; recycled so DNS changes are seen.
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                MaxConnectionsPerServer = 1024,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                AutomaticDecompression = System.Net.DecompressionMethods.All,
+                UseCookies = false,
+            })
+            // Deadlines come from the auction's own cancellation, not HttpClient's 100 s default.
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        services.AddSingleton<IBuyerTransport>(sp =>
+            new HttpBuyerTransport(sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpBuyerTransport.ClientName)));
+        return services;
+    }
+
+    public static string SqliteConnectionString(IConfiguration config, IHostEnvironment env)
+    {
+        var configured = config.GetConnectionString("LeadHub");
+        if (!string.IsNullOrWhiteSpace(configured)) return configured;
+        var dataDir = Path.Combine(env.ContentRootPath, "data");
+        Directory.CreateDirectory(dataDir);
+        return new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "leadhub.db"), Pooling = true }.ToString();
+    }
+}

@@ -1,0 +1,246 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace LeadHub.Core.Storage.Migrations
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "Buyers",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ApiKeyHash = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Json = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Buyers", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Campaigns",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Json = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Campaigns", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CapCounters",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Count = table.Column<int>(type: "INTEGER", nullable: false),
+                    Amount = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CapCounters", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ConfigVersions",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ConfigVersions", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Contracts",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    BuyerKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    CampaignKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Json = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Contracts", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Leads",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CampaignKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    PublisherKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    SubId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ExternalId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Test = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    FieldsJson = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: false),
+                    ErrorsJson = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: true),
+                    PhoneKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    EmailKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Price = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: true),
+                    BuyerKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ContractKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Payout = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    PingId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Owner = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Leads", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PublisherPings",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CampaignKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    PublisherKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    OffersJson = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: false),
+                    TraceJson = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: false),
+                    Offer = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeadId = table.Column<Guid>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PublisherPings", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Publishers",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ApiKeyHash = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Json = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Publishers", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TraceSteps",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    LeadId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Seq = table.Column<int>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Buyer = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Contract = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Tier = table.Column<int>(type: "INTEGER", nullable: true),
+                    Outcome = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Bid = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: true),
+                    Price = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: true),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    LatencyMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TraceSteps", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Contracts_BuyerKey",
+                table: "Contracts",
+                column: "BuyerKey");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Leads_CampaignKey_EmailKey",
+                table: "Leads",
+                columns: new[] { "CampaignKey", "EmailKey" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Leads_CampaignKey_PhoneKey",
+                table: "Leads",
+                columns: new[] { "CampaignKey", "PhoneKey" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Leads_PublisherKey_IdempotencyKey",
+                table: "Leads",
+                columns: new[] { "PublisherKey", "IdempotencyKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Leads_ReceivedAt",
+                table: "Leads",
+                column: "ReceivedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Leads_Status",
+                table: "Leads",
+                column: "Status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TraceSteps_LeadId_Seq",
+                table: "TraceSteps",
+                columns: new[] { "LeadId", "Seq" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "Buyers");
+
+            migrationBuilder.DropTable(
+                name: "Campaigns");
+
+            migrationBuilder.DropTable(
+                name: "CapCounters");
+
+            migrationBuilder.DropTable(
+                name: "ConfigVersions");
+
+            migrationBuilder.DropTable(
+                name: "Contracts");
+
+            migrationBuilder.DropTable(
+                name: "Leads");
+
+            migrationBuilder.DropTable(
+                name: "PublisherPings");
+
+            migrationBuilder.DropTable(
+                name: "Publishers");
+
+            migrationBuilder.DropTable(
+                name: "TraceSteps");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LeadHub.Core;
+using LeadHub.Core.Security;
+using LeadHub.Core.Storage;
+using LeadHub.Core.Workspace;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LeadHub.Web.Api;
+
+public static class AdminApi
+{
+    private const int MaxWorkspaceBytes = 16 * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/admin").WithTags("Admin API")
+            .AddEndpointFilter(RequireAdminToken)
+            .ProducesProblem(401);
+        group.MapGet("/workspace", ExportWorkspace).WithSummary("Export the whole configuration (never keys or credentials)")
+            .Produces<WorkspaceDocument>();
+        group.MapPut("/workspace", ImportWorkspace).WithSummary("Import (upsert by key) a workspace document, all or nothing")
+            .Accepts<WorkspaceDocument>("application/json")
+            .Produces<WorkspaceDocument>().ProducesProblem(400).ProducesValidationProblem(422);
+        group.MapGet("/leads/{leadId:guid}", GetLead).WithSummary("A lead with its fields and routing trace")
+            .Produces<LeadDetail>().ProducesProblem(404);
+        group.MapGet("/leads", ListLeads).WithSummary("A page of leads, newest first")
+            .Produces<LeadPage>().ProducesValidationProblem(400);
+        return app;
+    }
+
+    // The admin API is off until a token is configured; the token is compared in constant time.
+    private static async ValueTask<object?> RequireAdminToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var token = context.HttpContext.RequestServices.GetRequiredService<IOptions<LeadHubOptions>>().Value.AdminApiToken;
+        var header = context.HttpContext.Request.Headers.Authorization.FirstOrDefault();
+        const string scheme = "Bearer ";
+        var presented = header is not null && header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
+        if (string.IsNullOrEmpty(token) || presented is null || !ApiKeys.Matches(presented, ApiKeys.Hash(token)))
+        {
+            context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+            return PublisherRequests.Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
+                string.IsNullOrEmpty(token)
+                    ? "The admin API is off: set LeadHub:AdminApiToken."
+                    : "Send 'Authorization: Bearer <admin API token>'.");
+        }
+        return await next(context);
+    }
+
+    private static async Task<IResult> ExportWorkspace(WorkspaceService workspace, CancellationToken ct) =>
+        TypedResults.Ok(await workspace.ExportAsync(ct));
+
+    private static async Task<IResult> ImportWorkspace(HttpRequest request, WorkspaceService workspace, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxWorkspaceBytes)
+            return PublisherRequests.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large");
+        WorkspaceDocument? doc;
+        try
+        {
+            doc = await JsonSerializer.DeserializeAsync<WorkspaceDocument>(request.Body, WorkspaceJson.Options, ct);
+        }
+        catch (JsonException e) when (e.InnerException is not JsonException && e.Path is not null)
+        {
+            // Valid JSON with a value of the wrong type: a problem with the document, reported with its path.
+            return WorkspaceProblem([new WorkspaceError(e.Path, "has the wrong type or format")]);
+        }
+        catch (JsonException e)
+        {
+            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed workspace", "The body is not valid JSON: " + e.Message.Split('.')[0]);
+        }
+        if (doc is null) return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed workspace", "The body must be a JSON object.");
+
+        var errors = await workspace.ImportAsync(doc, ct);
+        return errors.Count > 0 ? WorkspaceProblem(errors) : TypedResults.Ok(await workspace.ExportAsync(ct));
+    }
+
+    private static IResult WorkspaceProblem(IReadOnlyList<WorkspaceError> errors) =>
+        PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Invalid workspace",
+            $"{errors.Count} problem(s); nothing was changed.",
+            errors.GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+
+    private static async Task<IResult> GetLead(Guid leadId, IDbContextFactory<LeadHubDbContext> dbFactory, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var lead = await db.Leads.AsNoTracking().FirstOrDefaultAsync(l => l.Id == leadId, ct);
+        if (lead is null) return PublisherRequests.Problem(StatusCodes.Status404NotFound, "Unknown lead", $"There is no lead {leadId}.");
+        var trace = await db.TraceSteps.AsNoTracking().Where(s => s.LeadId == leadId).OrderBy(s => s.Seq).ToListAsync(ct);
+        return TypedResults.Ok(new LeadDetail(
+            lead.Id, lead.Status, lead.CampaignKey, lead.PublisherKey, lead.SubId, lead.ExternalId, lead.Test,
+            lead.Price, lead.BuyerKey, lead.ContractKey, lead.Payout, lead.Reason, lead.ReceivedAt, lead.FinishedAt,
+            JsonNode.Parse(lead.FieldsJson),
+            lead.ErrorsJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, string[]>>(lead.ErrorsJson),
+            trace.Select(s => new TraceStepView(s.Kind, s.Buyer, s.Contract, s.Tier, s.Outcome, s.Bid, s.Price, s.Reason, s.LatencyMs, s.At)).ToList()));
+    }
+
+    private static readonly HashSet<string> Statuses =
+        [LeadStatus.Invalid, LeadStatus.Duplicate, LeadStatus.Routing, LeadStatus.Sold, LeadStatus.Unsold, LeadStatus.Returned];
+
+    private static async Task<IResult> ListLeads(HttpRequest request, IDbContextFactory<LeadHubDbContext> dbFactory, CancellationToken ct)
+    {
+        var q = request.Query;
+        var errors = new Dictionary<string, string[]>();
+        string? status = q["status"], campaign = q["campaign"], publisher = q["publisher"];
+        if (status is not null && !Statuses.Contains(status)) errors["status"] = [$"must be one of: {string.Join(", ", Statuses)}"];
+        var from = ParseTime(q["from"], "from", errors);
+        var to = ParseTime(q["to"], "to", errors);
+        var page = ParseInt(q["page"], "page", 1, 1, 1_000_000, errors);
+        var pageSize = ParseInt(q["pageSize"], "pageSize", 50, 1, 500, errors);
+        if (errors.Count > 0) return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Bad query", null, errors);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var leads = db.Leads.AsNoTracking();
+        if (status is not null) leads = leads.Where(l => l.Status == status);
+        if (campaign is not null) leads = leads.Where(l => l.CampaignKey == campaign);
+        if (publisher is not null) leads = leads.Where(l => l.PublisherKey == publisher);
+        if (from is not null) leads = leads.Where(l => l.ReceivedAt >= from);
+        if (to is not null) leads = leads.Where(l => l.ReceivedAt < to);
+        var total = await leads.CountAsync(ct);
+        var items = await leads.OrderByDescending(l => l.ReceivedAt).ThenByDescending(l => l.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(l => new LeadSummary(l.Id, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.Test, l.Price, l.BuyerKey,
+                l.ContractKey, l.Payout, l.ReceivedAt))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new LeadPage(page, pageSize, total, items));
+    }
+
+    private static DateTimeOffset? ParseTime(string? value, string name, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(value)) return null;
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
+        errors[name] = ["must be an ISO-8601 time"];
+        return null;
+    }
+
+    private static int ParseInt(string? value, string name, int fallback, int min, int max, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(value)) return fallback;
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max) return n;
+        errors[name] = [$"must be a whole number from {min} to {max}"];
+        return fallback;
+    }
+}
+
+public sealed record TraceStepView(string Kind, string? Buyer, string? Contract, int? Tier, string Outcome, decimal? Bid, decimal? Price,
+    string? Reason, int? LatencyMs, DateTimeOffset At);
+
+public sealed record LeadDetail(Guid LeadId, string Status, string Campaign, string Publisher, string? SubId, string? ExternalId, bool Test,
+    decimal? Price, string? Buyer, string? Contract, decimal Payout, string? Reason, DateTimeOffset ReceivedAt, DateTimeOffset? FinishedAt,
+    JsonNode? Fields, Dictionary<string, string[]>? Errors, IReadOnlyList<TraceStepView> Trace);
+
+public sealed record LeadSummary(Guid LeadId, string Status, string Campaign, string Publisher, string? SubId, bool Test, decimal? Price,
+    string? Buyer, string? Contract, decimal Payout, DateTimeOffset ReceivedAt);
+
+public sealed record LeadPage(int Page, int PageSize, int Total, IReadOnlyList<LeadSummary> Items);

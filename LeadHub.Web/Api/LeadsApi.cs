@@ -1,0 +1,36 @@
+using LeadHub.Core;
+using LeadHub.Core.Leads;
+using LeadHub.Core.Workspace;
+using Microsoft.Extensions.Options;
+
+namespace LeadHub.Web.Api;
+
+public static class LeadsApi
+{
+    public static IEndpointRouteBuilder MapLeadsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/leads", PostLead)
+            .WithTags("Publisher API")
+            .WithSummary("Post a full lead (direct post)")
+            .WithDescription("Validates, stores, dedupes and routes the lead, then answers with its status and the publisher's payout. " +
+                             "Headers: X-Api-Key (required), Idempotency-Key (optional, 24 h).")
+            .Accepts<LeadRequestDoc>("application/json")
+            .Produces<LeadAnswer>()
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
+            .ProducesProblem(413).ProducesValidationProblem(422).ProducesProblem(429);
+        return app;
+    }
+
+    private static async Task<IResult> PostLead(HttpContext http, RoutingSnapshotHolder snapshots, PublisherRateLimiter limiter,
+        IOptions<LeadHubOptions> options, LeadIntake intake)
+    {
+        var (publisher, lead, error) = await PublisherRequests.ReadAsync(http, snapshots, limiter, options);
+        if (error is not null) return error;
+        var result = await intake.SubmitAsync(publisher!, lead!, PublisherRequests.IdempotencyKey(http.Request));
+        return PublisherRequests.ToHttp(result);
+    }
+}
+
+// The documented shape of a lead request (CONTRACT §1), for the OpenAPI document only: the
+// endpoint reads the body itself to answer every malformed shape with a clear problem.
+public sealed record LeadRequestDoc(string Campaign, string? SubId, string? ExternalId, bool? Test, Dictionary<string, object> Fields);

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.Text.Json;
+using LeadHub.Core;
+using LeadHub.Core.Leads;
+using LeadHub.Core.Security;
+using LeadHub.Core.Workspace;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace LeadHub.Web.Api;
+
+// What every publisher request goes through before the lead is looked at: key, rate limit,
+// size limit, JSON shape. Each failure is a problem details answer with its CONTRACT §1 status.
+public static class PublisherRequests
+{
+    public const string ApiKeyHeader = "X-Api-Key";
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    public static ProblemHttpResult Problem(int status, string title, string? detail = null,
+        IDictionary<string, string[]>? errors = null, IDictionary<string, object?>? extensions = null)
+    {
+        var problem = errors is null
+            ? new Microsoft.AspNetCore.Mvc.ProblemDetails()
+            : new HttpValidationProblemDetails(errors);
+        problem.Status = status;
+        problem.Title = title;
+        problem.Detail = detail;
+        foreach (var (k, v) in extensions ?? new Dictionary<string, object?>()) problem.Extensions[k] = v;
+        return TypedResults.Problem(problem);
+    }
+
+    public static async Task<(PublisherSnapshot? Publisher, LeadSubmission? Lead, IResult? Error)> ReadAsync(
+        HttpContext http, RoutingSnapshotHolder snapshots, PublisherRateLimiter limiter, IOptions<LeadHubOptions> options)
+    {
+        var publisher = Authenticate(http.Request, snapshots.Current);
+        if (publisher is null)
+            return (null, null, Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
+                $"Send a valid, active publisher key in the {ApiKeyHeader} header."));
+
+        if (limiter.TryAcquire(publisher) is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+            return (publisher, null, Problem(StatusCodes.Status429TooManyRequests, "Too many requests",
+                $"Publisher '{publisher.Key}' is limited to {publisher.Config.RateLimitPerSecond} leads per second."));
+        }
+
+        var limit = options.Value.MaxLeadBytes;
+        var body = await ReadBodyAsync(http.Request, limit);
+        if (body is null)
+            return (publisher, null, Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large",
+                $"The body must be at most {limit} bytes."));
+
+        var (lead, errors) = Parse(body);
+        if (lead is null)
+            return (publisher, null, Problem(StatusCodes.Status400BadRequest, "Malformed lead",
+                "The body must be a JSON object with 'campaign' and 'fields'.", errors));
+        return (publisher, lead, null);
+    }
+
+    public static string? IdempotencyKey(HttpRequest request) =>
+        request.Headers[IdempotencyHeader].FirstOrDefault() is { Length: > 0 } key ? key : null;
+
+    private static PublisherSnapshot? Authenticate(HttpRequest request, RoutingSnapshot snapshot)
+    {
+        var key = request.Headers[ApiKeyHeader].FirstOrDefault();
+        if (string.IsNullOrEmpty(key) || key.Length > 512) return null;
+        if (!snapshot.PublishersByKeyHash.TryGetValue(ApiKeys.Hash(key), out var publisher)) return null;
+        return publisher.Config.Active && ApiKeys.Matches(key, publisher.ApiKeyHash!) ? publisher : null;
+    }
+
+    // Null when the body is larger than the limit; the limit is enforced while reading, so a
+    // client lying about Content-Length (or sending chunks) cannot make us buffer more.
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit)
+    {
+        if (request.ContentLength > limit) return null;
+        var buffer = new ArrayBufferWriter<byte>(Math.Min(limit + 1, 4096));
+        while (true)
+        {
+            var memory = buffer.GetMemory(4096);
+            var read = await request.Body.ReadAsync(memory);
+            if (read == 0) return buffer.WrittenSpan.ToArray();
+            buffer.Advance(read);
+            if (buffer.WrittenCount > limit) return null;
+        }
+    }
+
+    private static (LeadSubmission?, Dictionary<string, string[]>) Parse(byte[] body)
+    {
+        var errors = new Dictionary<string, string[]>();
+        JsonElement root;
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            root = doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            errors["body"] = [$"is not valid JSON ({e.Message.Split('.')[0]})"];
+            return (null, errors);
+        }
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors["body"] = ["must be a JSON object"];
+            return (null, errors);
+        }
+
+        var campaign = OptionalString(root, "campaign", errors);
+        if (campaign is null && !errors.ContainsKey("campaign")) errors["campaign"] = ["is required"];
+        var subId = OptionalString(root, "subId", errors);
+        var externalId = OptionalString(root, "externalId", errors);
+        var test = false;
+        if (root.TryGetProperty("test", out var t) && t.ValueKind != JsonValueKind.Null)
+        {
+            if (t.ValueKind is JsonValueKind.True or JsonValueKind.False) test = t.GetBoolean();
+            else errors["test"] = ["must be true or false"];
+        }
+        if (!root.TryGetProperty("fields", out var fields) || fields.ValueKind != JsonValueKind.Object)
+            errors["fields"] = ["is required and must be a JSON object"];
+
+        return errors.Count > 0 ? (null, errors) : (new LeadSubmission(campaign!, subId, externalId, test, fields), errors);
+    }
+
+    private static string? OptionalString(JsonElement root, string name, Dictionary<string, string[]> errors)
+    {
+        if (!root.TryGetProperty(name, out var e) || e.ValueKind == JsonValueKind.Null) return null;
+        if (e.ValueKind != JsonValueKind.String) errors[name] = ["must be a string"];
+        else if (e.GetString()!.Length is 0 or > 256) errors[name] = ["must be 1 to 256 characters"];
+        else return e.GetString();
+        return null;
+    }
+
+    // The answer for a processed lead or a publisher ping; never the sale price or the buyer.
+    public static IResult ToHttp(IntakeResult result) => result switch
+    {
+        IntakeResult.Processed p => TypedResults.Ok(new LeadAnswer(p.LeadId, p.Status, p.Payout, p.Reasons)),
+        IntakeResult.Invalid i => Problem(StatusCodes.Status422UnprocessableEntity, "Invalid lead",
+            i.LeadId is null ? "Field validation failed." : "Field validation failed; the lead is stored quarantined with status 'invalid'.",
+            new Dictionary<string, string[]>(i.Errors),
+            i.LeadId is { } id ? new Dictionary<string, object?> { ["leadId"] = id } : null),
+        IntakeResult.UnknownCampaign u => Problem(StatusCodes.Status404NotFound, "Unknown campaign", $"There is no campaign '{u.Campaign}'."),
+        IntakeResult.NotAllowed n => Problem(StatusCodes.Status403Forbidden, "Not allowed",
+            $"This publisher may not post to campaign '{n.Campaign}'."),
+        IntakeResult.PingOffer o => TypedResults.Ok(new PingAnswer(o.PingId, o.Offer, o.ExpiresAt)),
+        IntakeResult.UnknownPing => Problem(StatusCodes.Status404NotFound, "Unknown ping", "There is no such ping for this publisher."),
+        IntakeResult.PingAlreadyPosted a => Problem(StatusCodes.Status409Conflict, "Ping already posted",
+            "A lead was already posted for this ping.", extensions: new Dictionary<string, object?> { ["leadId"] = a.LeadId }),
+        IntakeResult.CampaignMismatch m => Problem(StatusCodes.Status400BadRequest, "Campaign mismatch",
+            $"This ping was for campaign '{m.Expected}'.", new Dictionary<string, string[]> { ["campaign"] = [$"must be '{m.Expected}'"] }),
+        _ => throw new InvalidOperationException("unknown intake result"),
+    };
+}
+
+public sealed record LeadAnswer(Guid LeadId, string Status, decimal Payout, IReadOnlyList<string> Reasons);
+
+public sealed record PingAnswer(Guid PingId, decimal Offer, DateTimeOffset ExpiresAt);
