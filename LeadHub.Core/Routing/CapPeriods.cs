@@ -1,0 +1,54 @@
+using System.Globalization;
+using LeadHub.Core.Workspace;
+
+namespace LeadHub.Core.Routing;
+
+// One cap to respect for a lead now: the counter key of the current period and its limit.
+public readonly record struct CapLimit(string Key, int? MaxCount, decimal? MaxAmount);
+
+// Caps count per calendar period of the contract's time zone, so "daily" resets at the buyer's
+// midnight, not at UTC midnight. The period is part of the key: a new period starts a new counter.
+public static class CapPeriods
+{
+    private static readonly CapLimit[] None = [];
+
+    public static IReadOnlyList<CapLimit> For(string scope, CapsConfig? caps, TimeZoneInfo zone, DateTimeOffset utcNow)
+    {
+        if (caps is null || caps is { Hourly: null, Daily: null, Weekly: null, Monthly: null, DailyBudget: null })
+            return None;
+
+        var local = TimeZoneInfo.ConvertTime(utcNow, zone).DateTime;
+        var inv = CultureInfo.InvariantCulture;
+        var day = local.ToString("yyyy-MM-dd", inv);
+        var limits = new List<CapLimit>(5);
+        if (caps.Hourly is { } hourly)
+            limits.Add(new($"{scope}:hour:{local.ToString("yyyy-MM-dd'T'HH", inv)}", hourly, null));
+        if (caps.Daily is { } daily)
+            limits.Add(new($"{scope}:day:{day}", daily, null));
+        if (caps.Weekly is { } weekly)
+            limits.Add(new(string.Create(inv, $"{scope}:week:{ISOWeek.GetYear(local):D4}-W{ISOWeek.GetWeekOfYear(local):D2}"), weekly, null));
+        if (caps.Monthly is { } monthly)
+            limits.Add(new($"{scope}:month:{local.ToString("yyyy-MM", inv)}", monthly, null));
+        if (caps.DailyBudget is { } budget)
+            limits.Add(new($"{scope}:budget:{day}", null, budget));
+        return limits;
+    }
+
+    public static IReadOnlyList<string> Check(CapsConfig? caps)
+    {
+        if (caps is null)
+            return [];
+        var problems = new List<string>();
+        void NotNegative(string name, decimal? value)
+        {
+            if (value < 0)
+                problems.Add($"{name} cap must not be negative (got {value.Value.ToString(CultureInfo.InvariantCulture)})");
+        }
+        NotNegative("hourly", caps.Hourly);
+        NotNegative("daily", caps.Daily);
+        NotNegative("weekly", caps.Weekly);
+        NotNegative("monthly", caps.Monthly);
+        NotNegative("dailyBudget", caps.DailyBudget);
+        return problems;
+    }
+}
