@@ -50,7 +50,7 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
         var doc = await LoadAsync(db, ct);
         var publisherHashes = await db.Publishers.Where(p => p.ApiKeyHash != null).ToDictionaryAsync(p => p.Key, p => p.ApiKeyHash!, ct);
         var buyerHashes = await db.Buyers.Where(p => p.ApiKeyHash != null).ToDictionaryAsync(p => p.Key, p => p.ApiKeyHash!, ct);
-        var version = await db.ConfigVersions.Select(v => (long?)v.Version).FirstOrDefaultAsync(ct) ?? 0;
+        var version = (await db.ConfigVersions.FindAsync([1], ct))?.Version ?? 0;
         holder.Swap(new RoutingSnapshot(doc, publisherHashes, buyerHashes, version));
     }
 

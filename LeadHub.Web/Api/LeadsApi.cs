@@ -14,7 +14,7 @@ public static class LeadsApi
             .WithSummary("Post a full lead (direct post)")
             .WithDescription("Validates, stores, dedupes and routes the lead, then answers with its status and the publisher's payout. " +
                              "Headers: X-Api-Key (required), Idempotency-Key (optional, 24 h).")
-            .Accepts<LeadRequestDoc>("application/json")
+            .WithLeadBody()
             .Produces<LeadAnswer>()
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
             .ProducesProblem(413).ProducesValidationProblem(422).ProducesProblem(429);
@@ -29,6 +29,24 @@ public static class LeadsApi
         var result = await intake.SubmitAsync(publisher!, lead!, PublisherRequests.IdempotencyKey(http.Request));
         return PublisherRequests.ToHttp(result);
     }
+}
+
+public static class LeadBodyDocs
+{
+    // Documents the body without `Accepts`, whose content-type check would answer 415 to a
+    // publisher that forgot the header; the contract promises 400 for anything not JSON.
+    public static RouteHandlerBuilder WithLeadBody(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, ct) =>
+        {
+            operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(LeadRequestDoc), null, ct) },
+                },
+            };
+        });
 }
 
 // The documented shape of a lead request (CONTRACT §1), for the OpenAPI document only: the

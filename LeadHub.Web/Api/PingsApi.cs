@@ -13,14 +13,14 @@ public static class PingsApi
         group.MapPost("", Ping)
             .WithSummary("Ping: price a lead on its non-PII fields")
             .WithDescription("Pings the buyers and holds their bids until expiresAt. The offer is the publisher's payout if posted.")
-            .Accepts<LeadRequestDoc>("application/json")
+            .WithLeadBody()
             .Produces<PingAnswer>()
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404)
             .ProducesProblem(413).ProducesValidationProblem(422).ProducesProblem(429);
         group.MapPost("/{pingId:guid}/post", Post)
             .WithSummary("Post the full lead for an earlier ping")
             .WithDescription("Same answer as POST /api/v1/leads. Held bids are used while the ping has not expired.")
-            .Accepts<LeadRequestDoc>("application/json")
+            .WithLeadBody()
             .Produces<LeadAnswer>()
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409)
             .ProducesProblem(413).ProducesValidationProblem(422).ProducesProblem(429);
