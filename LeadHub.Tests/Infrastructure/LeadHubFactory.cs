@@ -1,0 +1,51 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using LeadHub.Core.Workspace;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace LeadHub.Tests.Infrastructure;
+
+// The one host fixture: the real app on a real SQLite file of its own, admin API on.
+public sealed class LeadHubFactory : WebApplicationFactory<Program>
+{
+    public const string AdminToken = "test-admin-token-0123456789";
+    public string DatabasePath { get; } = Path.Combine(Path.GetTempPath(), $"leadhub-test-{Guid.NewGuid():N}.db");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:LeadHub", $"Data Source={DatabasePath}");
+        builder.UseSetting("LeadHub:AdminApiToken", AdminToken);
+        builder.UseSetting("LeadHub:Demo", "false");
+    }
+
+    public HttpClient Admin()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return client;
+    }
+
+    public HttpClient Publisher(string apiKey)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        return client;
+    }
+
+    public async Task ImportAsync(WorkspaceDocument workspace)
+    {
+        using var admin = Admin();
+        var response = await admin.PutAsJsonAsync("/api/v1/admin/workspace", workspace, WorkspaceJson.Options);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"Import failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(DatabasePath + suffix);
+    }
+}
