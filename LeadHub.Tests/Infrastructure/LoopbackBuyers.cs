@@ -40,7 +40,12 @@ public sealed class LoopbackBuyers : IAsyncDisposable
             self!.Calls.Enqueue(new ReceivedCall(buyer, phase, body!.AsObject(), received));
             var behaviour = self._buyers.GetValueOrDefault(buyer) ?? new BuyerBehaviour();
             var answer = phase == "ping" ? behaviour.Ping : behaviour.Post;
-            if (answer.Delay > TimeSpan.Zero) await Task.Delay(answer.Delay);
+            if (answer.Delay > TimeSpan.Zero)
+            {
+                // Ends early when the caller hangs up, so a test's shutdown never waits for it.
+                try { await Task.Delay(answer.Delay, request.HttpContext.RequestAborted); }
+                catch (OperationCanceledException) { return Results.Empty; }
+            }
             return Results.Text(answer.Body, "application/json", statusCode: answer.Status);
         });
         await app.StartAsync();
