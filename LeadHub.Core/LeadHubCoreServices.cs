@@ -24,6 +24,9 @@ public static class LeadHubCoreServices
         {
             var config = sp.GetRequiredService<IConfiguration>();
             var env = sp.GetRequiredService<IHostEnvironment>();
+            var provider = sp.GetRequiredService<IOptions<LeadHubOptions>>().Value.Database.Provider;
+            if (!string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"LeadHub:Database:Provider '{provider}' is not supported by this version; use 'Sqlite'.");
             o.UseSqlite(SqliteConnectionString(config, env), x => x.MigrationsAssembly(typeof(LeadHubDbContext).Assembly.FullName));
             o.AddInterceptors(SqlitePragmas.Instance);
         });

@@ -31,6 +31,7 @@ public sealed record LeadFinish(
 public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, ILogger<LeadWriter> log) : BackgroundService
 {
     private const int MaxBatch = 256;
+    public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
     private readonly Channel<Op> _ops = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
 
     private abstract record Op
@@ -166,9 +167,12 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         var lead = op.Lead;
         if (lead.IdempotencyKey is not null)
         {
-            var first = await db.Leads.AsNoTracking()
+            var first = await db.Leads
                 .FirstOrDefaultAsync(l => l.PublisherKey == lead.PublisherKey && l.IdempotencyKey == lead.IdempotencyKey);
-            if (first is not null) return new ReceiveResult(ReceiveOutcome.Replay, first);
+            if (first is not null && first.ReceivedAt > lead.ReceivedAt - IdempotencyWindow)
+                return new ReceiveResult(ReceiveOutcome.Replay, first);
+            // A key is remembered for 24 hours (CONTRACT §1); after that it names a new lead.
+            if (first is not null) first.IdempotencyKey = null;
             if (!seenInBatch.Add("idem|" + lead.PublisherKey + "|" + lead.IdempotencyKey))
                 throw new InvalidOperationException("The same Idempotency-Key twice in one batch");
         }
