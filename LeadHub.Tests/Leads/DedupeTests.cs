@@ -1,0 +1,42 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using LeadHub.Core.Workspace;
+using LeadHub.Tests.Infrastructure;
+using LeadHub.Tests.Integration;
+
+namespace LeadHub.Tests.Leads;
+
+public sealed class DedupeTests(LeadHubFactory host) : IClassFixture<LeadHubFactory>, IAsyncLifetime
+{
+    private LoopbackBuyers _buyers = null!;
+
+    public async Task InitializeAsync() => _buyers = await LoopbackBuyers.StartAsync();
+
+    public async Task DisposeAsync() => await _buyers.DisposeAsync();
+
+    [Fact]
+    public async Task Same_person_posted_five_times_at_once_is_routed_once()
+    {
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("dedupe"));
+        var buyer = TestWorkspace.Unique("buyer");
+        _buyers.Set(buyer, new BuyerBehaviour { Ping = BuyerAnswer.Bid(10), Post = BuyerAnswer.Accept() });
+        var apiKey = "key-" + Guid.NewGuid().ToString("N");
+        await host.ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [campaign],
+            Publishers = [TestWorkspace.Publisher(TestWorkspace.Unique("pub"), apiKey, campaign.Key)],
+            Buyers = [TestWorkspace.Buyer(buyer, TestWorkspace.PingPost(buyer + "-c", campaign.Key, _buyers.PingUrl(buyer), _buyers.PostUrl(buyer)))],
+        });
+        using var publisher = host.Publisher(apiKey);
+        var samePerson = new { phone = "(415) 555-0199", email = "Same.Person@Example.com" };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(i =>
+            publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign.Key, i % 2 == 0 ? samePerson : new { samePerson.phone }))));
+        var statuses = await Task.WhenAll(responses.Select(async r =>
+            (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString()));
+
+        Assert.Equal(1, statuses.Count(s => s == "sold"));
+        Assert.Equal(4, statuses.Count(s => s == "duplicate"));
+        Assert.Single(_buyers.CallsTo(buyer, "ping"));
+    }
+}
