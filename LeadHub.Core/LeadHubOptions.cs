@@ -13,7 +13,13 @@ public sealed class LeadHubOptions
     // A workspace JSON (CONTRACT §4) imported at start-up.
     public string? WorkspaceFile { get; set; }
 
-    public bool Demo { get; set; }
+    // Demo workspace, sandbox buyers and a traffic generator; unset means "on in Development".
+    public bool? Demo { get; set; }
+
+    // Demo traffic rate (leads per second, through the real publisher endpoint).
+    public double DemoLeadsPerSecond { get; set; } = 3;
+
+    public SandboxOptions Sandbox { get; set; } = new();
 
     // Largest lead body accepted, in bytes (413 above it).
     public int MaxLeadBytes { get; set; } = 64 * 1024;
@@ -31,4 +37,32 @@ public sealed class RecoveryOptions
     // A lead found `routing` after a restart is routed again if it arrived at most this long
     // ago; older ones are closed as unsold (buyers would no longer want a stale lead).
     public int RerouteWithinSeconds { get; set; } = 60;
+}
+
+// Simulated buyers at /sandbox/buyers/{key}/ping|post, for demos, tests and the bench.
+public sealed class SandboxOptions
+{
+    // Maps the sandbox endpoints even without the demo.
+    public bool Enabled { get; set; }
+
+    // Behaviour per sandbox buyer key; keys not listed use the default profile.
+    public Dictionary<string, SandboxBuyerProfile> Buyers { get; set; } = [];
+}
+
+public sealed record SandboxBuyerProfile
+{
+    public decimal BidMean { get; init; } = 12m;
+    public decimal BidStdDev { get; init; } = 3m;
+
+    // Bid multipliers by state code (e.g. CA: 1.3) and for ages under 25 / 65 and over.
+    public Dictionary<string, decimal> StateFactors { get; init; } = [];
+    public decimal YoungFactor { get; init; } = 0.8m;
+    public decimal SeniorFactor { get; init; } = 0.9m;
+
+    public double PassRate { get; init; } = 0.2;
+    public double LatencyMeanMs { get; init; } = 80;
+    public double LatencyStdDevMs { get; init; } = 30;
+    public double PostLatencyMeanMs { get; init; } = 120;
+    public double RejectRate { get; init; } = 0.1;
+    public List<string> RejectReasons { get; init; } = ["duplicate", "cap reached", "bad phone"];
 }

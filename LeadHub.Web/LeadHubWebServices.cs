@@ -1,4 +1,6 @@
+using LeadHub.Core;
 using LeadHub.Web.Api;
+using LeadHub.Web.Sandbox;
 using Scalar.AspNetCore;
 
 namespace LeadHub.Web;
@@ -16,6 +18,9 @@ public static class LeadHubWebServices
             return Task.CompletedTask;
         }));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+
+        services.AddSingleton<SandboxMarket>();
+        if (DemoOn(builder.Configuration, builder.Environment)) services.AddHostedService<DemoRunner>();
         return builder;
     }
 
@@ -33,6 +38,12 @@ public static class LeadHubWebServices
         app.MapPingsApi();
         app.MapAdminApi();
         app.MapHealthApi();
+        if (DemoOn(app.Configuration, app.Environment) || app.Configuration.GetValue<bool>("LeadHub:Sandbox:Enabled"))
+            app.MapSandboxBuyers();
         return app;
     }
+
+    // CONTRACT §7: the demo is on in Development unless configured otherwise.
+    public static bool DemoOn(IConfiguration config, IHostEnvironment env) =>
+        config.GetValue<bool?>($"{LeadHubOptions.Section}:Demo") ?? env.IsDevelopment();
 }
