@@ -20,7 +20,11 @@ public static class LeadHubWebServices
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         services.AddSingleton<SandboxMarket>();
-        if (DemoOn(builder.Configuration, builder.Environment)) services.AddHostedService<DemoRunner>();
+        if (DemoOn(builder.Configuration, builder.Environment))
+        {
+            services.AddSingleton<DemoRunner>();
+            services.AddHostedService(sp => sp.GetRequiredService<DemoRunner>());
+        }
         return builder;
     }
 

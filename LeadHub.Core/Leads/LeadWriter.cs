@@ -58,6 +58,9 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         return done.Task;
     }
 
+    // Raised after a lead's final state is committed (sold, unsold): the hook for live views.
+    public event Action<LeadFinish>? Finished;
+
     public Task FinishAsync(LeadFinish finish)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -135,7 +138,11 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
                             : inc;
                     }
                     now = f.Finish.FinishedAt;
-                    completions.Add(() => f.Done.TrySetResult());
+                    completions.Add(() =>
+                    {
+                        f.Done.TrySetResult();
+                        Finished?.Invoke(f.Finish);
+                    });
                     break;
             }
         }

@@ -7,7 +7,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace LeadHub.Tests.Infrastructure;
 
 // The one host fixture: the real app on a real SQLite file of its own, admin API on.
-public sealed class LeadHubFactory : WebApplicationFactory<Program>
+// Derived fixtures only add settings (e.g. the demo) on top.
+public class LeadHubFactory : WebApplicationFactory<Program>
 {
     public const string AdminToken = "test-admin-token-0123456789";
     public string DatabasePath { get; } = Path.Combine(Path.GetTempPath(), $"leadhub-test-{Guid.NewGuid():N}.db");
@@ -18,7 +19,10 @@ public sealed class LeadHubFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:LeadHub", $"Data Source={DatabasePath}");
         builder.UseSetting("LeadHub:AdminApiToken", AdminToken);
         builder.UseSetting("LeadHub:Demo", "false");
+        foreach (var (key, value) in ExtraSettings) builder.UseSetting(key, value);
     }
+
+    protected virtual IEnumerable<KeyValuePair<string, string>> ExtraSettings => [];
 
     public HttpClient Admin()
     {

@@ -21,6 +21,10 @@ public sealed class DemoRunner(
     ILogger<DemoRunner> log) : BackgroundService
 {
     private const int MaxInFlight = 200;
+    private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Completes once the demo workspace is in place and traffic is about to start.
+    public Task Seeded => _seeded.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,6 +38,7 @@ public sealed class DemoRunner(
 
         var baseUrl = BaseUrl();
         var keys = await SeedAsync(baseUrl, stoppingToken);
+        _seeded.TrySetResult();
         var rate = options.Value.DemoLeadsPerSecond;
         if (rate <= 0) return;
         log.LogInformation("Demo traffic: {Rate} leads/s to {BaseUrl}/api/v1/leads", rate, baseUrl);
