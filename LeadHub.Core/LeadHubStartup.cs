@@ -37,7 +37,7 @@ public sealed class LeadHubStartup(
     {
         WorkspaceDocument doc;
         await using (var stream = File.OpenRead(file))
-            doc = await JsonSerializer.DeserializeAsync<WorkspaceDocument>(stream, WorkspaceJson.Options, ct)
+            doc = await JsonSerializer.DeserializeAsync<WorkspaceDocument>(stream, WorkspaceJson.ImportOptions, ct)
                   ?? throw new InvalidOperationException($"Workspace file {file} is empty");
         var errors = await workspace.ImportAsync(doc, ct);
         if (errors.Count > 0)

@@ -179,4 +179,8 @@ public static class WorkspaceJson
         AllowTrailingCommas = true,
         WriteIndented = true,
     };
+
+    // For reading a document to import: a JSON null where the format has no null (a key, a list,
+    // a payout) is an error with its path, not a null that crashes validation later.
+    public static readonly JsonSerializerOptions ImportOptions = new(Options) { RespectNullableAnnotations = true };
 }

@@ -18,7 +18,10 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var current = await LoadAsync(db, ct);
-            var errors = WorkspaceValidator.Validate(incoming, Merge(current, incoming));
+            // Null entries in lists first: merging and validating both need every entry to be there.
+            var errors = WorkspaceValidator.CheckNullEntries(incoming);
+            if (errors.Count > 0) return errors;
+            errors = WorkspaceValidator.Validate(incoming, Merge(current, incoming));
             if (errors.Count > 0) return errors;
 
             await using var tx = await db.Database.BeginTransactionAsync(ct);

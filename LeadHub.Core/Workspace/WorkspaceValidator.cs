@@ -20,7 +20,8 @@ public static partial class WorkspaceValidator
         var errors = new List<WorkspaceError>();
         void Error(string path, string message) => errors.Add(new WorkspaceError(path, message));
 
-        var campaigns = merged.Campaigns.ToDictionary(c => c.Key);
+        // Not ToDictionary: a key given twice is reported below, not a crash here.
+        var campaigns = merged.Campaigns.GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Last());
         CheckUniqueKeys(incoming.Campaigns.Select(c => c.Key), "$.campaigns", Error);
         CheckUniqueKeys(incoming.Publishers.Select(c => c.Key), "$.publishers", Error);
         CheckUniqueKeys(incoming.Buyers.Select(c => c.Key), "$.buyers", Error);
@@ -69,6 +70,43 @@ public static partial class WorkspaceValidator
                 CheckContract(c, campaigns.GetValueOrDefault(c.Campaign), cpath, Error);
             }
         }
+        return errors;
+    }
+
+    // `[null]` in a list of the document: the deserializer keeps it, and nothing after this copes with it.
+    public static List<WorkspaceError> CheckNullEntries(WorkspaceDocument doc)
+    {
+        var errors = new List<WorkspaceError>();
+        void Check<T>(IReadOnlyList<T>? list, string path, Action<T, string>? inner = null)
+        {
+            for (var i = 0; i < (list?.Count ?? 0); i++)
+            {
+                if (list![i] is null) errors.Add(new WorkspaceError($"{path}[{i}]", "must not be null"));
+                else inner?.Invoke(list[i], $"{path}[{i}]");
+            }
+        }
+        Check(doc.Campaigns, "$.campaigns", (c, path) =>
+        {
+            Check(c.Tiers, $"{path}.tiers");
+            Check(c.Fields, $"{path}.fields");
+        });
+        Check(doc.Publishers, "$.publishers", (p, path) =>
+        {
+            Check(p.Campaigns, $"{path}.campaigns");
+            foreach (var (campaign, payout) in p.CampaignPayouts ?? [])
+            {
+                if (payout is null) errors.Add(new WorkspaceError($"{path}.campaignPayouts.{campaign}", "must not be null"));
+            }
+        });
+        Check(doc.Buyers, "$.buyers", (b, path) =>
+        {
+            Check(b.Segments, $"{path}.segments");
+            Check(b.Contracts, $"{path}.contracts", (c, cpath) =>
+            {
+                Check(c.Filters, $"{cpath}.filters");
+                Check(c.Schedule?.Days, $"{cpath}.schedule.days");
+            });
+        });
         return errors;
     }
 

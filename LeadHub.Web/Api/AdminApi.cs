@@ -59,7 +59,7 @@ public static class AdminApi
         WorkspaceDocument? doc;
         try
         {
-            doc = await JsonSerializer.DeserializeAsync<WorkspaceDocument>(request.Body, WorkspaceJson.Options, ct);
+            doc = await JsonSerializer.DeserializeAsync<WorkspaceDocument>(request.Body, WorkspaceJson.ImportOptions, ct);
         }
         catch (JsonException e) when (e.InnerException is not JsonException && e.Path is not null)
         {
@@ -129,7 +129,8 @@ public static class AdminApi
     private static DateTimeOffset? ParseTime(string? value, string name, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrEmpty(value)) return null;
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
+        // In UTC: the database compares stored times as UTC instants, so "10:00+05:00" must become "05:00Z".
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t.ToUniversalTime();
         errors[name] = ["must be an ISO-8601 time"];
         return null;
     }

@@ -132,7 +132,7 @@ public static class PublisherRequests
     // The answer for a processed lead or a publisher ping; never the sale price or the buyer.
     public static IResult ToHttp(IntakeResult result) => result switch
     {
-        IntakeResult.Processed p => TypedResults.Ok(new LeadAnswer(p.LeadId, p.Status, p.Payout, p.Reasons)),
+        IntakeResult.Processed p => TypedResults.Ok(new LeadAnswer(p.LeadId, p.Status, Money(p.Payout), p.Reasons)),
         IntakeResult.Invalid i => Problem(StatusCodes.Status422UnprocessableEntity, "Invalid lead",
             i.LeadId is null ? "Field validation failed." : "Field validation failed; the lead is stored quarantined with status 'invalid'.",
             new Dictionary<string, string[]>(i.Errors),
@@ -140,7 +140,7 @@ public static class PublisherRequests
         IntakeResult.UnknownCampaign u => Problem(StatusCodes.Status404NotFound, "Unknown campaign", $"There is no campaign '{u.Campaign}'."),
         IntakeResult.NotAllowed n => Problem(StatusCodes.Status403Forbidden, "Not allowed",
             $"This publisher may not post to campaign '{n.Campaign}'."),
-        IntakeResult.PingOffer o => TypedResults.Ok(new PingAnswer(o.PingId, o.Offer, o.ExpiresAt)),
+        IntakeResult.PingOffer o => TypedResults.Ok(new PingAnswer(o.PingId, Money(o.Offer), o.ExpiresAt)),
         IntakeResult.UnknownPing => Problem(StatusCodes.Status404NotFound, "Unknown ping", "There is no such ping for this publisher."),
         IntakeResult.PingAlreadyPosted a => Problem(StatusCodes.Status409Conflict, "Ping already posted",
             "A lead was already posted for this ping.", extensions: new Dictionary<string, object?> { ["leadId"] = a.LeadId }),
@@ -148,6 +148,10 @@ public static class PublisherRequests
             $"This ping was for campaign '{m.Expected}'.", new Dictionary<string, string[]> { ["campaign"] = [$"must be '{m.Expected}'"] }),
         _ => throw new InvalidOperationException("unknown intake result"),
     };
+
+    // Always two decimals, so an answer computed now (7 or 7.000) and the same answer rebuilt from
+    // the database for a repeated Idempotency-Key (7.0) are the same bytes: 7.00.
+    private static decimal Money(decimal amount) => Math.Round(amount, 2, MidpointRounding.ToZero) + 0.00m;
 }
 
 public sealed record LeadAnswer(Guid LeadId, string Status, decimal Payout, IReadOnlyList<string> Reasons);
