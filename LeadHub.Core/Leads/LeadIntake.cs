@@ -192,7 +192,9 @@ public sealed class LeadIntake(
         }
         else
         {
-            var reason = trace.Any(s => s.Kind == TraceKinds.Post) ? "every buyer that bid rejected the lead" : "no buyer bid above the floor";
+            var reason = !campaign.Config.Active ? "campaign is paused"
+                : trace.Any(s => s.Kind == TraceKinds.Post) ? "every buyer that bid rejected the lead"
+                : "no buyer bid above the floor";
             finish = new LeadFinish(row.Id, LeadStatus.Unsold, null, null, null, 0, reason, time.GetUtcNow(), trace, [], firstSeq);
         }
         await writer.FinishAsync(finish);

@@ -64,8 +64,9 @@ public sealed class CampaignSnapshot
         BidTtl = TimeSpan.FromMilliseconds(config.BidTtlMs);
         PingFieldNames = config.Fields.Where(f => !f.Pii).Select(f => f.Name).ToFrozenSet();
         var floors = config.Tiers.ToDictionary(t => t.Tier, t => t.Floor);
+        // A paused campaign still takes and stores leads, but offers them to nobody.
         Tiers = contracts
-            .Where(c => c.Config.Active && c.Buyer.Config.Active)
+            .Where(c => config.Active && c.Config.Active && c.Buyer.Config.Active)
             .GroupBy(c => c.Config.Tier)
             .OrderBy(g => g.Key)
             .Select(g => new TierSnapshot(g.Key, Math.Max(config.Floor, floors.GetValueOrDefault(g.Key)),

@@ -59,6 +59,25 @@ public class LeadPostProcessingTests(LeadHubFactory factory) : IClassFixture<Lea
     }
 
     [Fact]
+    public async Task Lead_for_a_paused_campaign_is_stored_unsold_and_no_buyer_is_pinged()
+    {
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var s = await ApiScenario.CreateAsync(factory, buyers);
+        await factory.ImportAsync(new LeadHub.Core.Workspace.WorkspaceDocument
+        {
+            Campaigns = [TestWorkspace.Campaign(s.Campaign) with { Active = false }],
+        });
+        using var client = factory.Publisher(s.ApiKey);
+
+        var answer = await ApiAssert.OkJsonAsync(await client.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(s.Campaign)));
+
+        Assert.Equal("unsold", answer.GetProperty("status").GetString());
+        Assert.Equal(["campaign is paused"], answer.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Empty(buyers.CallsTo(s.Buyer, "ping"));
+        Assert.Equal(1, await AdminReads.LeadCountAsync(factory, s.Campaign));
+    }
+
+    [Fact]
     public async Task Buyer_rejection_reason_is_not_shown_to_the_publisher()
     {
         await using var buyers = await LoopbackBuyers.StartAsync();

@@ -175,6 +175,20 @@ public class LeadPostRejectionTests(LeadHubFactory factory) : IClassFixture<Lead
     }
 
     [Fact]
+    public async Task Idempotency_key_over_256_characters_is_400_and_stores_nothing()
+    {
+        var s = await ApiScenario.CreateAsync(factory);
+        using var client = factory.Publisher(s.ApiKey);
+        client.DefaultRequestHeaders.Add("Idempotency-Key", new string('k', 257));
+
+        var response = await client.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(s.Campaign));
+
+        var problem = await ApiAssert.ProblemAsync(response, HttpStatusCode.BadRequest);
+        ApiAssert.Errors(problem, "Idempotency-Key");
+        Assert.Equal(0, await AdminReads.LeadCountAsync(factory, s.Campaign));
+    }
+
+    [Fact]
     public async Task Body_over_64_KiB_is_413()
     {
         var s = await ApiScenario.CreateAsync(factory);

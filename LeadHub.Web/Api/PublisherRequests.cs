@@ -44,6 +44,10 @@ public static class PublisherRequests
                 $"Publisher '{publisher.Key}' is limited to {publisher.Config.RateLimitPerSecond} leads per second."));
         }
 
+        if (http.Request.Headers[IdempotencyHeader].FirstOrDefault() is { Length: > 256 })
+            return (publisher, null, Problem(StatusCodes.Status400BadRequest, "Malformed lead", null,
+                new Dictionary<string, string[]> { [IdempotencyHeader] = ["must be at most 256 characters"] }));
+
         var limit = options.Value.MaxLeadBytes;
         var body = await ReadBodyAsync(http.Request, limit);
         if (body is null)
