@@ -22,6 +22,14 @@ public static class LeadHubWebServices
         services.AddSingleton<SandboxMarket>();
         if (DemoOn(builder.Configuration, builder.Environment))
         {
+            // A newcomer gets a working admin API without configuring anything: a fresh token,
+            // printed once on the console by the demo, unless one is configured.
+            if (string.IsNullOrEmpty(builder.Configuration[$"{LeadHubOptions.Section}:AdminApiToken"]))
+            {
+                var token = LeadHub.Core.Security.ApiKeys.NewKey();
+                services.PostConfigure<LeadHubOptions>(o => o.AdminApiToken = token);
+                services.AddSingleton(new DemoAdminToken(token));
+            }
             services.AddSingleton<DemoRunner>();
             services.AddHostedService(sp => sp.GetRequiredService<DemoRunner>());
         }

@@ -18,7 +18,8 @@ public sealed class DemoRunner(
     IHttpClientFactory httpFactory,
     IOptions<LeadHubOptions> options,
     TimeProvider time,
-    ILogger<DemoRunner> log) : BackgroundService
+    ILogger<DemoRunner> log,
+    IServiceProvider services) : BackgroundService
 {
     private const int MaxInFlight = 200;
     private readonly TaskCompletionSource _seeded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -72,6 +73,8 @@ public sealed class DemoRunner(
         // Straight to the console, not the log pipeline: secrets never go where logs are shipped.
         Console.WriteLine("Demo publisher API keys (new on every start):");
         foreach (var (publisher, key) in keys) Console.WriteLine($"  {publisher,-14} {key}");
+        if (services.GetService<DemoAdminToken>() is { } admin)
+            Console.WriteLine($"Demo admin API token (new on every start): {admin.Token}");
         return keys.Where(k => update.Publishers.Any(p => p.Key == k.Key)).ToDictionary();
     }
 
@@ -130,3 +133,6 @@ public sealed class DemoRunner(
         return $"{uri.Scheme}://{uri.Host}:{uri.Port}";
     }
 }
+
+// The admin API token generated for a demo run when none is configured.
+public sealed record DemoAdminToken(string Token);
