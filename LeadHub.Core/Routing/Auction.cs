@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using LeadHub.Core.Delivery;
 using LeadHub.Core.Workspace;
@@ -113,7 +114,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                 var price = contract.Config.Price ?? 0;
                 if (IsAboveFloors(contract, tier, price)) offers.Add(new Offer(contract, tier.Tier, price, now));
                 else trace.Add(new TraceStep(TraceKinds.Post, contract.Buyer.Key, contract.Key, tier.Tier, TraceOutcomes.Skipped,
-                    null, price, $"fixed price below floor {FloorOf(contract, tier)}", null, now));
+                    null, price, Invariant($"fixed price below floor {FloorOf(contract, tier)}"), null, now));
                 continue;
             }
             if (held is not null)
@@ -168,7 +169,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         if (result.Outcome == PingOutcome.Bid)
         {
             if (IsAboveFloors(contract, tier, result.Bid)) offer = new Offer(contract, tier.Tier, result.Bid, time.GetUtcNow());
-            else reason = $"below floor {FloorOf(contract, tier)}";
+            else reason = Invariant($"below floor {FloorOf(contract, tier)}");
         }
         var bid = result.Outcome == PingOutcome.Bid ? result.Bid : (decimal?)null;
         return (new TraceStep(TraceKinds.Ping, contract.Buyer.Key, contract.Key, tier.Tier, outcome, bid, null, reason, latency, at), offer);
@@ -221,6 +222,9 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         if (!contract.Schedule.IsOpen(now)) return "outside schedule: " + contract.Schedule.Description;
         return lead.Test ? null : caps.Reached(contract, now);
     }
+
+    // Trace reasons are stored text: numbers read the same whatever the server's culture.
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static decimal FloorOf(ContractSnapshot contract, TierSnapshot tier) =>
         Math.Max(tier.Floor, contract.Config.MinBid ?? 0);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using LeadHub.Core.Workspace;
 
 namespace LeadHub.Core.Routing;
@@ -122,7 +123,9 @@ public sealed class InMemoryCapLedger : ICapLedger
     }
 
     private static string Describe(CapLimit limit) =>
-        limit.MaxCount is { } max ? $"cap reached: {limit.Key} ({max})" : $"budget reached: {limit.Key} ({limit.MaxAmount})";
+        limit.MaxCount is { } max
+            ? string.Create(CultureInfo.InvariantCulture, $"cap reached: {limit.Key} ({max})")
+            : string.Create(CultureInfo.InvariantCulture, $"budget reached: {limit.Key} ({limit.MaxAmount})");
 
     // A buyer's contracts may sit in different time zones, so buyer-level periods are UTC.
     internal static IReadOnlyList<CapLimit> LimitsFor(ContractSnapshot contract, DateTimeOffset now)
