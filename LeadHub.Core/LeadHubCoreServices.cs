@@ -35,6 +35,8 @@ public static class LeadHubCoreServices
         services.AddSingleton<WorkspaceService>();
         services.AddSingleton<ICapLedger, InMemoryCapLedger>();
         services.AddSingleton<RecentRejects>();
+        services.AddSingleton<BuyerHealth>();
+        services.AddHostedService<ContractAutoPause>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<Auction>();
         services.AddSingleton<LeadIntake>();

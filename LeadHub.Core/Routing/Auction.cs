@@ -30,7 +30,7 @@ public sealed record PingPhaseResult(IReadOnlyList<Offer> Offers, IReadOnlyList<
 
 // The auction of CONTRACT §3.3–3.6: tiers in order; inside a tier every eligible contract at
 // once; the best offer is posted, then the next on rejection; caps reserved around each post.
-public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRejects rejects, TimeProvider time)
+public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRejects rejects, BuyerHealth health, TimeProvider time)
 {
     public async Task<AuctionResult> RunAsync(AuctionLead lead, PingHold? hold, CancellationToken ct)
     {
@@ -109,6 +109,17 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                     null, null, skip, null, now));
                 continue;
             }
+            if (held is null || contract.IsDirectPost)
+            {
+                // Held bids need no ping, so only fresh pings and direct posts face the health checks.
+                var unhealthy = health.Admit(contract);
+                if (unhealthy is not null)
+                {
+                    trace.Add(new TraceStep(contract.IsDirectPost ? TraceKinds.Post : TraceKinds.Ping, contract.Buyer.Key, contract.Key,
+                        tier.Tier, TraceOutcomes.Skipped, null, null, unhealthy, null, now));
+                    continue;
+                }
+            }
             if (contract.IsDirectPost)
             {
                 var price = contract.Config.Price ?? 0;
@@ -157,6 +168,8 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
             result = PingResult.TimedOut();
         }
         var latency = Milliseconds(started);
+        if (result.Outcome is PingOutcome.Timeout or PingOutcome.Error) health.RecordFailure(contract, isPost: false);
+        else health.RecordAnswer(contract);
         var outcome = result.Outcome switch
         {
             PingOutcome.Bid => TraceOutcomes.Bid,
@@ -201,6 +214,8 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
             result = PostResult.TimedOut();
         }
         var latency = Milliseconds(started);
+        if (result.Outcome is PostOutcome.Timeout or PostOutcome.Error) health.RecordFailure(offer.Contract, isPost: true);
+        else health.RecordAnswer(offer.Contract);
         var (outcome, reason) = result.Outcome switch
         {
             PostOutcome.Accepted => (TraceOutcomes.Accepted, result.BuyerLeadId is null ? null : "buyer lead id " + result.BuyerLeadId),

@@ -136,5 +136,12 @@ public sealed class RoutingSnapshotHolder
 
     public RoutingSnapshot Current => _current;
 
-    public void Swap(RoutingSnapshot next) => _current = next;
+    // Raised after every swap: live views and tests learn of a configuration change without polling.
+    public event Action<RoutingSnapshot>? Swapped;
+
+    public void Swap(RoutingSnapshot next)
+    {
+        _current = next;
+        Swapped?.Invoke(next);
+    }
 }

@@ -121,6 +121,18 @@ public sealed record ContractConfig
     // Extension: a sandbox contract receives test leads (CONTRACT §1 "test": true) and only those.
     public bool Sandbox { get; init; }
 
+    // Buyer health: after this many timeouts/errors in a row the contract is skipped
+    // (trace reason `circuit-open`) until a probe after the cool-down succeeds. 0 = never.
+    public int BreakAfterFailures { get; init; } = 5;
+    public int BreakCoolDownSeconds { get; init; } = 30;
+
+    // Auto-pause the contract after this many post timeouts/errors in a UTC day; null = never.
+    public int? MaxPostErrors { get; init; }
+
+    // Ping-fatigue guard: pings beyond these are skipped and recorded; null = no limit.
+    public int? MaxPingsPerSecond { get; init; }
+    public int? MaxPingsPerMinute { get; init; }
+
     public List<FilterConfig> Filters { get; init; } = [];
     public CapsConfig? Caps { get; init; }
     public ScheduleConfig? Schedule { get; init; }

@@ -41,6 +41,29 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
         }
     }
 
+    // Pauses or resumes one contract (auto-pause by buyer health, later the portal's switch).
+    public async Task<bool> SetContractActiveAsync(string contractKey, bool active, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var row = await db.Contracts.FindAsync([contractKey], ct);
+            if (row is null) return false;
+            row.Active = active;
+            row.Json = Write(Read<ContractConfig>(row.Json) with { Active = active });
+            row.UpdatedAt = time.GetUtcNow();
+            await BumpVersionAsync(db, ct);
+            await db.SaveChangesAsync(ct);
+            await ReloadAsync(ct);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async Task<WorkspaceDocument> ExportAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -154,6 +154,11 @@ public static partial class WorkspaceValidator
         if (c.TimeoutMs is < 10 or > 60_000) error($"{path}.timeoutMs", "must be between 10 and 60000");
         if (c.PostTimeoutMs is < 10 or > 120_000) error($"{path}.postTimeoutMs", "must be between 10 and 120000");
         if (c.Tier < 0) error($"{path}.tier", "must not be negative");
+        if (c.BreakAfterFailures < 0) error($"{path}.breakAfterFailures", "must not be negative (0 = never)");
+        if (c.BreakCoolDownSeconds is < 1 or > 86_400) error($"{path}.breakCoolDownSeconds", "must be between 1 and 86400");
+        if (c.MaxPostErrors is < 1) error($"{path}.maxPostErrors", "must be at least 1 (or null for never)");
+        if (c.MaxPingsPerSecond is < 1) error($"{path}.maxPingsPerSecond", "must be at least 1 (or null for no limit)");
+        if (c.MaxPingsPerMinute is < 1) error($"{path}.maxPingsPerMinute", "must be at least 1 (or null for no limit)");
         foreach (var problem in CapPeriods.Check(c.Caps)) error($"{path}.caps", problem);
         if (c.Schedule is not null)
         {

@@ -1,3 +1,4 @@
+using LeadHub.Core.Delivery;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LeadHub.Core.Routing;
@@ -29,13 +30,15 @@ public sealed class AuctionScenario
     public FakeBuyerTransport Transport { get; } = new();
     public InMemoryCapLedger Caps { get; } = new();
     public RecentRejects Rejects { get; } = new();
+    private BuyerHealth? _health;
+    public BuyerHealth Health => _health ??= new BuyerHealth(Time);
 
     public RoutingSnapshot Snapshot => _snapshot ??= new RoutingSnapshot(
         new WorkspaceDocument { Campaigns = [_campaign], Buyers = [.. _buyers] }, NoKeys, NoKeys, 1);
 
     public CampaignSnapshot Campaign => Snapshot.Campaigns[CampaignKey];
 
-    public Auction Auction => _auction ??= new Auction(Transport, Caps, Rejects, Time);
+    public Auction Auction => _auction ??= new Auction(Transport, Caps, Rejects, Health, Time);
 
     public ContractSnapshot Contract(string key) => Snapshot.Contracts[key];
 

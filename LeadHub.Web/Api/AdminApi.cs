@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LeadHub.Core;
+using LeadHub.Core.Delivery;
 using LeadHub.Core.Security;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
@@ -26,6 +27,9 @@ public static class AdminApi
             .Produces<WorkspaceDocument>().ProducesProblem(400).ProducesValidationProblem(422);
         group.MapGet("/leads/{leadId:guid}", GetLead).WithSummary("A lead with its fields and routing trace")
             .Produces<LeadDetail>().ProducesProblem(404);
+        group.MapGet("/health", (BuyerHealth health, RoutingSnapshotHolder snapshots) => TypedResults.Ok(health.Report(snapshots.Current)))
+            .WithSummary("Buyer health per contract: circuit breaker, post errors today, skipped pings")
+            .Produces<IReadOnlyList<ContractHealthView>>();
         group.MapGet("/leads", ListLeads).WithSummary("A page of leads, newest first")
             .Produces<LeadPage>().ProducesValidationProblem(400);
         return app;
