@@ -64,5 +64,6 @@ public sealed record SandboxBuyerProfile
     public double LatencyStdDevMs { get; init; } = 30;
     public double PostLatencyMeanMs { get; init; } = 120;
     public double RejectRate { get; init; } = 0.1;
-    public List<string> RejectReasons { get; init; } = ["duplicate", "cap reached", "bad phone"];
+    // Null means the usual mix; a configured list replaces it (binding would append to a default list).
+    public List<string>? RejectReasons { get; init; }
 }

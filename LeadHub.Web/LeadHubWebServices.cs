@@ -1,6 +1,11 @@
 using LeadHub.Core;
+using LeadHub.Core.Storage;
 using LeadHub.Web.Api;
+using LeadHub.Web.Components;
+using LeadHub.Web.Portal;
 using LeadHub.Web.Sandbox;
+using Microsoft.AspNetCore.Identity;
+using MudBlazor.Services;
 using Scalar.AspNetCore;
 
 namespace LeadHub.Web;
@@ -19,6 +24,8 @@ public static class LeadHubWebServices
         }));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
+        AddPortal(services);
+
         services.AddSingleton<SandboxMarket>();
         if (DemoOn(builder.Configuration, builder.Environment))
         {
@@ -36,20 +43,67 @@ public static class LeadHubWebServices
         return builder;
     }
 
+    private static void AddPortal(IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddCascadingAuthenticationState();
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = IdentityConstants.ApplicationScheme;
+                o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "leadhub.auth";
+            o.LoginPath = "/account/login";
+            o.AccessDeniedPath = "/account/denied";
+            o.SlidingExpiration = true;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+        });
+        services.AddIdentityCore<IdentityUser>(o =>
+            {
+                o.Password.RequiredLength = 10;
+                o.User.RequireUniqueEmail = true;
+                o.Lockout.MaxFailedAccessAttempts = 5;
+                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<LeadHubDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        services.AddAuthorization();
+        services.AddScoped<PortalBootstrap>();
+    }
+
+    // Migrations, workspace, caps (Core), then portal roles and the first admin.
+    public static async Task InitializeLeadHubAsync(this WebApplication app)
+    {
+        await app.Services.GetRequiredService<LeadHubStartup>().InitializeAsync();
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<PortalBootstrap>().InitializeAsync();
+    }
+
     public static WebApplication UseLeadHubWeb(this WebApplication app)
     {
         // Every unhandled error becomes a bare 500 problem: no stack trace leaves the process.
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
 
+        app.MapStaticAssets();
         app.MapOpenApi();
         app.MapScalarApiReference();
-        app.MapGet("/", () => Results.Redirect("/scalar/")).ExcludeFromDescription();
 
         app.MapLeadsApi();
         app.MapPingsApi();
         app.MapAdminApi();
         app.MapHealthApi();
+        app.MapAccountEndpoints();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         if (DemoOn(app.Configuration, app.Environment) || app.Configuration.GetValue<bool>("LeadHub:Sandbox:Enabled"))
             app.MapSandboxBuyers();
         return app;

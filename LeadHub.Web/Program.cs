@@ -6,7 +6,7 @@ builder.Services.AddLeadHubCore(builder.Configuration);
 builder.AddLeadHubWeb();
 
 var app = builder.Build();
-await app.Services.GetRequiredService<LeadHubStartup>().InitializeAsync();
+await app.InitializeLeadHubAsync();
 app.UseLeadHubWeb();
 app.Run();
 

@@ -1,9 +1,12 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace LeadHub.Core.Storage;
 
-public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options) : DbContext(options)
+// Portal users and roles (ASP.NET Core Identity) live in the same database as everything else.
+public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options) : IdentityDbContext<IdentityUser>(options)
 {
     public DbSet<CampaignRow> Campaigns => Set<CampaignRow>();
     public DbSet<PublisherRow> Publishers => Set<PublisherRow>();
@@ -29,6 +32,7 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
 
     protected override void OnModelCreating(ModelBuilder b)
     {
+        base.OnModelCreating(b);
         b.Entity<CampaignRow>(e =>
         {
             e.HasKey(x => x.Key);

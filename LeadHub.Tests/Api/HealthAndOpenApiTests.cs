@@ -51,7 +51,9 @@ public class HealthAndOpenApiTests(LeadHubFactory factory) : IClassFixture<LeadH
     {
         using var client = factory.CreateClient();
 
-        var response = await client.GetAsync("/api/v1/leads");
+        // PUT, not GET: an unpublished build maps a GET fallback for static files, which makes
+        // every unknown GET a 404 rather than a 405.
+        var response = await client.PutAsync("/api/v1/leads", new StringContent("{}"));
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         ApiAssert.NoStackTrace(await response.Content.ReadAsStringAsync());

@@ -66,10 +66,14 @@ public sealed class SandboxMarket(IOptionsMonitor<LeadHubOptions> options, TimeP
         return Math.Round(Math.Max(0.5m, bid), 2);
     }
 
-    public string? RejectReason(SandboxBuyerProfile profile) =>
-        Random.Shared.NextDouble() < profile.RejectRate && profile.RejectReasons.Count > 0
-            ? profile.RejectReasons[Random.Shared.Next(profile.RejectReasons.Count)]
-            : null;
+    private static readonly string[] UsualReasons = ["duplicate", "cap reached", "bad phone"];
+
+    public string? RejectReason(SandboxBuyerProfile profile)
+    {
+        if (Random.Shared.NextDouble() >= profile.RejectRate) return null;
+        IReadOnlyList<string> reasons = profile.RejectReasons is { Count: > 0 } r ? r : UsualReasons;
+        return reasons[Random.Shared.Next(reasons.Count)];
+    }
 
     private static double Normal(double mean, double stdDev)
     {
