@@ -39,7 +39,7 @@ public sealed class LeadHubStartup(
         await using (var stream = File.OpenRead(file))
             doc = await JsonSerializer.DeserializeAsync<WorkspaceDocument>(stream, WorkspaceJson.ImportOptions, ct)
                   ?? throw new InvalidOperationException($"Workspace file {file} is empty");
-        var errors = await workspace.ImportAsync(doc, ct);
+        var errors = await workspace.ImportAsync(doc, "workspace-file", ct);
         if (errors.Count > 0)
             throw new InvalidOperationException($"Workspace file {file} is invalid:\n" +
                                                 string.Join("\n", errors.Select(e => $"  {e.Path}: {e.Message}")));

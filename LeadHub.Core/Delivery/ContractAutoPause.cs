@@ -25,7 +25,7 @@ public sealed class ContractAutoPause(BuyerHealth health, WorkspaceService works
     {
         try
         {
-            if (await workspace.SetContractActiveAsync(contract, active: false))
+            if (await workspace.SetContractActiveAsync(contract, active: false, actor: "buyer-health"))
                 log.LogWarning("Contract {Contract} auto-paused: {Reason}", contract, reason);
         }
         catch (Exception e)

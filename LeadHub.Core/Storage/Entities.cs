@@ -124,3 +124,16 @@ public sealed class PublisherPingRow
     public DateTimeOffset ExpiresAt { get; set; }
     public Guid? LeadId { get; set; }
 }
+
+// Who changed which piece of configuration, when, and from what to what (JSON, never secrets).
+public sealed class AuditRow
+{
+    public long Id { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string Actor { get; set; } = "";
+    public string Action { get; set; } = "";
+    public string EntityType { get; set; } = "";
+    public string EntityKey { get; set; } = "";
+    public string? Before { get; set; }
+    public string? After { get; set; }
+}

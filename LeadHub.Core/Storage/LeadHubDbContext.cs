@@ -17,6 +17,7 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
     public DbSet<TraceStepRow> TraceSteps => Set<TraceStepRow>();
     public DbSet<CapCounterRow> CapCounters => Set<CapCounterRow>();
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
+    public DbSet<AuditRow> Audit => Set<AuditRow>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -74,6 +75,14 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.Property(x => x.Reason).HasMaxLength(1000);
         });
         b.Entity<CapCounterRow>(e => e.HasKey(x => x.Key));
+        b.Entity<AuditRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.At);
+            e.HasIndex(x => new { x.EntityType, x.EntityKey });
+            e.Property(x => x.Before).HasMaxLength(int.MaxValue);
+            e.Property(x => x.After).HasMaxLength(int.MaxValue);
+        });
         b.Entity<PublisherPingRow>(e =>
         {
             e.HasKey(x => x.Id);

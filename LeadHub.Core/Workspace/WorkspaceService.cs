@@ -5,63 +5,129 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LeadHub.Core.Workspace;
 
-// The one way configuration changes: validate whole, save in one transaction, bump the version,
-// rebuild the routing snapshot. The admin API, the start-up file and (later) the portal use it.
+// The one way configuration changes: validate whole, save in one transaction with its audit
+// rows, bump the version, rebuild the routing snapshot. The admin API, the start-up file, the
+// portal and buyer health all go through here. `actor` names who made the change.
 public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFactory, RoutingSnapshotHolder holder, TimeProvider time)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public async Task<IReadOnlyList<WorkspaceError>> ImportAsync(WorkspaceDocument incoming, CancellationToken ct = default)
+    public async Task<IReadOnlyList<WorkspaceError>> ImportAsync(WorkspaceDocument incoming, string actor = "admin-api", CancellationToken ct = default)
     {
-        await _gate.WaitAsync(ct);
-        try
+        IReadOnlyList<WorkspaceError> errors = [];
+        await ChangeAsync(actor, async (db, current, audit) =>
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var current = await LoadAsync(db, ct);
             // Null entries in lists first: merging and validating both need every entry to be there.
-            var errors = WorkspaceValidator.CheckNullEntries(incoming);
-            if (errors.Count > 0) return errors;
-            errors = WorkspaceValidator.Validate(incoming, Merge(current, incoming));
-            if (errors.Count > 0) return errors;
-
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var now = time.GetUtcNow();
-            foreach (var c in incoming.Campaigns) await UpsertCampaignAsync(db, c, now, ct);
-            foreach (var p in incoming.Publishers) await UpsertPublisherAsync(db, p, now, ct);
-            foreach (var b in incoming.Buyers) await UpsertBuyerAsync(db, b, now, ct);
-            await BumpVersionAsync(db, ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            await ReloadAsync(ct);
-            return [];
-        }
-        finally
-        {
-            _gate.Release();
-        }
+            errors = WorkspaceValidator.CheckNullEntries(incoming);
+            if (errors.Count == 0) errors = WorkspaceValidator.Validate(incoming, Merge(current, incoming));
+            if (errors.Count > 0) return false;
+            foreach (var c in incoming.Campaigns) await UpsertCampaignAsync(db, c, audit, ct);
+            foreach (var p in incoming.Publishers) await UpsertPublisherAsync(db, p, audit, ct);
+            foreach (var b in incoming.Buyers) await UpsertBuyerAsync(db, b, audit, ct);
+            return true;
+        }, ct);
+        return errors;
     }
 
-    // Pauses or resumes one contract (auto-pause by buyer health, later the portal's switch).
-    public async Task<bool> SetContractActiveAsync(string contractKey, bool active, CancellationToken ct = default)
-    {
-        await _gate.WaitAsync(ct);
-        try
+    // Pauses or resumes one contract (buyer health's auto-pause, the portal's switch).
+    public async Task<bool> SetContractActiveAsync(string contractKey, bool active, string actor = "system", CancellationToken ct = default) =>
+        await ChangeAsync(actor, async (db, _, audit) =>
         {
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
             var row = await db.Contracts.FindAsync([contractKey], ct);
             if (row is null) return false;
+            Record(audit, active ? "resume" : "pause", "contract", contractKey, row.Json,
+                row.Json = Write(Read<ContractConfig>(row.Json) with { Active = active }));
             row.Active = active;
-            row.Json = Write(Read<ContractConfig>(row.Json) with { Active = active });
-            row.UpdatedAt = time.GetUtcNow();
-            await BumpVersionAsync(db, ct);
-            await db.SaveChangesAsync(ct);
-            await ReloadAsync(ct);
+            return true;
+        }, ct);
+
+    // Bulk pause/resume of buyers (e.g. a whole segment).
+    public async Task<int> SetBuyersActiveAsync(IReadOnlyCollection<string> buyerKeys, bool active, string actor, CancellationToken ct = default)
+    {
+        var changed = 0;
+        await ChangeAsync(actor, async (db, _, audit) =>
+        {
+            foreach (var row in await db.Buyers.Where(b => buyerKeys.Contains(b.Key) && b.Active != active).ToListAsync(ct))
+            {
+                Record(audit, active ? "resume" : "pause", "buyer", row.Key, row.Json,
+                    row.Json = Write(Read<BuyerConfig>(row.Json) with { Active = active }));
+                row.Active = active;
+                changed++;
+            }
+            return changed > 0;
+        }, ct);
+        return changed;
+    }
+
+    // A new API key for a publisher or buyer; the clear key is returned once and never stored.
+    public async Task<string?> RotateApiKeyAsync(string kind, string key, string actor, CancellationToken ct = default)
+    {
+        var fresh = ApiKeys.NewKey();
+        var done = await ChangeAsync(actor, async (db, _, audit) =>
+        {
+            if (!await SetKeyHashAsync(db, kind, key, ApiKeys.Hash(fresh), ct)) return false;
+            Record(audit, "rotate api key", kind, key, null, null);
+            return true;
+        }, ct);
+        return done ? fresh : null;
+    }
+
+    public async Task<bool> RevokeApiKeyAsync(string kind, string key, string actor, CancellationToken ct = default) =>
+        await ChangeAsync(actor, async (db, _, audit) =>
+        {
+            if (!await SetKeyHashAsync(db, kind, key, null, ct)) return false;
+            Record(audit, "revoke api key", kind, key, null, null);
+            return true;
+        }, ct);
+
+    private static async Task<bool> SetKeyHashAsync(LeadHubDbContext db, string kind, string key, string? hash, CancellationToken ct)
+    {
+        if (kind == "publisher" && await db.Publishers.FindAsync([key], ct) is { } publisher)
+        {
+            publisher.ApiKeyHash = hash;
             return true;
         }
-        finally
+        if (kind == "buyer" && await db.Buyers.FindAsync([key], ct) is { } buyer)
         {
-            _gate.Release();
+            buyer.ApiKeyHash = hash;
+            return true;
         }
+        return false;
+    }
+
+    // Deleting what leads or contracts still refer to would rewrite history: it is refused
+    // with the reason, and the manager deactivates it instead. Null means deleted.
+    public async Task<string?> DeleteAsync(string kind, string key, string actor, CancellationToken ct = default)
+    {
+        string? refusal = null;
+        await ChangeAsync(actor, async (db, _, audit) =>
+        {
+            refusal = kind switch
+            {
+                "campaign" => await db.Contracts.AnyAsync(c => c.CampaignKey == key, ct) ? "it has contracts; deactivate it instead"
+                    : await db.Leads.AnyAsync(l => l.CampaignKey == key, ct) ? "it has leads; deactivate it instead" : null,
+                "publisher" => await db.Leads.AnyAsync(l => l.PublisherKey == key, ct) ? "it has posted leads; deactivate it instead" : null,
+                "buyer" => await db.Leads.AnyAsync(l => l.BuyerKey == key, ct) ? "it has bought leads; deactivate it instead" : null,
+                "contract" => await db.Leads.AnyAsync(l => l.ContractKey == key, ct) ? "it has sold leads; deactivate it instead" : null,
+                _ => "unknown kind",
+            };
+            if (refusal is not null) return false;
+            var json = kind switch
+            {
+                "campaign" => await RemoveAsync(db.Campaigns, key, r => r.Json, ct),
+                "publisher" => await RemoveAsync(db.Publishers, key, r => r.Json, ct),
+                "contract" => await RemoveAsync(db.Contracts, key, r => r.Json, ct),
+                _ => await RemoveBuyerAsync(db, key, ct),
+            };
+            if (json is null)
+            {
+                refusal = $"there is no {kind} '{key}'";
+                return false;
+            }
+            Record(audit, "delete", kind, key, json, null);
+            return true;
+        }, ct);
+        return refusal;
     }
 
     public async Task<WorkspaceDocument> ExportAsync(CancellationToken ct = default)
@@ -78,6 +144,42 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
         var buyerHashes = await db.Buyers.Where(p => p.ApiKeyHash != null).ToDictionaryAsync(p => p.Key, p => p.ApiKeyHash!, ct);
         var version = (await db.ConfigVersions.FindAsync([1], ct))?.Version ?? 0;
         holder.Swap(new RoutingSnapshot(doc, publisherHashes, buyerHashes, version));
+    }
+
+    // One change: serialised, in a transaction with its audit rows; the snapshot is rebuilt
+    // only if `apply` says something changed.
+    private async Task<bool> ChangeAsync(string actor, Func<LeadHubDbContext, WorkspaceDocument, List<AuditRow>, Task<bool>> apply,
+        CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var current = await LoadAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var audit = new List<AuditRow>();
+            if (!await apply(db, current, audit)) return false;
+            var now = time.GetUtcNow();
+            foreach (var row in audit)
+            {
+                row.At = now;
+                row.Actor = actor;
+            }
+            db.Audit.AddRange(audit);
+            foreach (var entry in db.ChangeTracker.Entries().Where(e => e.State is EntityState.Added or EntityState.Modified))
+            {
+                if (entry.Metadata.FindProperty("UpdatedAt") is not null) entry.Property("UpdatedAt").CurrentValue = now;
+            }
+            await BumpVersionAsync(db, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            await ReloadAsync(ct);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private static async Task<WorkspaceDocument> LoadAsync(LeadHubDbContext db, CancellationToken ct)
@@ -115,37 +217,42 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
         };
     }
 
-    private static async Task UpsertCampaignAsync(LeadHubDbContext db, CampaignConfig c, DateTimeOffset now, CancellationToken ct)
+    private static async Task UpsertCampaignAsync(LeadHubDbContext db, CampaignConfig c, List<AuditRow> audit, CancellationToken ct)
     {
         var row = await db.Campaigns.FindAsync([c.Key], ct);
         if (row is null) db.Campaigns.Add(row = new CampaignRow { Key = c.Key });
         row.Name = c.Name;
         row.Active = c.Active;
-        row.Json = Write(c);
-        row.UpdatedAt = now;
+        Record(audit, "campaign", c.Key, row.Json, row.Json = Write(c));
     }
 
-    private static async Task UpsertPublisherAsync(LeadHubDbContext db, PublisherConfig p, DateTimeOffset now, CancellationToken ct)
+    private static async Task UpsertPublisherAsync(LeadHubDbContext db, PublisherConfig p, List<AuditRow> audit, CancellationToken ct)
     {
         var row = await db.Publishers.FindAsync([p.Key], ct);
         if (row is null) db.Publishers.Add(row = new PublisherRow { Key = p.Key });
         row.Name = p.Name;
         row.Active = p.Active;
         // An export carries no key, so re-importing it keeps the key that is set.
-        if (p.ApiKey is not null) row.ApiKeyHash = ApiKeys.Hash(p.ApiKey);
-        row.Json = Write(p with { ApiKey = null });
-        row.UpdatedAt = now;
+        if (p.ApiKey is not null)
+        {
+            row.ApiKeyHash = ApiKeys.Hash(p.ApiKey);
+            Record(audit, "set api key", "publisher", p.Key, null, null);
+        }
+        Record(audit, "publisher", p.Key, row.Json, row.Json = Write(p with { ApiKey = null }));
     }
 
-    private static async Task UpsertBuyerAsync(LeadHubDbContext db, BuyerConfig b, DateTimeOffset now, CancellationToken ct)
+    private static async Task UpsertBuyerAsync(LeadHubDbContext db, BuyerConfig b, List<AuditRow> audit, CancellationToken ct)
     {
         var row = await db.Buyers.FindAsync([b.Key], ct);
         if (row is null) db.Buyers.Add(row = new BuyerRow { Key = b.Key });
         row.Name = b.Name;
         row.Active = b.Active;
-        if (b.ApiKey is not null) row.ApiKeyHash = ApiKeys.Hash(b.ApiKey);
-        row.Json = Write(b with { ApiKey = null, Contracts = [] });
-        row.UpdatedAt = now;
+        if (b.ApiKey is not null)
+        {
+            row.ApiKeyHash = ApiKeys.Hash(b.ApiKey);
+            Record(audit, "set api key", "buyer", b.Key, null, null);
+        }
+        Record(audit, "buyer", b.Key, row.Json, row.Json = Write(b with { ApiKey = null, Contracts = [] }));
         foreach (var c in b.Contracts)
         {
             var contract = await db.Contracts.FindAsync([c.Key], ct);
@@ -153,10 +260,36 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
             contract.BuyerKey = b.Key;
             contract.CampaignKey = c.Campaign;
             contract.Active = c.Active;
-            contract.Json = Write(c);
-            contract.UpdatedAt = now;
+            Record(audit, "contract", c.Key, contract.Json, contract.Json = Write(c));
         }
     }
+
+    private static async Task<string?> RemoveAsync<T>(DbSet<T> set, string key, Func<T, string> json, CancellationToken ct) where T : class
+    {
+        var row = await set.FindAsync([key], ct);
+        if (row is null) return null;
+        set.Remove(row);
+        return json(row);
+    }
+
+    private static async Task<string?> RemoveBuyerAsync(LeadHubDbContext db, string key, CancellationToken ct)
+    {
+        var row = await db.Buyers.FindAsync([key], ct);
+        if (row is null) return null;
+        db.Contracts.RemoveRange(await db.Contracts.Where(c => c.BuyerKey == key).ToListAsync(ct));
+        db.Buyers.Remove(row);
+        return row.Json;
+    }
+
+    // An upsert is audited only when it changes something; a new object has no "before".
+    private static void Record(List<AuditRow> audit, string type, string key, string before, string after)
+    {
+        if (before == after) return;
+        Record(audit, before.Length == 0 ? "create" : "update", type, key, before.Length == 0 ? null : before, after);
+    }
+
+    private static void Record(List<AuditRow> audit, string action, string type, string key, string? before, string? after) =>
+        audit.Add(new AuditRow { Action = action, EntityType = type, EntityKey = key, Before = before, After = after });
 
     private static async Task BumpVersionAsync(LeadHubDbContext db, CancellationToken ct)
     {

@@ -76,7 +76,7 @@ public static class AdminApi
         }
         if (doc is null) return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed workspace", "The body must be a JSON object.");
 
-        var errors = await workspace.ImportAsync(doc, ct);
+        var errors = await workspace.ImportAsync(doc, "admin-api", ct);
         return errors.Count > 0 ? WorkspaceProblem(errors) : TypedResults.Ok(await workspace.ExportAsync(ct));
     }
 

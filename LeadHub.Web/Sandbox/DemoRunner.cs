@@ -67,7 +67,7 @@ public sealed class DemoRunner(
                 Buyers = current.Buyers.Select(b => b with { Contracts = b.Contracts.Select(c => Repoint(c, baseUrl)).ToList() }).ToList(),
             };
         }
-        var errors = await workspace.ImportAsync(update, ct);
+        var errors = await workspace.ImportAsync(update, "demo", ct);
         if (errors.Count > 0)
             throw new InvalidOperationException("Demo workspace is invalid: " + string.Join("; ", errors.Select(e => $"{e.Path}: {e.Message}")));
         // Straight to the console, not the log pipeline: secrets never go where logs are shipped.
