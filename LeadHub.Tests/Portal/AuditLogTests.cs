@@ -1,0 +1,34 @@
+using Bunit;
+using LeadHub.Core.Workspace;
+using LeadHub.Tests.Infrastructure;
+using LeadHub.Web.Components.Pages.Audit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LeadHub.Tests.Portal;
+
+public sealed class AuditLogTests(LeadHubFactory host) : PortalTestContext(host)
+{
+    [Fact]
+    public async Task Shows_who_changed_which_campaign_with_before_and_after()
+    {
+        var key = TestWorkspace.Unique("audited");
+        var workspace = Host.Services.GetRequiredService<WorkspaceService>();
+        await workspace.ImportAsync(new WorkspaceDocument { Campaigns = [TestWorkspace.Campaign(key)] }, "ana@leadhub.test");
+        await workspace.ImportAsync(new WorkspaceDocument { Campaigns = [TestWorkspace.Campaign(key) with { Floor = 4 }] }, "bo@leadhub.test");
+
+        var cut = RenderPage<AuditLog>();
+        cut.Find("input#audit-search").Input(key);
+
+        cut.WaitForAssertion(() =>
+        {
+            var rows = cut.FindAll("#audit-table tbody tr");
+            Assert.Equal(2, rows.Count);
+            Assert.Contains("bo@leadhub.test", rows[0].TextContent);
+            Assert.Contains("update", rows[0].TextContent);
+            Assert.Contains("ana@leadhub.test", rows[1].TextContent);
+            Assert.Contains("create", rows[1].TextContent);
+        });
+        cut.FindAll("#audit-table tbody tr")[0].QuerySelector("button")!.Click();
+        Assert.Contains("\"floor\": 4", cut.Markup);
+    }
+}

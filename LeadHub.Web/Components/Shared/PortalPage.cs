@@ -1,0 +1,43 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+
+namespace LeadHub.Web.Components.Shared;
+
+// Base of every portal page: who is signed in and what they may do. Hiding a button is only a
+// courtesy; every action that changes something calls EnsureCanEdit/EnsureAdmin first, which
+// runs on the server (Blazor Server), so a crafted event from the browser is refused too.
+public abstract class PortalPage : ComponentBase
+{
+    [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
+    [Inject] protected ISnackbar Snackbar { get; set; } = default!;
+
+    protected ClaimsPrincipal User { get; private set; } = new();
+
+    // Recorded in the audit log as who made a change.
+    protected string Actor => User.Identity?.Name ?? "unknown";
+    protected bool CanEdit => User.IsInRole(Roles.Admin) || User.IsInRole(Roles.Manager);
+    protected bool IsAdmin => User.IsInRole(Roles.Admin);
+
+    // Viewers see leads with PII masked.
+    protected bool SeesPii => CanEdit;
+
+    protected override async Task OnInitializedAsync()
+    {
+        User = (await AuthState).User;
+        await OnPageInitializedAsync();
+    }
+
+    protected virtual Task OnPageInitializedAsync() => Task.CompletedTask;
+
+    protected bool EnsureCanEdit() => Ensure(CanEdit, "Your role may not change configuration.");
+
+    protected bool EnsureAdmin() => Ensure(IsAdmin, "Only admins may do this.");
+
+    private bool Ensure(bool allowed, string message)
+    {
+        if (!allowed) Snackbar.Add(message, Severity.Error);
+        return allowed;
+    }
+}
