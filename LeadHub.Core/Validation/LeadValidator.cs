@@ -200,6 +200,10 @@ public static partial class LeadValidator
         return null;
     }
 
+    // The E.164 form of a phone typed in any format, for finding leads by phone; null if invalid.
+    public static string? NormalizePhone(string text) =>
+        ParsePhone(default, text.Trim(), out var value) is null ? value!.GetValue<string>() : null;
+
     private static string? ParsePhone(JsonElement raw, string? text, out JsonNode? value)
     {
         value = null;

@@ -1,0 +1,101 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Bunit;
+using LeadHub.Core.Workspace;
+using LeadHub.Tests.Infrastructure;
+using LeadHub.Tests.Integration;
+using LeadHub.Web;
+using LeadHub.Web.Components.Pages.Leads;
+
+namespace LeadHub.Tests.Portal;
+
+public sealed class LeadsPageTests(LeadHubFactory host) : PortalTestContext(host)
+{
+    private async Task<(Guid LeadId, string Campaign, string Buyer)> SoldLeadAsync(LoopbackBuyers buyers, object? fields = null)
+    {
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("portal"));
+        var buyer = TestWorkspace.Unique("acme");
+        buyers.Set(buyer, new BuyerBehaviour { Ping = BuyerAnswer.Bid(12.5m), Post = BuyerAnswer.Accept() });
+        var apiKey = "key-" + Guid.NewGuid().ToString("N");
+        await Host.ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [campaign],
+            Publishers = [TestWorkspace.Publisher(TestWorkspace.Unique("pub"), apiKey, campaign.Key)],
+            Buyers = [TestWorkspace.Buyer(buyer, TestWorkspace.PingPost(buyer + "-c", campaign.Key, buyers.PingUrl(buyer), buyers.PostUrl(buyer)))],
+        });
+        using var publisher = Host.Publisher(apiKey);
+        var answer = await (await publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign.Key, fields))).Content.ReadFromJsonAsync<JsonElement>();
+        return (answer.GetProperty("leadId").GetGuid(), campaign.Key, buyer);
+    }
+
+    [Fact]
+    public async Task Lead_page_shows_the_sale_and_its_routing_trace_as_a_timeline()
+    {
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var (leadId, _, buyer) = await SoldLeadAsync(buyers);
+
+        var cut = RenderPage<LeadDetail>(("Id", leadId));
+
+        cut.WaitForAssertion(() => Assert.Contains("$12.50", cut.Find("#lead-price").TextContent));
+        Assert.Contains(buyer, cut.Find("#lead-buyer").TextContent);
+        Assert.Contains("$8.75", cut.Find("#lead-payout").TextContent); // 70 % of 12.50
+        var steps = cut.FindAll("#lead-trace .trace-step");
+        Assert.Equal(["ping", "post"], steps.Select(s => s.GetAttribute("data-kind")));
+        Assert.Equal(["bid", "accepted"], steps.Select(s => s.GetAttribute("data-outcome")));
+        Assert.Contains(" ms", steps[0].TextContent);
+    }
+
+    [Fact]
+    public async Task Viewer_sees_personal_data_masked_and_manager_sees_it_clear()
+    {
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var (leadId, _, _) = await SoldLeadAsync(buyers, new { email = "maria.lopez@example.com", first_name = "Maria" });
+
+        SignInAs(Roles.Viewer);
+        var asViewer = RenderPage<LeadDetail>(("Id", leadId));
+        asViewer.WaitForAssertion(() => Assert.NotNull(asViewer.Find("#pii-masked")));
+        var viewerFields = asViewer.Find("#lead-fields").TextContent;
+        Assert.DoesNotContain("maria.lopez@example.com", viewerFields);
+        Assert.Contains("m***@example.com", viewerFields);
+        Assert.DoesNotContain("Maria", viewerFields);
+        Assert.Contains("CA", viewerFields); // not PII
+
+        await DisposeComponentsAsync();
+        SignInAs(Roles.Manager);
+        var asManager = RenderPage<LeadDetail>(("Id", leadId));
+        asManager.WaitForAssertion(() => Assert.Contains("maria.lopez@example.com", asManager.Find("#lead-fields").TextContent));
+        Assert.Empty(asManager.FindAll("#pii-masked"));
+    }
+
+    [Fact]
+    public async Task Search_by_phone_in_any_format_finds_the_lead()
+    {
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var (leadId, campaign, _) = await SoldLeadAsync(buyers, new { phone = "+1 (212) 555-0175" });
+        await SoldLeadAsync(buyers); // another lead that must not match
+
+        var cut = RenderPage<LeadSearch>();
+        cut.Find("input#leads-contact").Change("212.555.0175");
+        cut.Find("#leads-search").Click();
+
+        cut.WaitForAssertion(() =>
+        {
+            var rows = cut.FindAll("#leads-table tbody tr");
+            var row = Assert.Single(rows);
+            Assert.Contains(campaign, row.TextContent);
+            Assert.Contains("sold", row.TextContent);
+        });
+        Assert.NotEqual(Guid.Empty, leadId);
+    }
+
+    [Fact]
+    public void Search_with_an_invalid_phone_says_so_and_keeps_the_input()
+    {
+        var cut = RenderPage<LeadSearch>();
+        cut.Find("input#leads-contact").Change("12");
+        cut.Find("#leads-search").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Not a valid phone number or email", cut.Markup));
+        Assert.Equal("12", cut.Find("input#leads-contact").GetAttribute("value"));
+    }
+}
