@@ -20,6 +20,8 @@ public abstract class PortalTestContext : BunitContext, IClassFixture<LeadHubFac
     protected PortalTestContext(LeadHubFactory host)
     {
         Host = host;
+        // Generous: two cores running the whole suite (and browsers) at once are slow at times.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         Services.AddMudServices();
         // Touching Services forces the host to start, so its database is migrated and seeded.
         Services.AddFallbackServiceProvider(host.Services);
