@@ -15,6 +15,9 @@ public static class LeadHubWebServices
     public static WebApplicationBuilder AddLeadHubWeb(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Package assets (MudBlazor, blazor.web.js) from a build, not only a publish, in every
+        // environment: tests and the bench run the build output in Testing/Production.
+        builder.WebHost.UseStaticWebAssets();
         services.AddProblemDetails();
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {

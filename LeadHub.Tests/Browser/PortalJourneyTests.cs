@@ -1,0 +1,101 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using LeadHub.Core.Workspace;
+using LeadHub.Tests.Infrastructure;
+using LeadHub.Tests.Integration;
+using LeadHub.Web;
+using Microsoft.Playwright;
+
+namespace LeadHub.Tests.Browser;
+
+[Collection(BrowserCollection.Name)]
+public sealed class PortalJourneyTests(BrowserFixture browser) : IAsyncLifetime
+{
+    private LoopbackBuyers _buyers = null!;
+
+    public async Task InitializeAsync() => _buyers = await LoopbackBuyers.StartAsync();
+
+    public async Task DisposeAsync() => await _buyers.DisposeAsync();
+
+    private async Task<Guid> SoldLeadAsync(string campaignKey, object? fields = null)
+    {
+        var buyer = TestWorkspace.Unique("acme");
+        _buyers.Set(buyer, new BuyerBehaviour { Ping = BuyerAnswer.Bid(21), Post = BuyerAnswer.Accept() });
+        var apiKey = "key-" + Guid.NewGuid().ToString("N");
+        await browser.Host.ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [TestWorkspace.Campaign(campaignKey)],
+            Publishers = [TestWorkspace.Publisher(TestWorkspace.Unique("pub"), apiKey, campaignKey)],
+            Buyers = [TestWorkspace.Buyer(buyer, TestWorkspace.PingPost(buyer + "-c", campaignKey, _buyers.PingUrl(buyer), _buyers.PostUrl(buyer)))],
+        });
+        using var publisher = browser.Host.Publisher(apiKey);
+        var answer = await (await publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaignKey, fields))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("sold", answer.GetProperty("status").GetString());
+        return answer.GetProperty("leadId").GetGuid();
+    }
+
+    [Fact]
+    public async Task Wrong_password_is_refused_with_a_message()
+    {
+        var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(browser.BaseUrl + "/account/login");
+        await page.FillAsync("#email", BrowserFixture.Email(Roles.Manager));
+        await page.FillAsync("#password", "not-the-password");
+        await page.ClickAsync("#sign-in");
+
+        await Assertions.Expect(page.Locator("#login-error")).ToContainTextAsync("Wrong email or password");
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Signed_out_visitor_is_sent_to_the_login_page()
+    {
+        var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(browser.BaseUrl + "/leads");
+
+        await page.WaitForURLAsync(url => url.Contains("/account/login"));
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Manager_finds_a_sold_lead_and_reads_its_trace()
+    {
+        var campaign = TestWorkspace.Unique("journey");
+        await SoldLeadAsync(campaign);
+        var page = await browser.SignInAsync(Roles.Manager);
+
+        await page.GotoAsync(browser.BaseUrl + "/leads");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await page.Locator("#leads-table tbody tr", new() { HasText = campaign }).First.ClickAsync();
+
+        await Assertions.Expect(page.Locator("#lead-price")).ToContainTextAsync("$21.00");
+        await Assertions.Expect(page.Locator("#lead-trace .trace-step[data-outcome='accepted']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#lead-trace .trace-step[data-kind='ping']")).ToHaveCountAsync(1);
+        await BrowserFixture.ScreenshotAsync(page, "lead-trace");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Viewer_sees_masked_personal_data()
+    {
+        var leadId = await SoldLeadAsync(TestWorkspace.Unique("masked"), new { email = "viewer.check@example.com" });
+        var page = await browser.SignInAsync(Roles.Viewer);
+
+        await page.GotoAsync($"{browser.BaseUrl}/leads/{leadId}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+
+        await Assertions.Expect(page.Locator("#pii-masked")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#lead-fields")).ToContainTextAsync("v***@example.com");
+        await Assertions.Expect(page.Locator("#lead-fields")).Not.ToContainTextAsync("viewer.check@example.com");
+        await BrowserFixture.ScreenshotAsync(page, "lead-viewer-masked");
+        await page.Context.CloseAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}
