@@ -1,9 +1,10 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace LeadHub.Core.Storage;
 
-public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options) : DbContext(options)
+public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<CampaignRow> Campaigns => Set<CampaignRow>();
     public DbSet<PublisherRow> Publishers => Set<PublisherRow>();
@@ -14,6 +15,9 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
     public DbSet<TraceStepRow> TraceSteps => Set<TraceStepRow>();
     public DbSet<CapCounterRow> CapCounters => Set<CapCounterRow>();
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
+
+    // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -49,6 +53,7 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.HasKey(x => x.Key);
             e.HasIndex(x => x.BuyerKey);
             e.Property(x => x.Json).HasMaxLength(int.MaxValue);
+            e.Property(x => x.AuthSecret).HasMaxLength(int.MaxValue);
         });
         b.Entity<ConfigVersionRow>(e => e.HasKey(x => x.Id));
         b.Entity<LeadRow>(e =>
@@ -70,6 +75,8 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.Property(x => x.Reason).HasMaxLength(1000);
         });
         b.Entity<CapCounterRow>(e => e.HasKey(x => x.Key));
+        // A key is an XML document of a few KB; the 256 default would cut it.
+        b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).HasMaxLength(int.MaxValue));
         b.Entity<PublisherPingRow>(e =>
         {
             e.HasKey(x => x.Id);

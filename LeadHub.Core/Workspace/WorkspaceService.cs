@@ -1,15 +1,26 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using LeadHub.Core.Security;
 using LeadHub.Core.Storage;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace LeadHub.Core.Workspace;
 
 // The one way configuration changes: validate whole, save in one transaction, bump the version,
 // rebuild the routing snapshot. The admin API, the start-up file and (later) the portal use it.
-public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFactory, RoutingSnapshotHolder holder, TimeProvider time)
+public sealed class WorkspaceService(
+    IDbContextFactory<LeadHubDbContext> dbFactory,
+    RoutingSnapshotHolder holder,
+    TimeProvider time,
+    IDataProtectionProvider dataProtection,
+    ILogger<WorkspaceService> log)
 {
+    public const string CredentialsPurpose = "LeadHub.BuyerCredentials";
+
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IDataProtector _credentials = dataProtection.CreateProtector(CredentialsPurpose);
 
     public async Task<IReadOnlyList<WorkspaceError>> ImportAsync(WorkspaceDocument incoming, CancellationToken ct = default)
     {
@@ -21,6 +32,7 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
             // Null entries in lists first: merging and validating both need every entry to be there.
             var errors = WorkspaceValidator.CheckNullEntries(incoming);
             if (errors.Count > 0) return errors;
+            incoming = KeepStoredSecrets(incoming, current);
             errors = WorkspaceValidator.Validate(incoming, Merge(current, incoming));
             if (errors.Count > 0) return errors;
 
@@ -54,7 +66,49 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
         var publisherHashes = await db.Publishers.Where(p => p.ApiKeyHash != null).ToDictionaryAsync(p => p.Key, p => p.ApiKeyHash!, ct);
         var buyerHashes = await db.Buyers.Where(p => p.ApiKeyHash != null).ToDictionaryAsync(p => p.Key, p => p.ApiKeyHash!, ct);
         var version = (await db.ConfigVersions.FindAsync([1], ct))?.Version ?? 0;
-        holder.Swap(new RoutingSnapshot(doc, publisherHashes, buyerHashes, version));
+        holder.Swap(new RoutingSnapshot(doc, publisherHashes, buyerHashes, version, await ContractSecretsAsync(db, ct)));
+    }
+
+    // Decrypted once per snapshot, not per request.
+    private async Task<Dictionary<string, string>> ContractSecretsAsync(LeadHubDbContext db, CancellationToken ct)
+    {
+        var secrets = new Dictionary<string, string>();
+        var stored = await db.Contracts.AsNoTracking().Where(c => c.AuthSecret != null).Select(c => new { c.Key, c.AuthSecret }).ToListAsync(ct);
+        foreach (var row in stored)
+        {
+            try
+            {
+                secrets[row.Key] = _credentials.Unprotect(row.AuthSecret!);
+            }
+            catch (CryptographicException)
+            {
+                // The contract still routes, without credentials: its buyer will refuse, and the trace shows it.
+                log.LogError("The credentials of contract {Contract} cannot be decrypted (lost Data Protection keys?); import them again", row.Key);
+            }
+        }
+        return secrets;
+    }
+
+    // An import without the secret (an export, say) keeps the one stored for the same contract and
+    // auth type; the *Set flags say which is which, whatever the document claimed.
+    private static WorkspaceDocument KeepStoredSecrets(WorkspaceDocument incoming, WorkspaceDocument current)
+    {
+        var stored = current.Buyers.SelectMany(b => b.Contracts)
+            .Where(c => c.Format?.Auth?.SecretSet == true)
+            .ToDictionary(c => c.Key, c => c.Format!.Auth!.Type);
+        ContractConfig Keep(ContractConfig c)
+        {
+            if (c.Format?.Auth is not { Secret: null } auth) return c;
+            var keep = stored.GetValueOrDefault(c.Key) == auth.Type;
+            return c with
+            {
+                Format = c.Format with
+                {
+                    Auth = auth with { PasswordSet = keep && auth.Type == AuthTypes.Basic, TokenSet = keep && auth.Type == AuthTypes.Bearer },
+                },
+            };
+        }
+        return incoming with { Buyers = incoming.Buyers.Select(b => b with { Contracts = b.Contracts.Select(Keep).ToList() }).ToList() };
     }
 
     private static async Task<WorkspaceDocument> LoadAsync(LeadHubDbContext db, CancellationToken ct)
@@ -114,7 +168,7 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
         row.UpdatedAt = now;
     }
 
-    private static async Task UpsertBuyerAsync(LeadHubDbContext db, BuyerConfig b, DateTimeOffset now, CancellationToken ct)
+    private async Task UpsertBuyerAsync(LeadHubDbContext db, BuyerConfig b, DateTimeOffset now, CancellationToken ct)
     {
         var row = await db.Buyers.FindAsync([b.Key], ct);
         if (row is null) db.Buyers.Add(row = new BuyerRow { Key = b.Key });
@@ -130,7 +184,11 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
             contract.BuyerKey = b.Key;
             contract.CampaignKey = c.Campaign;
             contract.Active = c.Active;
-            contract.Json = Write(c);
+            // No secret on import means keep the stored one (KeepStoredSecrets checked there is one).
+            var auth = c.Format?.Auth;
+            if (auth is null) contract.AuthSecret = null;
+            else if (auth.Secret is not null) contract.AuthSecret = _credentials.Protect(auth.Secret);
+            contract.Json = Write(auth is null ? c : c with { Format = c.Format! with { Auth = auth.WithoutSecrets(contract.AuthSecret is not null) } });
             contract.UpdatedAt = now;
         }
     }
