@@ -36,11 +36,17 @@ public sealed class WorkspaceService(
             errors = WorkspaceValidator.Validate(incoming, Merge(current, incoming));
             if (errors.Count > 0) return errors;
 
+            // Before the transaction: protecting may create a Data Protection key, which is written to
+            // this same database by a connection of its own and would wait on our write lock.
+            var secrets = incoming.Buyers.SelectMany(b => b.Contracts)
+                .Where(c => c.Format?.Auth?.Secret is not null)
+                .ToDictionary(c => c.Key, c => _credentials.Protect(c.Format!.Auth!.Secret!));
+
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var now = time.GetUtcNow();
             foreach (var c in incoming.Campaigns) await UpsertCampaignAsync(db, c, now, ct);
             foreach (var p in incoming.Publishers) await UpsertPublisherAsync(db, p, now, ct);
-            foreach (var b in incoming.Buyers) await UpsertBuyerAsync(db, b, now, ct);
+            foreach (var b in incoming.Buyers) await UpsertBuyerAsync(db, b, secrets, now, ct);
             await BumpVersionAsync(db, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
@@ -168,7 +174,9 @@ public sealed class WorkspaceService(
         row.UpdatedAt = now;
     }
 
-    private async Task UpsertBuyerAsync(LeadHubDbContext db, BuyerConfig b, DateTimeOffset now, CancellationToken ct)
+    // `secrets`: the protected secrets of the contracts that bring a new one.
+    private static async Task UpsertBuyerAsync(LeadHubDbContext db, BuyerConfig b, Dictionary<string, string> secrets,
+        DateTimeOffset now, CancellationToken ct)
     {
         var row = await db.Buyers.FindAsync([b.Key], ct);
         if (row is null) db.Buyers.Add(row = new BuyerRow { Key = b.Key });
@@ -187,7 +195,7 @@ public sealed class WorkspaceService(
             // No secret on import means keep the stored one (KeepStoredSecrets checked there is one).
             var auth = c.Format?.Auth;
             if (auth is null) contract.AuthSecret = null;
-            else if (auth.Secret is not null) contract.AuthSecret = _credentials.Protect(auth.Secret);
+            else if (secrets.TryGetValue(c.Key, out var secret)) contract.AuthSecret = secret;
             contract.Json = Write(auth is null ? c : c with { Format = c.Format! with { Auth = auth.WithoutSecrets(contract.AuthSecret is not null) } });
             contract.UpdatedAt = now;
         }
