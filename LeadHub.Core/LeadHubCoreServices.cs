@@ -3,6 +3,7 @@ using LeadHub.Core.Leads;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -30,6 +31,10 @@ public static class LeadHubCoreServices
             o.UseSqlite(SqliteConnectionString(config, env), x => x.MigrationsAssembly(typeof(LeadHubDbContext).Assembly.FullName));
             o.AddInterceptors(SqlitePragmas.Instance);
         });
+
+        // Buyer credentials are encrypted at rest; the key ring lives in LeadHub's own database so
+        // every node and every restart can decrypt what any node stored.
+        services.AddDataProtection().SetApplicationName("LeadHub").PersistKeysToDbContext<LeadHubDbContext>();
 
         services.AddSingleton<RoutingSnapshotHolder>();
         services.AddSingleton<WorkspaceService>();
@@ -60,6 +65,8 @@ public static class LeadHubCoreServices
             })
             // Deadlines come from the auction's own cancellation, not HttpClient's 100 s default.
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
+            // Requests carry buyer credentials: no header value ever reaches a log.
+            .RedactLoggedHeaders(_ => true)
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         services.AddSingleton<IBuyerTransport>(sp =>
             new HttpBuyerTransport(sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpBuyerTransport.ClientName)));

@@ -6,8 +6,9 @@ using LeadHub.Core.Workspace;
 
 namespace LeadHub.Core.Delivery;
 
-// The reference JSON protocol of CONTRACT §2 over one pooled HttpClient. No retries: a ping
-// that fails is a pass, and a retried post could sell the same lead twice.
+// The reference JSON protocol of CONTRACT §2, or a contract's own format, over one pooled
+// HttpClient. No retries: a ping that fails is a pass, and a retried post could sell the same
+// lead twice.
 public sealed class HttpBuyerTransport(HttpClient http) : IBuyerTransport
 {
     public const string ClientName = "buyers";
@@ -16,16 +17,16 @@ public sealed class HttpBuyerTransport(HttpClient http) : IBuyerTransport
     public async Task<PingResult> PingAsync(ContractSnapshot contract, PingRequest request, CancellationToken ct)
     {
         if (contract.PingUri is null) return PingResult.Failed("no ping URL");
-        var body = Serialize(w =>
-        {
-            w.WriteString("pingId", request.PingId);
-            w.WriteString("campaign", request.Campaign);
-            w.WritePropertyName("lead");
-            request.Fields.WriteTo(w);
-        });
+        var phase = contract.Format?.Ping;
         try
         {
-            using var response = await SendAsync(contract.PingUri, body, ct);
+            using var message = phase is null
+                ? Reference(contract.PingUri, PingBody(request))
+                : phase.Request.Build(contract.PingUri, FormatValues.Of(request));
+            if (message is null) return PingResult.Failed("request template failed");
+            contract.Format?.Authorize(message);
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
+            if (phase?.Response is { } reader) return reader.ReadPing((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
             if (!response.IsSuccessStatusCode) return PingResult.Failed($"HTTP {(int)response.StatusCode}");
             using var doc = await ReadJsonAsync(response, ct);
             return doc is null ? PingResult.Failed("unparsable answer") : ParsePing(doc.RootElement);
@@ -43,17 +44,16 @@ public sealed class HttpBuyerTransport(HttpClient http) : IBuyerTransport
     public async Task<PostResult> PostAsync(ContractSnapshot contract, PostRequest request, CancellationToken ct)
     {
         if (contract.PostUri is null) return PostResult.Failed("no post URL");
-        var body = Serialize(w =>
-        {
-            w.WriteString("pingId", request.PingId);
-            w.WriteString("leadId", request.LeadId);
-            w.WriteNumber("price", request.Price);
-            w.WritePropertyName("lead");
-            request.Fields.WriteTo(w);
-        });
+        var phase = contract.Format?.Post;
         try
         {
-            using var response = await SendAsync(contract.PostUri, body, ct);
+            using var message = phase is null
+                ? Reference(contract.PostUri, PostBody(request))
+                : phase.Request.Build(contract.PostUri, FormatValues.Of(request, contract.Config.Campaign));
+            if (message is null) return PostResult.Failed("request template failed");
+            contract.Format?.Authorize(message);
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
+            if (phase?.Response is { } reader) return reader.ReadPost((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
             if (!response.IsSuccessStatusCode) return PostResult.Failed($"HTTP {(int)response.StatusCode}");
             using var doc = await ReadJsonAsync(response, ct);
             return doc is null ? PostResult.Failed("unparsable answer") : ParsePost(doc.RootElement);
@@ -67,6 +67,23 @@ public sealed class HttpBuyerTransport(HttpClient http) : IBuyerTransport
             return PostResult.Failed("connection failed: " + e.HttpRequestError);
         }
     }
+
+    private static byte[] PingBody(PingRequest request) => Serialize(w =>
+    {
+        w.WriteString("pingId", request.PingId);
+        w.WriteString("campaign", request.Campaign);
+        w.WritePropertyName("lead");
+        request.Fields.WriteTo(w);
+    });
+
+    private static byte[] PostBody(PostRequest request) => Serialize(w =>
+    {
+        w.WriteString("pingId", request.PingId);
+        w.WriteString("leadId", request.LeadId);
+        w.WriteNumber("price", request.Price);
+        w.WritePropertyName("lead");
+        request.Fields.WriteTo(w);
+    });
 
     internal static PingResult ParsePing(JsonElement root)
     {
@@ -103,12 +120,8 @@ public sealed class HttpBuyerTransport(HttpClient http) : IBuyerTransport
         };
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Uri uri, byte[] body, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri);
-        request.Content = new ByteArrayContent(body) { Headers = { ContentType = Json } };
-        return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
-    }
+    private static HttpRequestMessage Reference(Uri uri, byte[] body) =>
+        new(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) { Headers = { ContentType = Json } } };
 
     private static async Task<JsonDocument?> ReadJsonAsync(HttpResponseMessage response, CancellationToken ct)
     {

@@ -41,6 +41,9 @@ public sealed class ContractRow
     public string CampaignKey { get; set; } = "";
     public bool Active { get; set; }
     public string Json { get; set; } = "";
+
+    // The buyer password or token of `format.auth`, protected with Data Protection; Json never holds it.
+    public string? AuthSecret { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -5,8 +6,10 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace LeadHub.Core.Storage;
 
-// Portal users and roles (ASP.NET Core Identity) live in the same database as everything else.
-public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options) : IdentityDbContext<IdentityUser>(options)
+// Portal users and roles (ASP.NET Core Identity) and the Data Protection key ring live in the
+// same database as everything else.
+public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
+    : IdentityDbContext<IdentityUser>(options), IDataProtectionKeyContext
 {
     public DbSet<CampaignRow> Campaigns => Set<CampaignRow>();
     public DbSet<PublisherRow> Publishers => Set<PublisherRow>();
@@ -18,6 +21,9 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
     public DbSet<CapCounterRow> CapCounters => Set<CapCounterRow>();
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
     public DbSet<AuditRow> Audit => Set<AuditRow>();
+
+    // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder builder)
     {
@@ -54,6 +60,7 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.HasKey(x => x.Key);
             e.HasIndex(x => x.BuyerKey);
             e.Property(x => x.Json).HasMaxLength(int.MaxValue);
+            e.Property(x => x.AuthSecret).HasMaxLength(int.MaxValue);
         });
         b.Entity<ConfigVersionRow>(e => e.HasKey(x => x.Id));
         b.Entity<LeadRow>(e =>
@@ -83,6 +90,8 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.Property(x => x.Before).HasMaxLength(int.MaxValue);
             e.Property(x => x.After).HasMaxLength(int.MaxValue);
         });
+        // A key is an XML document of a few KB; the 256 default would cut it.
+        b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).HasMaxLength(int.MaxValue));
         b.Entity<PublisherPingRow>(e =>
         {
             e.HasKey(x => x.Id);

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json.Nodes;
+using LeadHub.Core.Delivery;
 using LeadHub.Core.Routing;
 
 namespace LeadHub.Core.Workspace;
@@ -20,8 +21,10 @@ public sealed class RoutingSnapshot
 
     public static readonly RoutingSnapshot Empty = new(new WorkspaceDocument(), new Dictionary<string, string>(), new Dictionary<string, string>(), 0);
 
+    // `contractSecrets` are the decrypted buyer credentials by contract key; they end up only in
+    // each contract's compiled format.
     public RoutingSnapshot(WorkspaceDocument doc, IReadOnlyDictionary<string, string> publisherKeyHashes,
-        IReadOnlyDictionary<string, string> buyerKeyHashes, long version)
+        IReadOnlyDictionary<string, string> buyerKeyHashes, long version, IReadOnlyDictionary<string, string>? contractSecrets = null)
     {
         Version = version;
         Publishers = doc.Publishers.ToFrozenDictionary(p => p.Key,
@@ -35,7 +38,7 @@ public sealed class RoutingSnapshot
         foreach (var buyer in doc.Buyers)
         {
             foreach (var c in buyer.Contracts)
-                contracts[c.Key] = new ContractSnapshot(c, Buyers[buyer.Key]);
+                contracts[c.Key] = new ContractSnapshot(c, Buyers[buyer.Key], contractSecrets?.GetValueOrDefault(c.Key));
         }
         Contracts = contracts.ToFrozenDictionary();
 
@@ -117,7 +120,10 @@ public sealed class ContractSnapshot
     public TimeSpan PingTimeout { get; }
     public TimeSpan PostTimeout { get; }
 
-    public ContractSnapshot(ContractConfig config, BuyerSnapshot buyer)
+    // Null: the reference JSON of CONTRACT §2.
+    public CompiledFormat? Format { get; }
+
+    public ContractSnapshot(ContractConfig config, BuyerSnapshot buyer, string? secret = null)
     {
         Config = config;
         Buyer = buyer;
@@ -127,6 +133,7 @@ public sealed class ContractSnapshot
         PostUri = config.PostUrl is null ? null : new Uri(config.PostUrl);
         PingTimeout = TimeSpan.FromMilliseconds(config.TimeoutMs);
         PostTimeout = TimeSpan.FromMilliseconds(config.PostTimeoutMs);
+        Format = config.Format is null ? null : CompiledFormat.Compile(config.Format, secret);
     }
 }
 

@@ -136,7 +136,8 @@ public sealed record ContractConfig
     public List<FilterConfig> Filters { get; init; } = [];
     public CapsConfig? Caps { get; init; }
     public ScheduleConfig? Schedule { get; init; }
-    public JsonElement? Format { get; init; }
+    // Null is the reference JSON of CONTRACT §2.
+    public BuyerFormat? Format { get; init; }
 }
 
 public static class ContractModes

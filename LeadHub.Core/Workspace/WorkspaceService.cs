@@ -1,29 +1,49 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using LeadHub.Core.Security;
 using LeadHub.Core.Storage;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace LeadHub.Core.Workspace;
 
 // The one way configuration changes: validate whole, save in one transaction with its audit
 // rows, bump the version, rebuild the routing snapshot. The admin API, the start-up file, the
 // portal and buyer health all go through here. `actor` names who made the change.
-public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFactory, RoutingSnapshotHolder holder, TimeProvider time)
+public sealed class WorkspaceService(
+    IDbContextFactory<LeadHubDbContext> dbFactory,
+    RoutingSnapshotHolder holder,
+    TimeProvider time,
+    IDataProtectionProvider dataProtection,
+    ILogger<WorkspaceService> log)
 {
+    public const string CredentialsPurpose = "LeadHub.BuyerCredentials";
+
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IDataProtector _credentials = dataProtection.CreateProtector(CredentialsPurpose);
 
     public async Task<IReadOnlyList<WorkspaceError>> ImportAsync(WorkspaceDocument incoming, string actor = "admin-api", CancellationToken ct = default)
     {
-        IReadOnlyList<WorkspaceError> errors = [];
+        // Null entries in lists first: merging and validating both need every entry to be there.
+        IReadOnlyList<WorkspaceError> errors = WorkspaceValidator.CheckNullEntries(incoming);
+        if (errors.Count > 0) return errors;
+
+        // Before the transaction: protecting may create a Data Protection key, which is written to
+        // this same database by a connection of its own and would wait on our write lock.
+        var secrets = incoming.Buyers.SelectMany(b => b.Contracts)
+            .Where(c => c.Format?.Auth?.Secret is not null)
+            .GroupBy(c => c.Key)
+            .ToDictionary(g => g.Key, g => _credentials.Protect(g.Last().Format!.Auth!.Secret!));
+
         await ChangeAsync(actor, async (db, current, audit) =>
         {
-            // Null entries in lists first: merging and validating both need every entry to be there.
-            errors = WorkspaceValidator.CheckNullEntries(incoming);
-            if (errors.Count == 0) errors = WorkspaceValidator.Validate(incoming, Merge(current, incoming));
+            var document = KeepStoredSecrets(incoming, current);
+            errors = WorkspaceValidator.Validate(document, Merge(current, document));
             if (errors.Count > 0) return false;
-            foreach (var c in incoming.Campaigns) await UpsertCampaignAsync(db, c, audit, ct);
-            foreach (var p in incoming.Publishers) await UpsertPublisherAsync(db, p, audit, ct);
-            foreach (var b in incoming.Buyers) await UpsertBuyerAsync(db, b, audit, ct);
+            foreach (var c in document.Campaigns) await UpsertCampaignAsync(db, c, audit, ct);
+            foreach (var p in document.Publishers) await UpsertPublisherAsync(db, p, audit, ct);
+            foreach (var b in document.Buyers) await UpsertBuyerAsync(db, b, secrets, audit, ct);
             return true;
         }, ct);
         return errors;
@@ -143,7 +163,49 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
         var publisherHashes = await db.Publishers.Where(p => p.ApiKeyHash != null).ToDictionaryAsync(p => p.Key, p => p.ApiKeyHash!, ct);
         var buyerHashes = await db.Buyers.Where(p => p.ApiKeyHash != null).ToDictionaryAsync(p => p.Key, p => p.ApiKeyHash!, ct);
         var version = (await db.ConfigVersions.FindAsync([1], ct))?.Version ?? 0;
-        holder.Swap(new RoutingSnapshot(doc, publisherHashes, buyerHashes, version));
+        holder.Swap(new RoutingSnapshot(doc, publisherHashes, buyerHashes, version, await ContractSecretsAsync(db, ct)));
+    }
+
+    // Decrypted once per snapshot, not per request.
+    private async Task<Dictionary<string, string>> ContractSecretsAsync(LeadHubDbContext db, CancellationToken ct)
+    {
+        var secrets = new Dictionary<string, string>();
+        var stored = await db.Contracts.AsNoTracking().Where(c => c.AuthSecret != null).Select(c => new { c.Key, c.AuthSecret }).ToListAsync(ct);
+        foreach (var row in stored)
+        {
+            try
+            {
+                secrets[row.Key] = _credentials.Unprotect(row.AuthSecret!);
+            }
+            catch (CryptographicException)
+            {
+                // The contract still routes, without credentials: its buyer will refuse, and the trace shows it.
+                log.LogError("The credentials of contract {Contract} cannot be decrypted (lost Data Protection keys?); import them again", row.Key);
+            }
+        }
+        return secrets;
+    }
+
+    // An import without the secret (an export, say) keeps the one stored for the same contract and
+    // auth type; the *Set flags say which is which, whatever the document claimed.
+    private static WorkspaceDocument KeepStoredSecrets(WorkspaceDocument incoming, WorkspaceDocument current)
+    {
+        var stored = current.Buyers.SelectMany(b => b.Contracts)
+            .Where(c => c.Format?.Auth?.SecretSet == true)
+            .ToDictionary(c => c.Key, c => c.Format!.Auth!.Type);
+        ContractConfig Keep(ContractConfig c)
+        {
+            if (c.Format?.Auth is not { Secret: null } auth) return c;
+            var keep = stored.GetValueOrDefault(c.Key) == auth.Type;
+            return c with
+            {
+                Format = c.Format with
+                {
+                    Auth = auth with { PasswordSet = keep && auth.Type == AuthTypes.Basic, TokenSet = keep && auth.Type == AuthTypes.Bearer },
+                },
+            };
+        }
+        return incoming with { Buyers = incoming.Buyers.Select(b => b with { Contracts = b.Contracts.Select(Keep).ToList() }).ToList() };
     }
 
     // One change: serialised, in a transaction with its audit rows; the snapshot is rebuilt
@@ -241,7 +303,9 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
         Record(audit, "publisher", p.Key, row.Json, row.Json = Write(p with { ApiKey = null }));
     }
 
-    private static async Task UpsertBuyerAsync(LeadHubDbContext db, BuyerConfig b, List<AuditRow> audit, CancellationToken ct)
+    // `secrets`: the protected secrets of the contracts that bring a new one.
+    private static async Task UpsertBuyerAsync(LeadHubDbContext db, BuyerConfig b, Dictionary<string, string> secrets,
+        List<AuditRow> audit, CancellationToken ct)
     {
         var row = await db.Buyers.FindAsync([b.Key], ct);
         if (row is null) db.Buyers.Add(row = new BuyerRow { Key = b.Key });
@@ -260,7 +324,16 @@ public sealed class WorkspaceService(IDbContextFactory<LeadHubDbContext> dbFacto
             contract.BuyerKey = b.Key;
             contract.CampaignKey = c.Campaign;
             contract.Active = c.Active;
-            Record(audit, "contract", c.Key, contract.Json, contract.Json = Write(c));
+            // No secret on import means keep the stored one (KeepStoredSecrets checked there is one).
+            var auth = c.Format?.Auth;
+            if (auth is null) contract.AuthSecret = null;
+            else if (secrets.TryGetValue(c.Key, out var secret))
+            {
+                contract.AuthSecret = secret;
+                Record(audit, "set credentials", "contract", c.Key, null, null);
+            }
+            var json = Write(auth is null ? c : c with { Format = c.Format! with { Auth = auth.WithoutSecrets(contract.AuthSecret is not null) } });
+            Record(audit, "contract", c.Key, contract.Json, contract.Json = json);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using LeadHub.Core.Delivery;
 using LeadHub.Core.Routing;
 
 namespace LeadHub.Core.Workspace;
@@ -169,8 +170,7 @@ public static partial class WorkspaceValidator
             var field = campaign?.Fields.FirstOrDefault(f => f.Name == c.Filters[i].Field);
             foreach (var problem in Filter.Check(c.Filters[i], field)) error($"{path}.filters[{i}]", problem);
         }
-        if (c.Format is { ValueKind: not JsonValueKind.Null })
-            error($"{path}.format", "custom buyer formats are not supported yet; use null for the reference JSON");
+        if (c.Format is not null) CompiledFormat.Check(c.Format, c.Mode, $"{path}.format", error);
     }
 
     private static void CheckUrl(string? url, string path, Action<string, string> error)

@@ -33,11 +33,19 @@ public sealed class LoopbackBuyers : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         LoopbackBuyers? self = null;
-        app.MapPost("/{buyer}/{phase}", async (string buyer, string phase, HttpRequest request) =>
+        // GET and PUT too, for buyers with their own format; every call is recorded raw as well.
+        app.MapMethods("/{buyer}/{phase}", ["POST", "PUT", "GET"], async (string buyer, string phase, HttpRequest request) =>
         {
-            var body = await JsonNode.ParseAsync(request.Body);
+            var raw = await new StreamReader(request.Body).ReadToEndAsync();
             var received = DateTimeOffset.UtcNow;
-            self!.Calls.Enqueue(new ReceivedCall(buyer, phase, body!.AsObject(), received));
+            self!.Calls.Enqueue(new ReceivedCall(buyer, phase, JsonObjectOrEmpty(raw), received)
+            {
+                Method = request.Method,
+                RawBody = raw,
+                ContentType = request.ContentType,
+                Query = request.QueryString.Value ?? "",
+                Headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            });
             var behaviour = self._buyers.GetValueOrDefault(buyer) ?? new BuyerBehaviour();
             var answer = phase == "ping" ? behaviour.Ping : behaviour.Post;
             if (answer.Delay > TimeSpan.Zero)
@@ -46,7 +54,7 @@ public sealed class LoopbackBuyers : IAsyncDisposable
                 try { await Task.Delay(answer.Delay, request.HttpContext.RequestAborted); }
                 catch (OperationCanceledException) { return Results.Empty; }
             }
-            return Results.Text(answer.Body, "application/json", statusCode: answer.Status);
+            return Results.Text(answer.Body, answer.ContentType, statusCode: answer.Status);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -63,12 +71,28 @@ public sealed class LoopbackBuyers : IAsyncDisposable
         Calls.Where(c => c.Buyer == buyer && c.Phase == phase).ToList();
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    // Reference-JSON tests read Body; a form or XML body leaves it empty and is in RawBody.
+    private static JsonObject JsonObjectOrEmpty(string raw)
+    {
+        try { return JsonNode.Parse(raw) as JsonObject ?? []; }
+        catch (JsonException) { return []; }
+    }
 }
 
-public sealed record ReceivedCall(string Buyer, string Phase, JsonObject Body, DateTimeOffset At);
-
-public sealed record BuyerAnswer(string Body, int Status = 200, TimeSpan Delay = default)
+public sealed record ReceivedCall(string Buyer, string Phase, JsonObject Body, DateTimeOffset At)
 {
+    public string Method { get; init; } = "POST";
+    public string RawBody { get; init; } = "";
+    public string? ContentType { get; init; }
+    public string Query { get; init; } = "";
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+}
+
+public sealed record BuyerAnswer(string Body, int Status = 200, TimeSpan Delay = default, string ContentType = "application/json")
+{
+    public static BuyerAnswer Raw(string body, string contentType, int status = 200) => new(body, status, default, contentType);
+
     public static BuyerAnswer Bid(decimal bid, int delayMs = 0) => new(JsonSerializer.Serialize(new { bid }), 200, TimeSpan.FromMilliseconds(delayMs));
     public static BuyerAnswer Pass() => new("""{"decision":"pass"}""");
     public static BuyerAnswer Accept(int delayMs = 0) => new("""{"accepted":true,"buyerLeadId":"b-1"}""", 200, TimeSpan.FromMilliseconds(delayMs));

@@ -165,6 +165,10 @@ namespace LeadHub.Core.Storage.Migrations
                     b.Property<bool>("Active")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("AuthSecret")
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("BuyerKey")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -423,6 +427,25 @@ namespace LeadHub.Core.Storage.Migrations
                     b.HasIndex("LeadId", "Seq");
 
                     b.ToTable("TraceSteps");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

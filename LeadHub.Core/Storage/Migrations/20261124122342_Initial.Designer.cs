@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadHub.Core.Storage.Migrations
 {
     [DbContext(typeof(LeadHubDbContext))]
-    [Migration("20261124120706_Initial")]
+    [Migration("20261124122342_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -167,6 +167,10 @@ namespace LeadHub.Core.Storage.Migrations
 
                     b.Property<bool>("Active")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("AuthSecret")
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("BuyerKey")
                         .IsRequired()
@@ -426,6 +430,25 @@ namespace LeadHub.Core.Storage.Migrations
                     b.HasIndex("LeadId", "Seq");
 
                     b.ToTable("TraceSteps");
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

@@ -136,11 +136,26 @@ namespace LeadHub.Core.Storage.Migrations
                     CampaignKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
                     Active = table.Column<bool>(type: "INTEGER", nullable: false),
                     Json = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: false),
+                    AuthSecret = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: true),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Contracts", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    FriendlyName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Xml = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -458,6 +473,9 @@ namespace LeadHub.Core.Storage.Migrations
 
             migrationBuilder.DropTable(
                 name: "Contracts");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "Leads");
