@@ -41,6 +41,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<ICapLedger, InMemoryCapLedger>();
         services.AddSingleton<RecentRejects>();
         services.AddSingleton<BuyerHealth>();
+        services.AddSingleton<ContractTrial>();
         services.AddHostedService<ContractAutoPause>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<Auction>();

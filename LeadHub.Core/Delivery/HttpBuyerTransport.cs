@@ -25,7 +25,9 @@ public sealed class HttpBuyerTransport(HttpClient http) : IBuyerTransport
                 : phase.Request.Build(contract.PingUri, FormatValues.Of(request));
             if (message is null) return PingResult.Failed("request template failed");
             contract.Format?.Authorize(message);
+            if (WireExchange.Current is { } tapRequest) await tapRequest.RecordAsync(message);
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
+            if (WireExchange.Current is { } tapResponse) await tapResponse.RecordAsync(response, ct);
             if (phase?.Response is { } reader) return reader.ReadPing((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
             if (!response.IsSuccessStatusCode) return PingResult.Failed($"HTTP {(int)response.StatusCode}");
             using var doc = await ReadJsonAsync(response, ct);
@@ -52,7 +54,9 @@ public sealed class HttpBuyerTransport(HttpClient http) : IBuyerTransport
                 : phase.Request.Build(contract.PostUri, FormatValues.Of(request, contract.Config.Campaign));
             if (message is null) return PostResult.Failed("request template failed");
             contract.Format?.Authorize(message);
+            if (WireExchange.Current is { } tapRequest) await tapRequest.RecordAsync(message);
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, ct);
+            if (WireExchange.Current is { } tapResponse) await tapResponse.RecordAsync(response, ct);
             if (phase?.Response is { } reader) return reader.ReadPost((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
             if (!response.IsSuccessStatusCode) return PostResult.Failed($"HTTP {(int)response.StatusCode}");
             using var doc = await ReadJsonAsync(response, ct);

@@ -30,6 +30,9 @@ public static class AdminApi
         group.MapGet("/health", (BuyerHealth health, RoutingSnapshotHolder snapshots) => TypedResults.Ok(health.Report(snapshots.Current)))
             .WithSummary("Buyer health per contract: circuit breaker, post errors today, skipped pings")
             .Produces<IReadOnlyList<ContractHealthView>>();
+        group.MapPost("/contracts/{key}/try", TryContract)
+            .WithSummary("Send a test ping or post to a contract's buyer; returns the raw exchange and how it was read. Nothing is sold.")
+            .Produces<TrialResult>().ProducesProblem(400).ProducesProblem(404).ProducesValidationProblem(422);
         group.MapGet("/leads", ListLeads).WithSummary("A page of leads, newest first")
             .Produces<LeadPage>().ProducesValidationProblem(400);
         return app;
@@ -84,6 +87,33 @@ public static class AdminApi
         PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Invalid workspace",
             $"{errors.Count} problem(s); nothing was changed.",
             errors.GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+
+    public sealed record TryRequest(string? Phase, JsonElement? Lead, decimal? Price);
+
+    private static async Task<IResult> TryContract(string key, HttpRequest request, ContractTrial trial, CancellationToken ct)
+    {
+        TryRequest? body;
+        try
+        {
+            body = request.ContentLength is 0 ? new TryRequest("ping", null, null)
+                : await JsonSerializer.DeserializeAsync<TryRequest>(request.Body, WorkspaceJson.Options, ct);
+        }
+        catch (JsonException)
+        {
+            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request",
+                "Send { \"phase\": \"ping\" | \"post\", \"lead\": { …fields… } (optional), \"price\": 10.00 (optional) }.");
+        }
+        var (result, refusal) = await trial.RunAsync(key, body?.Phase ?? "ping", body?.Lead, body?.Price, ct);
+        return refusal switch
+        {
+            null => TypedResults.Ok(result),
+            TrialRefusal.UnknownContract u => PublisherRequests.Problem(StatusCodes.Status404NotFound, "Unknown contract", u.Message),
+            TrialRefusal.InvalidLead i => PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Invalid lead", i.Message,
+                new Dictionary<string, string[]>(i.Errors)),
+            _ => PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Bad phase", refusal.Message,
+                new Dictionary<string, string[]> { ["phase"] = ["must be 'ping' (ping-post contracts) or 'post'"] }),
+        };
+    }
 
     private static async Task<IResult> GetLead(Guid leadId, IDbContextFactory<LeadHubDbContext> dbFactory, CancellationToken ct)
     {
