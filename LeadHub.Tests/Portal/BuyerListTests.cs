@@ -1,0 +1,85 @@
+using Bunit;
+using LeadHub.Core.Workspace;
+using LeadHub.Tests.Infrastructure;
+using LeadHub.Web;
+using LeadHub.Web.Components.Pages.Buyers;
+
+namespace LeadHub.Tests.Portal;
+
+public sealed class BuyerListTests(LeadHubFactory host) : PortalTestContext(host)
+{
+    private async Task<string> SetUpAsync(string prefix)
+    {
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("camp"));
+        var tag = TestWorkspace.Unique(prefix);
+        BuyerConfig Buyer(string name, bool active, params ContractConfig[] contracts) =>
+            TestWorkspace.Buyer($"{tag}-{name}", contracts) with { Name = $"{name} buyer", Active = active, Segments = [tag, "west"] };
+        Assert.Empty(await Host.Workspace().ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [campaign],
+            Buyers =
+            [
+                Buyer("alpha", true,
+                    TestWorkspace.PingPost($"{tag}-alpha-1", campaign.Key, "https://a.example/ping", "https://a.example/post"),
+                    TestWorkspace.PingPost($"{tag}-alpha-2", campaign.Key, "https://a.example/ping", "https://a.example/post") with { Active = false })
+                    with { Caps = new CapsConfig { Daily = 500, DailyBudget = 1500 } },
+                Buyer("beta", false),
+            ],
+        }, "setup"));
+        return tag;
+    }
+
+    [Fact]
+    public async Task Lists_buyers_with_status_segments_contract_counts_caps_and_health()
+    {
+        var tag = await SetUpAsync("list");
+        var cut = RenderPage<BuyerList>();
+        cut.Find("input#buyers-search").Input(tag);
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#buyers-table tbody tr").Count));
+        var rows = cut.FindAll("#buyers-table tbody tr");
+        var alpha = rows[0].TextContent;
+        Assert.Contains($"{tag}-alpha", alpha);
+        Assert.Contains("alpha buyer", alpha);
+        Assert.Contains("active", alpha);
+        Assert.Contains(tag, alpha);
+        Assert.Contains("west", alpha);
+        Assert.Contains("1 / 2", alpha);
+        Assert.Contains("daily 500", alpha);
+        Assert.Contains("$1,500.00/day", alpha);
+        Assert.Contains("healthy", alpha);
+        var beta = rows[1].TextContent;
+        Assert.Contains("paused", beta);
+        Assert.Contains("0 / 0", beta);
+        Assert.Contains("no contracts", beta);
+        Assert.NotEmpty(cut.FindAll("#buyer-new"));
+    }
+
+    [Fact]
+    public async Task Sorts_by_name_descending()
+    {
+        var tag = await SetUpAsync("sort");
+        var cut = RenderPage<BuyerList>();
+        cut.Find("input#buyers-search").Input(tag);
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#buyers-table tbody tr").Count));
+
+        var nameHeader = cut.FindAll("#buyers-table th .mud-table-sort-label").Single(h => h.TextContent.Contains("Name"));
+        nameHeader.Click();
+        nameHeader = cut.FindAll("#buyers-table th .mud-table-sort-label").Single(h => h.TextContent.Contains("Name"));
+        nameHeader.Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("beta buyer", cut.FindAll("#buyers-table tbody tr")[0].TextContent));
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_the_list_without_the_new_buyer_button()
+    {
+        var tag = await SetUpAsync("viewer");
+        SignInAs(Roles.Viewer);
+        var cut = RenderPage<BuyerList>();
+        cut.Find("input#buyers-search").Input(tag);
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#buyers-table tbody tr").Count));
+        Assert.Empty(cut.FindAll("#buyer-new"));
+    }
+}

@@ -1,0 +1,94 @@
+using LeadHub.Core.Workspace;
+
+namespace LeadHub.Web.Components.Pages.Buyers;
+
+// The contract editor's working copy. A failed save keeps it as typed; only a successful
+// save reloads it from the workspace.
+public sealed class ContractForm
+{
+    public static readonly string[] DayKeys = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+    // Settings this editor does not show (the request/response format) ride along unchanged.
+    private ContractConfig _original = new();
+
+    public string Key { get; set; } = "";
+    public string Campaign { get; set; } = "";
+    public bool Active { get; set; } = true;
+    public string Mode { get; set; } = ContractModes.PingPost;
+    public int Tier { get; set; }
+    public int Priority { get; set; } = 1;
+    public string? PingUrl { get; set; }
+    public string? PostUrl { get; set; }
+    public decimal? Price { get; set; }
+    public decimal? MinBid { get; set; }
+    public int TimeoutMs { get; set; } = 300;
+    public int PostTimeoutMs { get; set; } = 3000;
+    public bool Sandbox { get; set; }
+    public int BreakAfterFailures { get; set; } = 5;
+    public int BreakCoolDownSeconds { get; set; } = 30;
+    public int? MaxPostErrors { get; set; }
+    public int? MaxPingsPerSecond { get; set; }
+    public int? MaxPingsPerMinute { get; set; }
+    public CapsForm Caps { get; set; } = new();
+    public bool UseSchedule { get; set; }
+    public string TimeZone { get; set; } = "America/New_York";
+    public IEnumerable<string> Days { get; set; } = ["mon", "tue", "wed", "thu", "fri"];
+    public string Start { get; set; } = "08:00";
+    public string End { get; set; } = "20:00";
+    public List<FilterRow> Filters { get; set; } = [];
+
+    public bool IsDirectPost => Mode == ContractModes.DirectPost;
+
+    public static ContractForm From(ContractConfig c) => new()
+    {
+        _original = c,
+        Key = c.Key, Campaign = c.Campaign, Active = c.Active, Mode = c.Mode, Tier = c.Tier, Priority = c.Priority,
+        PingUrl = c.PingUrl, PostUrl = c.PostUrl, Price = c.Price, MinBid = c.MinBid, TimeoutMs = c.TimeoutMs,
+        PostTimeoutMs = c.PostTimeoutMs, Sandbox = c.Sandbox, BreakAfterFailures = c.BreakAfterFailures,
+        BreakCoolDownSeconds = c.BreakCoolDownSeconds, MaxPostErrors = c.MaxPostErrors, MaxPingsPerSecond = c.MaxPingsPerSecond,
+        MaxPingsPerMinute = c.MaxPingsPerMinute, Caps = CapsForm.From(c.Caps),
+        UseSchedule = c.Schedule is not null,
+        TimeZone = c.Schedule?.TimeZone ?? "America/New_York",
+        Days = c.Schedule is null ? ["mon", "tue", "wed", "thu", "fri"] : c.Schedule.Days.ToList(),
+        Start = c.Schedule?.Start ?? "08:00",
+        End = c.Schedule?.End ?? "20:00",
+        Filters = c.Filters.Select(FilterRow.From).ToList(),
+    };
+
+    // What is hidden for the mode is not saved: a ping-post contract has no fixed price,
+    // a direct-post one is never pinged.
+    public ContractConfig ToConfig(CampaignConfig? campaign) => _original with
+    {
+        Key = Key.Trim(),
+        Campaign = Campaign,
+        Active = Active,
+        Mode = Mode,
+        Tier = Tier,
+        Priority = Priority,
+        PingUrl = IsDirectPost ? null : Blank(PingUrl),
+        PostUrl = Blank(PostUrl),
+        Price = IsDirectPost ? Price : null,
+        MinBid = MinBid,
+        TimeoutMs = TimeoutMs,
+        PostTimeoutMs = PostTimeoutMs,
+        Sandbox = Sandbox,
+        BreakAfterFailures = BreakAfterFailures,
+        BreakCoolDownSeconds = BreakCoolDownSeconds,
+        MaxPostErrors = MaxPostErrors,
+        MaxPingsPerSecond = MaxPingsPerSecond,
+        MaxPingsPerMinute = MaxPingsPerMinute,
+        Caps = Caps.ToConfig(),
+        Schedule = UseSchedule
+            ? new ScheduleConfig
+            {
+                TimeZone = TimeZone.Trim(),
+                Days = DayKeys.Where(Days.Contains).ToList(),
+                Start = Start.Trim(),
+                End = End.Trim(),
+            }
+            : null,
+        Filters = Filters.Select(f => f.ToConfig(campaign?.Fields.FirstOrDefault(d => d.Name == f.Field))).ToList(),
+    };
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}
