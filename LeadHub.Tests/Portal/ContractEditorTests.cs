@@ -63,7 +63,7 @@ public sealed class ContractEditorTests(LeadHubFactory host) : PortalTestContext
         Assert.Contains("NV", cut.Find("#filter-value-0").TextContent);
         Assert.Equal("30", cut.Find("#filter-min-1").GetAttribute("value"));
         Assert.Equal("50", cut.Find("#filter-max-1").GetAttribute("value"));
-        Assert.NotNull(cut.Find("#contract-format-placeholder"));
+        Assert.NotNull(cut.Find("#contract-format"));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LeadHub.Core.Workspace;
 
 namespace LeadHub.Web.Components.Pages.Buyers;
@@ -37,6 +38,12 @@ public sealed class ContractForm
     public string End { get; set; } = "20:00";
     public List<FilterRow> Filters { get; set; } = [];
 
+    // The request/response format as JSON (README "Buyer formats"); empty = reference JSON.
+    public string FormatJson { get; set; } = "";
+
+    // Write-only: a new password or token; empty keeps the stored one.
+    public string? NewSecret { get; set; }
+
     public bool IsDirectPost => Mode == ContractModes.DirectPost;
 
     public static ContractForm From(ContractConfig c) => new()
@@ -53,12 +60,34 @@ public sealed class ContractForm
         Start = c.Schedule?.Start ?? "08:00",
         End = c.Schedule?.End ?? "20:00",
         Filters = c.Filters.Select(FilterRow.From).ToList(),
+        FormatJson = c.Format is null ? "" : JsonSerializer.Serialize(c.Format, WorkspaceJson.Options),
     };
+
+    // Null error = fine (null format = reference JSON). The validator checks the rest on save.
+    public (BuyerFormat? Format, string? Error) ParseFormat()
+    {
+        if (string.IsNullOrWhiteSpace(FormatJson)) return (null, null);
+        try
+        {
+            var format = JsonSerializer.Deserialize<BuyerFormat>(FormatJson, WorkspaceJson.ImportOptions);
+            if (format?.Auth is { } auth && !string.IsNullOrEmpty(NewSecret))
+                format = format with
+                {
+                    Auth = auth.Type == AuthTypes.Bearer ? auth with { Token = NewSecret } : auth with { Password = NewSecret },
+                };
+            return (format, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, "not valid format JSON" + (e.Path is null ? "" : $" at {e.Path}") + ": " + e.Message.Split('.')[0]);
+        }
+    }
 
     // What is hidden for the mode is not saved: a ping-post contract has no fixed price,
     // a direct-post one is never pinged.
-    public ContractConfig ToConfig(CampaignConfig? campaign) => _original with
+    public ContractConfig ToConfig(CampaignConfig? campaign, BuyerFormat? format) => _original with
     {
+        Format = format,
         Key = Key.Trim(),
         Campaign = Campaign,
         Active = Active,
