@@ -24,7 +24,9 @@ public static class PortalKit
     // Opens a MudSelect (it opens on mouse-down) and clicks the item with this text in its popover.
     public static void Choose<T>(this IRenderedComponent<T> cut, string selectId, string itemText) where T : IComponent
     {
-        cut.Find($"#{selectId}").Closest(".mud-input-control")!.MouseDown();
+        // A multi-select stays open after a click; mouse-down again would close it.
+        if (!cut.FindAll(".mud-popover-open .mud-list-item").Any(i => i.TextContent.Trim() == itemText))
+            cut.Find($"#{selectId}").Closest(".mud-input-control")!.MouseDown();
         cut.WaitForAssertion(() => Assert.Contains(cut.FindAll(".mud-popover-open .mud-list-item"), i => i.TextContent.Trim() == itemText));
         cut.FindAll(".mud-popover-open .mud-list-item").First(i => i.TextContent.Trim() == itemText).Click();
     }
