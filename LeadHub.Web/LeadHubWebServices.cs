@@ -78,6 +78,7 @@ public static class LeadHubWebServices
             .AddDefaultTokenProviders();
         services.AddAuthorization();
         services.AddScoped<PortalBootstrap>();
+        services.AddSingleton<PortalUsers>();
     }
 
     // Migrations, workspace, caps (Core), then portal roles and the first admin.

@@ -31,13 +31,17 @@ public abstract class PortalPage : ComponentBase
 
     protected virtual Task OnPageInitializedAsync() => Task.CompletedTask;
 
-    protected bool EnsureCanEdit() => Ensure(CanEdit, "Your role may not change configuration.");
+    protected bool EnsureCanEdit() => Ensure(() => CanEdit, "Your role may not change configuration.");
 
-    protected bool EnsureAdmin() => Ensure(IsAdmin, "Only admins may do this.");
+    protected bool EnsureAdmin() => Ensure(() => IsAdmin, "Only admins may do this.");
 
-    private bool Ensure(bool allowed, string message)
+    // Checked against the current authentication state, not the one the page was opened with:
+    // a role taken away while the page is open no longer allows the action.
+    private bool Ensure(Func<bool> allowed, string message)
     {
-        if (!allowed) Snackbar.Add(message, Severity.Error);
-        return allowed;
+        if (AuthState is { IsCompletedSuccessfully: true }) User = AuthState.Result.User;
+        var ok = allowed();
+        if (!ok) Snackbar.Add(message, Severity.Error);
+        return ok;
     }
 }

@@ -1,0 +1,70 @@
+using LeadHub.Core.Workspace;
+
+namespace LeadHub.Web.Components.Pages.Publishers;
+
+// What the publisher editor edits, converted to and from the workspace record.
+public sealed class PublisherForm
+{
+    public string Key { get; set; } = "";
+    public string Name { get; set; } = "";
+    public bool Active { get; set; } = true;
+    public IReadOnlyCollection<string> Campaigns { get; set; } = [];
+    public PayoutRow Payout { get; set; } = new();
+    public List<CampaignPayoutRow> CampaignPayouts { get; } = [];
+    public int? RateLimitPerSecond { get; set; }
+
+    public static PublisherForm From(PublisherConfig p)
+    {
+        var form = new PublisherForm
+        {
+            Key = p.Key, Name = p.Name, Active = p.Active, Campaigns = [.. p.Campaigns],
+            Payout = PayoutRow.From(p.Payout), RateLimitPerSecond = p.RateLimitPerSecond,
+        };
+        form.CampaignPayouts.AddRange((p.CampaignPayouts ?? []).OrderBy(kv => kv.Key)
+            .Select(kv => new CampaignPayoutRow { Campaign = kv.Key, Payout = PayoutRow.From(kv.Value) }));
+        return form;
+    }
+
+    // Problems the record cannot express (a campaign given two payouts), with paths like the validator's.
+    public List<WorkspaceError> Check(string path)
+    {
+        var errors = new List<WorkspaceError>();
+        for (var i = 0; i < CampaignPayouts.Count; i++)
+        {
+            var campaign = CampaignPayouts[i].Campaign;
+            if (string.IsNullOrEmpty(campaign)) errors.Add(new($"{path}.campaignPayouts[{i}]", "choose a campaign"));
+            else if (CampaignPayouts.Take(i).Any(r => r.Campaign == campaign)) errors.Add(new($"{path}.campaignPayouts[{i}]", $"'{campaign}' already has a payout above"));
+        }
+        return errors;
+    }
+
+    public PublisherConfig ToConfig() => new()
+    {
+        Key = Key.Trim(), Name = Name.Trim(), Active = Active, Campaigns = Campaigns.Order().ToList(),
+        Payout = Payout.ToConfig(), RateLimitPerSecond = RateLimitPerSecond,
+        CampaignPayouts = CampaignPayouts.Count == 0 ? null
+            : CampaignPayouts.Where(r => r.Campaign.Length > 0).DistinctBy(r => r.Campaign).ToDictionary(r => r.Campaign, r => r.Payout.ToConfig()),
+    };
+}
+
+public sealed class PayoutRow
+{
+    public string Model { get; set; } = PayoutModels.Revshare;
+    public decimal? Percent { get; set; } = 70;
+    public decimal? Amount { get; set; }
+
+    public static PayoutRow From(PayoutConfig p) => new() { Model = p.Model, Percent = p.Percent, Amount = p.Amount };
+
+    // Only the figure of the chosen model is kept.
+    public PayoutConfig ToConfig() => Model == PayoutModels.Fixed
+        ? new PayoutConfig { Model = Model, Percent = null, Amount = Amount }
+        : new PayoutConfig { Model = Model, Percent = Percent, Amount = null };
+
+    public string Describe() => Model == PayoutModels.Fixed ? $"${Amount:0.00} per lead" : $"{Percent:0.##}% revshare";
+}
+
+public sealed class CampaignPayoutRow
+{
+    public string Campaign { get; set; } = "";
+    public PayoutRow Payout { get; set; } = new();
+}
