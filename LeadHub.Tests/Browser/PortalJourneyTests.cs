@@ -94,7 +94,8 @@ public sealed class PortalJourneyTests(BrowserFixture browser) : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+// Run alone, after the parallel tests: a busy machine makes a real browser slow and flaky.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 {
     public const string Name = "browser";

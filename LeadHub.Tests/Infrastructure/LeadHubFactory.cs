@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using LeadHub.Core.Workspace;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LeadHub.Tests.Infrastructure;
 
@@ -23,6 +24,8 @@ public class LeadHubFactory : WebApplicationFactory<Program>
     }
 
     protected virtual IEnumerable<KeyValuePair<string, string>> ExtraSettings => [];
+
+    public WorkspaceService Workspace() => Services.GetRequiredService<WorkspaceService>();
 
     public HttpClient Admin()
     {

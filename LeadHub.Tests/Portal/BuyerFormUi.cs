@@ -11,9 +11,10 @@ namespace LeadHub.Tests.Portal;
 // Driving MudBlazor inputs of the buyer/contract/segment pages the way a user does.
 internal static class BuyerFormUi
 {
-    // A MudSelect (found by the id on its input): open it, then click the option showing `text`.
+    // A single-choice MudSelect (found by the id on its input): open it, click the option showing
+    // `text`, and wait until it closed. Multi-selects use PortalKit.Choose.
     // Options render in the popover provider, outside the select's own markup.
-    public static void Choose(this IRenderedComponent<ContainerFragment> cut, string selectId, string text)
+    public static void Pick(this IRenderedComponent<ContainerFragment> cut, string selectId, string text)
     {
         var opener = cut.Find($"#{selectId}");
         while (!opener.HasAttribute("blazor:onmousedown") && !opener.HasAttribute("blazor:onpointerdown"))
@@ -48,7 +49,6 @@ internal static class BuyerFormUi
     public static string FieldText(this IRenderedComponent<ContainerFragment> cut, string inputId) =>
         cut.Find($"#{inputId}").Closest(".mud-input-control")!.TextContent;
 
-    public static WorkspaceService Workspace(this LeadHubFactory host) => host.Services.GetRequiredService<WorkspaceService>();
 
     public static async Task<BuyerConfig?> ExportedBuyerAsync(this LeadHubFactory host, string key) =>
         (await host.Workspace().ExportAsync()).Buyers.FirstOrDefault(b => b.Key == key);

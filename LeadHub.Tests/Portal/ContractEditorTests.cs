@@ -75,26 +75,26 @@ public sealed class ContractEditorTests(LeadHubFactory host) : PortalTestContext
         cut.WaitForAssertion(() => cut.Find("#contract-save"));
 
         cut.Type("contract-key", key);
-        cut.Choose("contract-campaign", $"{campaign} ({campaign})");
+        cut.Pick("contract-campaign", $"{campaign} ({campaign})");
         cut.Type("contract-ping-url", "https://buyer.example/ping");
         cut.Type("contract-post-url", "https://buyer.example/post");
         cut.Type("contract-min-bid", "7.5");
 
         cut.Find("#filter-add").Click();
-        cut.Choose("filter-field-0", "state");
-        cut.Choose("filter-op-0", "is one of");
+        cut.Pick("filter-field-0", "state");
+        cut.Pick("filter-op-0", "is one of");
         cut.AddChip("filter-value-0", "CA");
         cut.AddChip("filter-value-0", "NV");
 
         cut.Find("#filter-add").Click();
-        cut.Choose("filter-field-1", "age");
-        cut.Choose("filter-op-1", "is between");
+        cut.Pick("filter-field-1", "age");
+        cut.Pick("filter-op-1", "is between");
         cut.Type("filter-min-1", "30");
         cut.Type("filter-max-1", "50");
 
         cut.Find("#filter-add").Click();
-        cut.Choose("filter-field-2", "homeowner");
-        cut.Choose("filter-bool-2", "true");
+        cut.Pick("filter-field-2", "homeowner");
+        cut.Pick("filter-bool-2", "true");
 
         cut.Find("#schedule-enabled").Change(true);
         cut.Find("#schedule-day-sat").Click();
@@ -143,8 +143,8 @@ public sealed class ContractEditorTests(LeadHubFactory host) : PortalTestContext
         cut.WaitForAssertion(() => cut.Find("#contract-save"));
 
         cut.Find("#filter-add").Click();
-        cut.Choose("filter-field-2", "first_name");
-        cut.Choose("filter-op-2", "matches the pattern");
+        cut.Pick("filter-field-2", "first_name");
+        cut.Pick("filter-op-2", "matches the pattern");
         cut.Type("filter-text-2", "([");
         cut.Find("#contract-save").Click();
 
@@ -171,7 +171,7 @@ public sealed class ContractEditorTests(LeadHubFactory host) : PortalTestContext
         Assert.Empty(cut.FindAll("#contract-price"));
 
         cut.Type("contract-key", key);
-        cut.Choose("contract-campaign", $"{campaign} ({campaign})");
+        cut.Pick("contract-campaign", $"{campaign} ({campaign})");
         cut.Find("#contract-mode-direct-post").Click();
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("#contract-ping-url")));
         Assert.NotEmpty(cut.FindAll("#contract-price"));

@@ -34,7 +34,6 @@ public static class PortalKit
     public static async Task<WorkspaceDocument> ExportAsync(this LeadHubFactory host) =>
         await host.Services.GetRequiredService<WorkspaceService>().ExportAsync();
 
-    public static WorkspaceService Workspace(this LeadHubFactory host) => host.Services.GetRequiredService<WorkspaceService>();
 
     public static async Task<List<AuditRow>> AuditAsync(this LeadHubFactory host, string entityKey)
     {
