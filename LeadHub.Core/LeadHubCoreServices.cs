@@ -42,6 +42,9 @@ public static class LeadHubCoreServices
         services.AddSingleton<RecentRejects>();
         services.AddSingleton<BuyerHealth>();
         services.AddSingleton<ContractTrial>();
+        services.AddSingleton<LeadHub.Core.Reviews.AlertService>();
+        services.AddSingleton<LeadHub.Core.Reviews.Reviews>();
+        services.AddSingleton<LeadHub.Core.Reviews.Housekeeping>();
         services.AddHostedService<ContractAutoPause>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<Auction>();

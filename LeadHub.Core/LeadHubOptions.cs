@@ -25,6 +25,14 @@ public sealed class LeadHubOptions
     public int MaxLeadBytes { get; set; } = 64 * 1024;
 
     public RecoveryOptions Recovery { get; set; } = new();
+
+    public ReviewOptions Reviews { get; set; } = new();
+
+    public AlertOptions Alerts { get; set; } = new();
+
+    public RetentionOptions Retention { get; set; } = new();
+
+    public JobOptions Jobs { get; set; } = new();
 }
 
 public sealed class DatabaseOptions
@@ -66,4 +74,39 @@ public sealed record SandboxBuyerProfile
     public double RejectRate { get; init; } = 0.1;
     // Null means the usual mix; a configured list replaces it (binding would append to a default list).
     public List<string>? RejectReasons { get; init; }
+}
+
+// The review jobs' rules (article: reject rate above 30 % is a problem; aim for ≥ 1 post per 10 pings).
+public sealed class ReviewOptions
+{
+    public int WindowHours { get; set; } = 24;
+    public double RejectRateThreshold { get; set; } = 0.30;
+
+    // Fewer posts than this in the window say nothing about a buyer's reject rate.
+    public int MinPosts { get; set; } = 20;
+    public double MinPostsPerPing { get; set; } = 0.10;
+    public int MinPings { get; set; } = 100;
+
+    // A source is flagged when its reject/return rate is this many times the average.
+    public double SourceFactor { get; set; } = 2.0;
+    public int MinSourceLeads { get; set; } = 20;
+    public int FallbackIdleDays { get; set; } = 30;
+}
+
+public sealed class AlertOptions
+{
+    // Optional: every new alert is also POSTed here as JSON.
+    public string? WebhookUrl { get; set; }
+}
+
+public sealed class RetentionOptions
+{
+    // Erase the personal data of leads older than this many days (figures are kept); null = keep.
+    public int? PiiDays { get; set; }
+}
+
+public sealed class JobOptions
+{
+    // Run the Hangfire server (recurring reviews) in this process; the dashboard is mapped either way.
+    public bool RunServer { get; set; } = true;
 }

@@ -1,7 +1,9 @@
 using LeadHub.Core;
 using LeadHub.Core.Storage;
 using LeadHub.Web.Api;
+using Hangfire;
 using LeadHub.Web.Components;
+using LeadHub.Web.Jobs;
 using LeadHub.Web.Portal;
 using LeadHub.Web.Sandbox;
 using Microsoft.AspNetCore.Identity;
@@ -28,6 +30,14 @@ public static class LeadHubWebServices
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
 
         AddPortal(services);
+
+        services.AddHangfire(c => c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseInMemoryStorage());
+        if (builder.Configuration.GetValue($"{LeadHubOptions.Section}:Jobs:RunServer", true))
+            services.AddHangfireServer(o => o.WorkerCount = 2);
+        services.AddScoped<ReviewJobs>();
 
         services.AddSingleton<SandboxMarket>();
         if (DemoOn(builder.Configuration, builder.Environment))
@@ -107,6 +117,13 @@ public static class LeadHubWebServices
         app.MapAdminApi();
         app.MapHealthApi();
         app.MapAccountEndpoints();
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new HangfireDashboardAuth()],
+            DashboardTitle = "LeadHub jobs",
+            AppPath = "/",
+        });
+        ReviewJobs.Schedule(app.Services.GetRequiredService<IRecurringJobManager>());
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         if (DemoOn(app.Configuration, app.Environment) || app.Configuration.GetValue<bool>("LeadHub:Sandbox:Enabled"))
             app.MapSandboxBuyers();

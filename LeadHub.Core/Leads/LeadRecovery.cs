@@ -23,14 +23,21 @@ public sealed class LeadRecovery(
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => RecoverAsync(stoppingToken);
 
-    public async Task<int> RecoverAsync(CancellationToken ct)
+    // Leads of an earlier process, and (from the housekeeping job) leads of this one that have
+    // been routing far longer than any auction takes, so their routing task must have died.
+    public async Task<int> RecoverAsync(CancellationToken ct, TimeSpan? stuckFor = null)
     {
         List<LeadRow> stuck;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            stuck = await db.Leads.AsNoTracking()
-                .Where(l => l.Status == LeadStatus.Routing && (l.Owner == null || l.Owner != node.Id))
-                .ToListAsync(ct);
+            var routing = db.Leads.AsNoTracking().Where(l => l.Status == LeadStatus.Routing);
+            if (stuckFor is { } age)
+            {
+                var stuckSince = time.GetUtcNow() - age;
+                routing = routing.Where(l => l.Owner == null || l.Owner != node.Id || l.ReceivedAt < stuckSince);
+            }
+            else routing = routing.Where(l => l.Owner == null || l.Owner != node.Id);
+            stuck = await routing.ToListAsync(ct);
         }
         if (stuck.Count == 0) return 0;
         log.LogWarning("Recovering {Count} leads left routing by an earlier run", stuck.Count);
@@ -47,6 +54,12 @@ public sealed class LeadRecovery(
         int firstSeq;
         await using (var db = await dbFactory.CreateDbContextAsync())
         {
+            // Claim it first: whoever else looks at the same stuck lead (another run of this job,
+            // another node) finds it taken and leaves it alone.
+            var claimed = await db.Leads
+                .Where(l => l.Id == lead.Id && l.Status == LeadStatus.Routing && l.Owner == lead.Owner)
+                .ExecuteUpdateAsync(u => u.SetProperty(l => l.Owner, node.Id));
+            if (claimed == 0) return;
             // The crashed run may have written nothing of its trace; continue after whatever is there.
             firstSeq = (await db.TraceSteps.Where(s => s.LeadId == lead.Id).MaxAsync(s => (int?)s.Seq) ?? -1) + 1;
         }

@@ -81,6 +81,9 @@ public sealed class LeadRow
 
     // Which process is routing the lead; recovery only takes leads whose owner is gone.
     public string? Owner { get; set; }
+
+    // Personal data erased by the retention job; the figures stay.
+    public bool PiiErased { get; set; }
 }
 
 public static class LeadStatus
@@ -139,4 +142,23 @@ public sealed class AuditRow
     public string EntityKey { get; set; } = "";
     public string? Before { get; set; }
     public string? After { get; set; }
+}
+
+// Something a manager should look at, raised by the review jobs; open until acknowledged or resolved.
+public sealed class AlertRow
+{
+    public long Id { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string Kind { get; set; } = "";
+    public string Subject { get; set; } = "";
+    public string Message { get; set; } = "";
+    public string Status { get; set; } = AlertStatus.Open;
+    public string? HandledBy { get; set; }
+    public DateTimeOffset? HandledAt { get; set; }
+}
+
+public static class AlertStatus
+{
+    public const string Open = "open", Acknowledged = "acknowledged", Resolved = "resolved";
 }

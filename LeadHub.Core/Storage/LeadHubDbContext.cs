@@ -21,6 +21,7 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
     public DbSet<CapCounterRow> CapCounters => Set<CapCounterRow>();
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
     public DbSet<AuditRow> Audit => Set<AuditRow>();
+    public DbSet<AlertRow> Alerts => Set<AlertRow>();
 
     // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -82,6 +83,12 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.Property(x => x.Reason).HasMaxLength(1000);
         });
         b.Entity<CapCounterRow>(e => e.HasKey(x => x.Key));
+        b.Entity<AlertRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => new { x.Kind, x.Subject, x.Status });
+            e.Property(x => x.Message).HasMaxLength(2000);
+        });
         b.Entity<AuditRow>(e =>
         {
             e.HasKey(x => x.Id);

@@ -98,6 +98,9 @@ public sealed record BuyerConfig
 
     public List<string> Segments { get; init; } = [];
     public CapsConfig? Caps { get; init; }
+
+    // The reject review pauses this buyer's contracts when its reject rate passes the threshold.
+    public bool PauseOnHighRejectRate { get; init; }
     public List<ContractConfig> Contracts { get; init; } = [];
 }
 

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using LeadHub.Core.Leads;
+using LeadHub.Core.Storage;
+using LeadHub.Core.Workspace;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LeadHub.Core.Reviews;
+
+public sealed record HousekeepingReport(int RecoveredLeads, int ExpiredIdempotencyKeys, int PiiErased, int OldPings, int OldCapCounters);
+
+// The chores that keep a long-running LeadHub healthy and compliant.
+public sealed class Housekeeping(
+    IDbContextFactory<LeadHubDbContext> dbFactory,
+    LeadRecovery recovery,
+    RoutingSnapshotHolder snapshots,
+    IOptions<LeadHubOptions> options,
+    TimeProvider time)
+{
+    // No auction runs this long; a lead still routing after it lost its routing task.
+    public static readonly TimeSpan StuckAfter = TimeSpan.FromMinutes(10);
+    private const int Batch = 500;
+
+    public async Task<HousekeepingReport> RunAsync(CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        var recovered = await recovery.RecoverAsync(ct, StuckAfter);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+
+        // CONTRACT §1: an Idempotency-Key is remembered for 24 hours.
+        var keyCutoff = now - LeadWriter.IdempotencyWindow;
+        var expiredKeys = await db.Leads.Where(l => l.IdempotencyKey != null && l.ReceivedAt < keyCutoff)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.IdempotencyKey, (string?)null), ct);
+
+        var erased = options.Value.Retention.PiiDays is { } days ? await ErasePiiAsync(db, now.AddDays(-days), ct) : 0;
+
+        var pingCutoff = now.AddDays(-1);
+        var oldPings = await db.PublisherPings.Where(p => p.ExpiresAt < pingCutoff).ExecuteDeleteAsync(ct);
+        // Monthly caps are the longest period; older counters can never matter again.
+        var capCutoff = now.AddDays(-40);
+        var oldCaps = await db.CapCounters.Where(c => c.UpdatedAt < capCutoff).ExecuteDeleteAsync(ct);
+        return new HousekeepingReport(recovered, expiredKeys, erased, oldPings, oldCaps);
+    }
+
+    // Keeps only the campaign's non-PII fields (what a ping would carry) and forgets the dedupe
+    // keys; status, prices, payouts and the trace stay, so every figure is unchanged.
+    private async Task<int> ErasePiiAsync(LeadHubDbContext db, DateTimeOffset olderThan, CancellationToken ct)
+    {
+        var campaigns = snapshots.Current.Campaigns;
+        var total = 0;
+        while (true)
+        {
+            var leads = await db.Leads.Where(l => !l.PiiErased && l.ReceivedAt < olderThan).OrderBy(l => l.ReceivedAt).Take(Batch).ToListAsync(ct);
+            if (leads.Count == 0) return total;
+            foreach (var lead in leads)
+            {
+                var fields = JsonNode.Parse(lead.FieldsJson) as JsonObject ?? [];
+                var kept = campaigns.TryGetValue(lead.CampaignKey, out var campaign) ? campaign.PingFieldsOf(fields) : [];
+                lead.FieldsJson = kept.ToJsonString();
+                lead.PhoneKey = null;
+                lead.EmailKey = null;
+                lead.PiiErased = true;
+            }
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+            total += leads.Count;
+        }
+    }
+}

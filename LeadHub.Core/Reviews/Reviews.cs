@@ -1,0 +1,134 @@
+using LeadHub.Core.Routing;
+using LeadHub.Core.Storage;
+using LeadHub.Core.Workspace;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LeadHub.Core.Reviews;
+
+public sealed record BuyerPostStats(string Buyer, int Pings, int Posts, int Rejects)
+{
+    public double RejectRate => Posts == 0 ? 0 : (double)Rejects / Posts;
+    public double PostsPerPing => Pings == 0 ? 0 : (double)Posts / Pings;
+}
+
+// The recurring reviews of the article's pitfalls: buyers rejecting too much, sources whose
+// leads get rejected or returned far above the rest, ping fatigue, and fallback routes nobody
+// buys from any more. Each raises alerts; the reject review may also pause a buyer.
+public sealed class Reviews(
+    IDbContextFactory<LeadHubDbContext> dbFactory,
+    AlertService alerts,
+    WorkspaceService workspace,
+    RoutingSnapshotHolder snapshots,
+    IOptions<LeadHubOptions> options,
+    TimeProvider time)
+{
+    private ReviewOptions Rules => options.Value.Reviews;
+
+    public async Task<IReadOnlyList<BuyerPostStats>> BuyerStatsAsync(CancellationToken ct = default)
+    {
+        var since = time.GetUtcNow().AddHours(-Rules.WindowHours);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var steps = await db.TraceSteps.AsNoTracking()
+            .Where(s => s.At >= since && s.Buyer != null && (s.Kind == TraceKinds.Ping || s.Kind == TraceKinds.Post) && s.Outcome != TraceOutcomes.Skipped)
+            .Select(s => new { s.Buyer, s.Kind, s.Outcome })
+            .ToListAsync(ct);
+        return steps.GroupBy(s => s.Buyer!).Select(g => new BuyerPostStats(g.Key,
+            g.Count(s => s.Kind == TraceKinds.Ping),
+            g.Count(s => s.Kind == TraceKinds.Post),
+            g.Count(s => s.Kind == TraceKinds.Post && s.Outcome != TraceOutcomes.Accepted))).OrderBy(s => s.Buyer).ToList();
+    }
+
+    // Returns the buyers alerted.
+    public async Task<IReadOnlyList<string>> RejectReviewAsync(CancellationToken ct = default)
+    {
+        var alerted = new List<string>();
+        foreach (var stats in await BuyerStatsAsync(ct))
+        {
+            if (stats.Posts < Rules.MinPosts || stats.RejectRate <= Rules.RejectRateThreshold) continue;
+            var buyer = snapshots.Current.Buyers.GetValueOrDefault(stats.Buyer);
+            var pause = buyer is { Config.PauseOnHighRejectRate: true, Config.Active: true };
+            await alerts.RaiseAsync(AlertKinds.BuyerRejects, stats.Buyer,
+                $"Buyer {stats.Buyer} rejected {stats.Rejects} of {stats.Posts} posts ({stats.RejectRate:P0}) in the last {Rules.WindowHours} h" +
+                (pause ? "; its contracts were paused." : "; check its filters and the lead quality it receives."), ct);
+            if (pause) await workspace.SetBuyersActiveAsync([stats.Buyer], false, "reject-review", ct);
+            alerted.Add(stats.Buyer);
+        }
+        return alerted;
+    }
+
+    // Sources (publisher / sub-id) whose leads are rejected or returned far above the average.
+    public async Task<IReadOnlyList<string>> SourceReviewAsync(CancellationToken ct = default)
+    {
+        var since = time.GetUtcNow().AddHours(-Rules.WindowHours);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var leads = await db.Leads.AsNoTracking()
+            .Where(l => l.ReceivedAt >= since && !l.Test && (l.Status == LeadStatus.Sold || l.Status == LeadStatus.Unsold || l.Status == LeadStatus.Returned))
+            .Select(l => new { l.Id, l.PublisherKey, l.SubId, l.Status })
+            .ToListAsync(ct);
+        var rejectedLeads = (await db.TraceSteps.AsNoTracking()
+            .Where(s => s.At >= since && s.Kind == TraceKinds.Post && s.Outcome == TraceOutcomes.Rejected)
+            .Select(s => s.LeadId).Distinct().ToListAsync(ct)).ToHashSet();
+        if (leads.Count == 0) return [];
+
+        double BadRate(IEnumerable<(Guid Id, string Status)> group)
+        {
+            var list = group.ToList();
+            return (double)list.Count(l => rejectedLeads.Contains(l.Id) || l.Status == LeadStatus.Returned) / list.Count;
+        }
+        var average = BadRate(leads.Select(l => (l.Id, l.Status)));
+        var flagged = new List<string>();
+        foreach (var source in leads.GroupBy(l => (l.PublisherKey, l.SubId)))
+        {
+            if (source.Count() < Rules.MinSourceLeads) continue;
+            var rate = BadRate(source.Select(l => (l.Id, l.Status)));
+            if (average <= 0 || rate < average * Rules.SourceFactor) continue;
+            var name = source.Key.SubId is null ? source.Key.PublisherKey : $"{source.Key.PublisherKey}/{source.Key.SubId}";
+            await alerts.RaiseAsync(AlertKinds.SourceQuality, name,
+                $"Source {name}: {rate:P0} of its {source.Count()} leads were rejected or returned in the last {Rules.WindowHours} h " +
+                $"(average {average:P0}). Check the traffic quality or block the sub-id.", ct);
+            flagged.Add(name);
+        }
+        return flagged;
+    }
+
+    public async Task<IReadOnlyList<string>> PingFatigueReviewAsync(CancellationToken ct = default)
+    {
+        var alerted = new List<string>();
+        foreach (var stats in await BuyerStatsAsync(ct))
+        {
+            if (stats.Pings < Rules.MinPings || stats.PostsPerPing >= Rules.MinPostsPerPing) continue;
+            await alerts.RaiseAsync(AlertKinds.PingFatigue, stats.Buyer,
+                $"Buyer {stats.Buyer} got {stats.Pings} pings but only {stats.Posts} posts ({stats.PostsPerPing:P1}) in the last " +
+                $"{Rules.WindowHours} h, below 1 post per {1 / Rules.MinPostsPerPing:0} pings. Tighten its filters so it is pinged " +
+                "only for leads it buys.", ct);
+            alerted.Add(stats.Buyer);
+        }
+        return alerted;
+    }
+
+    // Fallback routes: contracts in a tier after a campaign's first one. Idle ones are flagged
+    // for the monthly review (article: "review your fallback routes monthly").
+    public async Task<IReadOnlyList<string>> FallbackReviewAsync(CancellationToken ct = default)
+    {
+        var since = time.GetUtcNow().AddDays(-Rules.FallbackIdleDays);
+        var snapshot = snapshots.Current;
+        var fallbacks = snapshot.Campaigns.Values
+            .SelectMany(c => c.Tiers.Skip(1).SelectMany(t => t.Contracts))
+            .ToList();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // A route set up or changed within the period has not had its chance yet.
+        var recent = (await db.Contracts.AsNoTracking().Where(c => c.UpdatedAt >= since).Select(c => c.Key).ToListAsync(ct)).ToHashSet();
+        var flagged = new List<string>();
+        foreach (var contract in fallbacks.Where(c => !recent.Contains(c.Key)))
+        {
+            var bought = await db.Leads.AnyAsync(l => l.ContractKey == contract.Key && l.FinishedAt >= since, ct);
+            if (bought) continue;
+            await alerts.RaiseAsync(AlertKinds.FallbackIdle, contract.Key,
+                $"Fallback contract {contract.Key} (buyer {contract.Buyer.Key}, tier {contract.Config.Tier}) bought nothing in " +
+                $"{Rules.FallbackIdleDays} days. Review it: replace the buyer or change its price.", ct);
+            flagged.Add(contract.Key);
+        }
+        return flagged;
+    }
+}
