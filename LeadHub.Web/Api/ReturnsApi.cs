@@ -55,7 +55,7 @@ public static class ReturnsApi
             ReturnRefusal.NotSold => PublisherRequests.Problem(StatusCodes.Status403Forbidden, "Not your lead",
                 "Only a lead sold to this buyer can be returned by it."),
             ReturnRefusal.AlreadyReturned a => PublisherRequests.Problem(StatusCodes.Status409Conflict, "Already returned", refusal.Message,
-                extensions: new Dictionary<string, object?> { ["returnId"] = a.ReturnId, ["status"] = a.Status }),
+                extensions: new Dictionary<string, object?> { ["returnId"] = a.ReturnId, ["returnStatus"] = a.Status }),
             ReturnRefusal.OutsideWindow => PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Return window passed",
                 refusal.Message, new Dictionary<string, string[]> { ["leadId"] = [refusal.Message] }),
             _ => throw new InvalidOperationException($"unexpected refusal {refusal.GetType().Name}"),
