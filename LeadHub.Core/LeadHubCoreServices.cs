@@ -1,5 +1,6 @@
 using LeadHub.Core.Delivery;
 using LeadHub.Core.Leads;
+using LeadHub.Core.Returns;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
@@ -55,6 +56,7 @@ public static class LeadHubCoreServices
         services.AddHostedService(sp => sp.GetRequiredService<LeadRecovery>());
         services.AddSingleton<PublisherRateLimiter>();
         services.AddSingleton<LeadHubStartup>();
+        services.AddSingleton<ReturnService>();
 
         services.AddHttpClient(HttpBuyerTransport.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler

@@ -24,7 +24,7 @@ public static class LeadHubWebServices
         services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "LeadHub API";
-            doc.Info.Description = "Publisher API (leads, pings), admin API (workspace, leads) and health. See CONTRACT.md.";
+            doc.Info.Description = "Publisher API (leads, pings), buyer API (returns), admin API (workspace, leads) and health. See CONTRACT.md.";
             return Task.CompletedTask;
         }));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
@@ -114,6 +114,7 @@ public static class LeadHubWebServices
 
         app.MapLeadsApi();
         app.MapPingsApi();
+        app.MapReturnsApi();
         app.MapAdminApi();
         app.MapHealthApi();
         app.MapAccountEndpoints();

@@ -1,3 +1,4 @@
+using LeadHub.Core.Returns;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -22,6 +23,7 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
     public DbSet<AuditRow> Audit => Set<AuditRow>();
     public DbSet<AlertRow> Alerts => Set<AlertRow>();
+    public DbSet<ReturnRow> Returns => Set<ReturnRow>();
 
     // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -104,6 +106,17 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.HasKey(x => x.Id);
             e.Property(x => x.OffersJson).HasMaxLength(int.MaxValue);
             e.Property(x => x.TraceJson).HasMaxLength(int.MaxValue);
+        });
+        b.Entity<ReturnRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Reason).HasMaxLength(1000);
+            e.Property(x => x.DecisionNote).HasMaxLength(1000);
+            // At most one open or approved return per lead, even when two requests race.
+            e.HasIndex(x => x.LeadId, "IX_Returns_LeadId_Open").IsUnique().HasFilter("\"Status\" IN ('pending', 'approved')");
+            e.HasIndex(x => x.LeadId);
+            e.HasIndex(x => new { x.Status, x.RequestedAt });
+            e.HasIndex(x => new { x.BuyerKey, x.RequestedAt });
         });
     }
 }

@@ -20,6 +20,8 @@ public class LeadHubFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:LeadHub", $"Data Source={DatabasePath}");
         builder.UseSetting("LeadHub:AdminApiToken", AdminToken);
         builder.UseSetting("LeadHub:Demo", "false");
+        // Recurring reviews are tested by calling their services; no job server in test hosts.
+        builder.UseSetting("LeadHub:Jobs:RunServer", "false");
         foreach (var (key, value) in ExtraSettings) builder.UseSetting(key, value);
     }
 

@@ -74,7 +74,7 @@ public static class PublisherRequests
 
     // Null when the body is larger than the limit; the limit is enforced while reading, so a
     // client lying about Content-Length (or sending chunks) cannot make us buffer more.
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit)
+    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit)
     {
         if (request.ContentLength > limit) return null;
         var buffer = new ArrayBufferWriter<byte>(Math.Min(limit + 1, 4096));

@@ -12,6 +12,26 @@ namespace LeadHub.Core.Storage.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "Alerts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Subject = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Message = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    HandledBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    HandledAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Alerts", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "AspNetRoles",
                 columns: table => new
                 {
@@ -182,7 +202,8 @@ namespace LeadHub.Core.Storage.Migrations
                     Payout = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: false),
                     Reason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
                     PingId = table.Column<Guid>(type: "TEXT", nullable: true),
-                    Owner = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true)
+                    Owner = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    PiiErased = table.Column<bool>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -222,6 +243,30 @@ namespace LeadHub.Core.Storage.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Publishers", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Returns",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    LeadId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    BuyerKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    CampaignKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    PublisherKey = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    RequestedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RequestedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    DecidedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DecidedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    DecisionNote = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: true),
+                    Credit = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: false),
+                    PayoutReversed = table.Column<decimal>(type: "TEXT", precision: 18, scale: 2, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Returns", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -355,6 +400,11 @@ namespace LeadHub.Core.Storage.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Alerts_Kind_Subject_Status",
+                table: "Alerts",
+                columns: new[] { "Kind", "Subject", "Status" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AspNetRoleClaims_RoleId",
                 table: "AspNetRoleClaims",
                 column: "RoleId");
@@ -433,6 +483,28 @@ namespace LeadHub.Core.Storage.Migrations
                 column: "Status");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Returns_BuyerKey_RequestedAt",
+                table: "Returns",
+                columns: new[] { "BuyerKey", "RequestedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Returns_LeadId",
+                table: "Returns",
+                column: "LeadId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Returns_LeadId_Open",
+                table: "Returns",
+                column: "LeadId",
+                unique: true,
+                filter: "\"Status\" IN ('pending', 'approved')");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Returns_Status_RequestedAt",
+                table: "Returns",
+                columns: new[] { "Status", "RequestedAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_TraceSteps_LeadId_Seq",
                 table: "TraceSteps",
                 columns: new[] { "LeadId", "Seq" });
@@ -441,6 +513,9 @@ namespace LeadHub.Core.Storage.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "Alerts");
+
             migrationBuilder.DropTable(
                 name: "AspNetRoleClaims");
 
@@ -485,6 +560,9 @@ namespace LeadHub.Core.Storage.Migrations
 
             migrationBuilder.DropTable(
                 name: "Publishers");
+
+            migrationBuilder.DropTable(
+                name: "Returns");
 
             migrationBuilder.DropTable(
                 name: "TraceSteps");

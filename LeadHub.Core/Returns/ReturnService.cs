@@ -1,0 +1,205 @@
+using System.Text.Json;
+using LeadHub.Core.Routing;
+using LeadHub.Core.Storage;
+using LeadHub.Core.Workspace;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeadHub.Core.Returns;
+
+// Why a return was not taken or not decided. The API maps each to its HTTP status; the portal
+// shows the message.
+public abstract record ReturnRefusal(string Message)
+{
+    public sealed record InvalidText(string Field, string Why) : ReturnRefusal($"{Field} {Why}");
+
+    public sealed record UnknownLead(Guid LeadId) : ReturnRefusal($"There is no lead {LeadId}.");
+
+    // Not sold at all, sold to another buyer, or a test lead (never billed).
+    public sealed record NotSold(string Why) : ReturnRefusal(Why);
+
+    public sealed record OutsideWindow(int Days, DateTimeOffset SoldAt)
+        : ReturnRefusal($"The return window of {Days} day(s) after the sale ({SoldAt:yyyy-MM-dd HH:mm} UTC) has passed.");
+
+    public sealed record AlreadyReturned(Guid ReturnId, string Status)
+        : ReturnRefusal($"This lead already has a return that is {Status} ({ReturnId}).");
+
+    public sealed record UnknownReturn(Guid ReturnId) : ReturnRefusal($"There is no return {ReturnId}.");
+
+    public sealed record AlreadyDecided(Guid ReturnId, string Status) : ReturnRefusal($"Return {ReturnId} was already {Status}.");
+}
+
+public sealed record ReasonCount(string Reason, int Count);
+
+public sealed record BuyerRejectStats(string Buyer, int Posts, int Rejected, IReadOnlyList<ReasonCount> TopReasons,
+    int ReturnsRequested, int ReturnsApproved)
+{
+    public double? RejectRate => Posts == 0 ? null : (double)Rejected / Posts;
+
+    public bool AboveAlert => RejectRate > ReturnService.RejectAlertRate;
+}
+
+// Returns and reject reviews (CONTRACT §5). The lead table stays the record of the sale; a
+// return row is the claim against it and, once approved, the credit.
+public sealed class ReturnService(IDbContextFactory<LeadHubDbContext> dbFactory, RoutingSnapshotHolder snapshots, TimeProvider time)
+{
+    public const int MaxTextLength = 1000;
+
+    // CONTRACT §6: a buyer's reject rate alerts above 30 % by default.
+    public const double RejectAlertRate = 0.30;
+
+    private static readonly string[] RejectedOutcomes = [TraceOutcomes.Rejected, TraceOutcomes.Timeout, TraceOutcomes.Error];
+
+    // `buyerKey` is the buyer asking through the API; null when a portal user enters the return.
+    public async Task<(ReturnRow? Return, ReturnRefusal? Refusal)> RequestAsync(Guid leadId, string? buyerKey, string? reason, string actor,
+        CancellationToken ct = default)
+    {
+        reason = reason?.Trim() ?? "";
+        if (reason.Length == 0) return (null, new ReturnRefusal.InvalidText("reason", "is required"));
+        if (reason.Length > MaxTextLength) return (null, new ReturnRefusal.InvalidText("reason", $"must be at most {MaxTextLength} characters"));
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var lead = await db.Leads.AsNoTracking().FirstOrDefaultAsync(l => l.Id == leadId, ct);
+        if (lead is null) return (null, new ReturnRefusal.UnknownLead(leadId));
+        // Checked before anything else: a buyer learns nothing about leads it did not buy.
+        if (buyerKey is not null && lead.BuyerKey != buyerKey)
+            return (null, new ReturnRefusal.NotSold("This lead was not sold to this buyer."));
+        if (await OpenReturnAsync(db, leadId, ct) is { } open) return (null, new ReturnRefusal.AlreadyReturned(open.Id, open.Status));
+        if (lead.Status != LeadStatus.Sold || lead.BuyerKey is null)
+            return (null, new ReturnRefusal.NotSold($"Only sold leads can be returned; this one is {lead.Status}."));
+        if (lead.Test) return (null, new ReturnRefusal.NotSold("Test leads are never billed, so there is nothing to return."));
+
+        // The window runs from the sale, which is when routing finished.
+        var soldAt = lead.FinishedAt ?? lead.ReceivedAt;
+        var days = snapshots.Current.Campaigns.GetValueOrDefault(lead.CampaignKey)?.Config.ReturnWindowDays ?? new CampaignConfig().ReturnWindowDays;
+        var now = time.GetUtcNow();
+        if (now > soldAt.AddDays(days)) return (null, new ReturnRefusal.OutsideWindow(days, soldAt));
+
+        var row = new ReturnRow
+        {
+            Id = Guid.CreateVersion7(now),
+            LeadId = lead.Id,
+            BuyerKey = lead.BuyerKey,
+            CampaignKey = lead.CampaignKey,
+            PublisherKey = lead.PublisherKey,
+            Reason = reason,
+            Status = ReturnStatus.Pending,
+            RequestedAt = now,
+            RequestedBy = actor,
+            Credit = lead.Price ?? 0,
+            PayoutReversed = lead.Payout,
+        };
+        db.Returns.Add(row);
+        db.Audit.Add(Audit(row, "request return", actor, now));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // The unique index on open returns: another request for this lead won the race.
+            await using var fresh = await dbFactory.CreateDbContextAsync(ct);
+            if (await OpenReturnAsync(fresh, leadId, ct) is { } raced) return (null, new ReturnRefusal.AlreadyReturned(raced.Id, raced.Status));
+            throw;
+        }
+        return (row, null);
+    }
+
+    public async Task<(ReturnRow? Return, ReturnRefusal? Refusal)> DecideAsync(Guid returnId, bool approve, string? note, string actor,
+        CancellationToken ct = default)
+    {
+        note = string.IsNullOrWhiteSpace(note) ? null : note.Trim();
+        if (note?.Length > MaxTextLength) return (null, new ReturnRefusal.InvalidText("note", $"must be at most {MaxTextLength} characters"));
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var row = await db.Returns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == returnId, ct);
+        if (row is null) return (null, new ReturnRefusal.UnknownReturn(returnId));
+        if (row.Status != ReturnStatus.Pending) return (null, new ReturnRefusal.AlreadyDecided(returnId, row.Status));
+
+        var now = time.GetUtcNow();
+        var status = approve ? ReturnStatus.Approved : ReturnStatus.Denied;
+        // Conditional on still pending, so of two concurrent decisions exactly one takes effect.
+        var updated = await db.Returns.Where(r => r.Id == returnId && r.Status == ReturnStatus.Pending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, status)
+                .SetProperty(r => r.DecidedAt, now)
+                .SetProperty(r => r.DecidedBy, actor)
+                .SetProperty(r => r.DecisionNote, note), ct);
+        if (updated == 0)
+        {
+            var decided = await db.Returns.AsNoTracking().Where(r => r.Id == returnId).Select(r => r.Status).FirstAsync(ct);
+            return (null, new ReturnRefusal.AlreadyDecided(returnId, decided));
+        }
+
+        // The lead keeps its price and payout for history; its status says the sale was credited back.
+        if (approve)
+        {
+            await db.Leads.Where(l => l.Id == row.LeadId && l.Status == LeadStatus.Sold)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LeadStatus.Returned), ct);
+        }
+        row.Status = status;
+        row.DecidedAt = now;
+        row.DecidedBy = actor;
+        row.DecisionNote = note;
+        db.Audit.Add(Audit(row, approve ? "approve return" : "deny return", actor, now));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return (row, null);
+    }
+
+    public async Task<ReturnRow?> FindAsync(Guid returnId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Returns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == returnId, ct);
+    }
+
+    // Post rejections (rejected, timeout, error) and returns per buyer in [from, to).
+    public async Task<IReadOnlyList<BuyerRejectStats>> RejectStatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // A skipped post (cap reached, circuit open) never reached the buyer.
+        var posts = db.TraceSteps.AsNoTracking()
+            .Where(s => s.Kind == TraceKinds.Post && s.Buyer != null && s.Outcome != TraceOutcomes.Skipped && s.At >= from && s.At < to);
+        var counts = await posts.GroupBy(s => s.Buyer!)
+            .Select(g => new { Buyer = g.Key, Posts = g.Count(), Rejected = g.Count(s => RejectedOutcomes.Contains(s.Outcome)) })
+            .ToListAsync(ct);
+        var reasons = await posts.Where(s => RejectedOutcomes.Contains(s.Outcome))
+            .GroupBy(s => new { Buyer = s.Buyer!, Reason = s.Reason ?? s.Outcome })
+            .Select(g => new { g.Key.Buyer, g.Key.Reason, Count = g.Count() })
+            .ToListAsync(ct);
+        var returns = await db.Returns.AsNoTracking().Where(r => r.RequestedAt >= from && r.RequestedAt < to)
+            .GroupBy(r => r.BuyerKey)
+            .Select(g => new { Buyer = g.Key, Requested = g.Count(), Approved = g.Count(r => r.Status == ReturnStatus.Approved) })
+            .ToListAsync(ct);
+
+        var byPosts = counts.ToDictionary(c => c.Buyer);
+        var byReturns = returns.ToDictionary(r => r.Buyer);
+        return byPosts.Keys.Union(byReturns.Keys).Order(StringComparer.Ordinal).Select(buyer =>
+        {
+            var c = byPosts.GetValueOrDefault(buyer);
+            var r = byReturns.GetValueOrDefault(buyer);
+            var top = reasons.Where(x => x.Buyer == buyer).OrderByDescending(x => x.Count).ThenBy(x => x.Reason, StringComparer.Ordinal)
+                .Take(3).Select(x => new ReasonCount(x.Reason, x.Count)).ToList();
+            return new BuyerRejectStats(buyer, c?.Posts ?? 0, c?.Rejected ?? 0, top, r?.Requested ?? 0, r?.Approved ?? 0);
+        }).ToList();
+    }
+
+    private static Task<ReturnRow?> OpenReturnAsync(LeadHubDbContext db, Guid leadId, CancellationToken ct) =>
+        db.Returns.AsNoTracking()
+            .Where(r => r.LeadId == leadId && (r.Status == ReturnStatus.Pending || r.Status == ReturnStatus.Approved))
+            .FirstOrDefaultAsync(ct);
+
+    private static AuditRow Audit(ReturnRow row, string action, string actor, DateTimeOffset at) => new()
+    {
+        At = at,
+        Actor = actor,
+        Action = action,
+        EntityType = "return",
+        EntityKey = row.Id.ToString(),
+        After = JsonSerializer.Serialize(new
+        {
+            lead = row.LeadId, buyer = row.BuyerKey, campaign = row.CampaignKey, reason = row.Reason, status = row.Status,
+            credit = row.Credit, payoutReversed = row.PayoutReversed, note = row.DecisionNote,
+        }),
+    };
+}
