@@ -46,6 +46,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadHub.Core.Reviews.AlertService>();
         services.AddSingleton<LeadHub.Core.Reviews.Reviews>();
         services.AddSingleton<LeadHub.Core.Reviews.Housekeeping>();
+        services.AddSingleton<LeadHub.Core.Returns.ReturnReview>();
         services.AddHostedService<ContractAutoPause>();
         services.AddSingleton<NodeIdentity>();
         services.AddSingleton<Auction>();

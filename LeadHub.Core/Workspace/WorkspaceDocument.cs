@@ -25,8 +25,25 @@ public sealed record CampaignConfig
     public int BidTtlMs { get; init; } = 60_000;
     public int DedupeWindowDays { get; init; } = 30;
     public int ReturnWindowDays { get; init; } = 7;
+
+    // How the return review job decides pending returns; null = every return waits for a manager.
+    public ReturnRulesConfig? ReturnRules { get; init; }
     public List<TierConfig> Tiers { get; init; } = [];
     public List<FieldDefinition> Fields { get; init; } = [];
+}
+
+public sealed record ReturnRulesConfig
+{
+    // Reasons a buyer may return for; empty = any. Others are denied by the review.
+    public List<string> AllowedReasons { get; init; } = [];
+
+    // Approve allowed returns without a manager...
+    public bool AutoApprove { get; init; }
+
+    // ...unless the buyer already returned more than this share of what it bought in the last
+    // `RatePeriodDays`: those wait for a manager.
+    public double? MaxReturnRate { get; init; }
+    public int RatePeriodDays { get; init; } = 30;
 }
 
 public sealed record TierConfig

@@ -121,6 +121,8 @@ public static partial class WorkspaceValidator
         if (c.BidTtlMs < 0) error($"{path}.bidTtlMs", "must not be negative");
         if (c.DedupeWindowDays < 0) error($"{path}.dedupeWindowDays", "must not be negative");
         if (c.ReturnWindowDays < 0) error($"{path}.returnWindowDays", "must not be negative");
+        if (c.ReturnRules?.MaxReturnRate is < 0 or > 1) error($"{path}.returnRules.maxReturnRate", "must be between 0 and 1");
+        if (c.ReturnRules?.RatePeriodDays is < 1 or > 366) error($"{path}.returnRules.ratePeriodDays", "must be between 1 and 366");
         CheckUniqueKeys(c.Tiers.Select(t => t.Tier.ToString()), $"{path}.tiers", error);
         for (var i = 0; i < c.Tiers.Count; i++)
         {
