@@ -49,6 +49,26 @@ public sealed class PortalJourneyTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hangfire_dashboard_is_for_admins_only()
+    {
+        var admin = await browser.SignInAsync(Roles.Admin);
+        var manager = await browser.SignInAsync(Roles.Manager);
+        using var anonymous = new HttpClient { BaseAddress = new Uri(browser.BaseUrl) };
+
+        var asAdmin = await admin.GotoAsync(browser.BaseUrl + "/hangfire/recurring");
+        var asManager = await manager.GotoAsync(browser.BaseUrl + "/hangfire");
+        var asNobody = await anonymous.GetAsync("/hangfire");
+
+        Assert.Equal(200, asAdmin!.Status);
+        await Assertions.Expect(admin.Locator("body")).ToContainTextAsync("return-review");
+        await BrowserFixture.ScreenshotAsync(admin, "hangfire-recurring");
+        Assert.Contains(asManager!.Status, new[] { 401, 403 });
+        Assert.Contains((int)asNobody.StatusCode, new[] { 401, 403 });
+        await admin.Context.CloseAsync();
+        await manager.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Signed_out_visitor_is_sent_to_the_login_page()
     {
         var context = await browser.Browser.NewContextAsync();
