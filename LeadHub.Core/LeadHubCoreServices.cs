@@ -43,6 +43,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<RecentRejects>();
         services.AddSingleton<BuyerHealth>();
         services.AddSingleton<ContractTrial>();
+        services.AddSingleton<LeadHub.Core.Security.AdminTokens>();
         services.AddSingleton<LeadHub.Core.Reviews.AlertService>();
         services.AddSingleton<LeadHub.Core.Reviews.Reviews>();
         services.AddSingleton<LeadHub.Core.Reviews.Housekeeping>();

@@ -162,3 +162,15 @@ public static class AlertStatus
 {
     public const string Open = "open", Acknowledged = "acknowledged", Resolved = "resolved";
 }
+
+// An admin API token created in the portal; only its hash is stored.
+public sealed class ApiTokenRow
+{
+    public Guid Id { get; set; }
+    public string Name { get; set; } = "";
+    public string Hash { get; set; } = "";
+    public string CreatedBy { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? LastUsedAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+}

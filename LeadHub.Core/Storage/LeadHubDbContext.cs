@@ -23,6 +23,7 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
     public DbSet<AuditRow> Audit => Set<AuditRow>();
     public DbSet<AlertRow> Alerts => Set<AlertRow>();
+    public DbSet<ApiTokenRow> ApiTokens => Set<ApiTokenRow>();
     public DbSet<ReturnRow> Returns => Set<ReturnRow>();
 
     // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
@@ -85,6 +86,11 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.Property(x => x.Reason).HasMaxLength(1000);
         });
         b.Entity<CapCounterRow>(e => e.HasKey(x => x.Key));
+        b.Entity<ApiTokenRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.Hash).IsUnique();
+        });
         b.Entity<AlertRow>(e =>
         {
             e.HasKey(x => x.Id);

@@ -38,22 +38,18 @@ public static class AdminApi
         return app;
     }
 
-    // The admin API is off until a token is configured; the token is compared in constant time.
+    // The configured token or a token an admin created in the portal; compared in constant time.
     private static async ValueTask<object?> RequireAdminToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var token = context.HttpContext.RequestServices.GetRequiredService<IOptions<LeadHubOptions>>().Value.AdminApiToken;
-        var header = context.HttpContext.Request.Headers.Authorization.FirstOrDefault();
+        var http = context.HttpContext;
+        var header = http.Request.Headers.Authorization.FirstOrDefault();
         const string scheme = "Bearer ";
         var presented = header is not null && header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : null;
-        if (string.IsNullOrEmpty(token) || presented is null || !ApiKeys.Matches(presented, ApiKeys.Hash(token)))
-        {
-            context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-            return PublisherRequests.Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
-                string.IsNullOrEmpty(token)
-                    ? "The admin API is off: set LeadHub:AdminApiToken."
-                    : "Send 'Authorization: Bearer <admin API token>'.");
-        }
-        return await next(context);
+        if (presented is { Length: > 0 and <= 512 } && await http.RequestServices.GetRequiredService<AdminTokens>().IsValidAsync(presented))
+            return await next(context);
+        http.Response.Headers.WWWAuthenticate = "Bearer";
+        return PublisherRequests.Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
+            "Send 'Authorization: Bearer <admin API token>': LeadHub:AdminApiToken, or a token an admin created in the portal.");
     }
 
     private static async Task<IResult> ExportWorkspace(WorkspaceService workspace, CancellationToken ct) =>
