@@ -1,0 +1,117 @@
+namespace LeadHub.Bench;
+
+// The whole bench as one call (the console program and the smoke test both use it): buyer
+// fleet up, LeadHub measured, then the baseline on the same fleet, report printed (and written
+// as JSON if asked). Targets run one after the other, never at once, so each has the machine.
+public static class BenchRunner
+{
+    public static async Task<BenchReport> RunAsync(BenchOptions options, TextWriter output, CancellationToken ct = default)
+    {
+        var report = new BenchReport { Options = options, Machine = MachineInfo.Current() };
+        output.WriteLine(Report.Header(report));
+
+        await using var fleet = await BuyerFleet.StartAsync(new FleetOptions
+        {
+            Buyers = options.Buyers,
+            LatencyMeanMs = options.LatencyMeanMs,
+            LatencySdMs = options.LatencySdMs,
+            BidMean = options.BidMean,
+            BidSd = options.BidSd,
+            ContractTimeout = TimeSpan.FromMilliseconds(options.ContractTimeoutMs),
+        });
+        output.WriteLine($"Buyer fleet: {fleet.Count} buyers on {string.Join(", ", fleet.BaseUrls.Take(3))}{(fleet.Count > 3 ? ", …" : "")}");
+        var workspace = new BenchWorkspace();
+        using var driver = new LoadDriver(fleet, new LeadFactory(workspace.CampaignKey), TimeSpan.FromSeconds(options.RequestTimeoutSeconds));
+
+        using (var leadHub = await LeadHubTarget.StartAsync(options, fleet, workspace, output))
+            report.LeadHub = await MeasureAsync(driver, leadHub, options, output, ct);
+
+        if (options.RunBaseline)
+        {
+            using var baseline = await BaselineTarget.StartAsync(options, fleet, output);
+            report.Baseline = await MeasureAsync(driver, baseline, options, output, ct);
+        }
+
+        output.WriteLine();
+        output.WriteLine(Report.Summary(report));
+        if (options.JsonPath is { } path)
+        {
+            await Report.WriteJsonAsync(report, path);
+            output.WriteLine($"JSON report: {Path.GetFullPath(path)}");
+        }
+        return report;
+    }
+
+    private static async Task<TargetResult> MeasureAsync(LoadDriver driver, IBenchTarget target, BenchOptions options, TextWriter output,
+        CancellationToken ct)
+    {
+        var result = new TargetResult { Target = target.Name };
+        var duration = TimeSpan.FromSeconds(options.DurationSeconds);
+        output.WriteLine();
+        output.WriteLine(Report.TableHeader);
+
+        async Task<StepResult> Step(double rate, string phase, TimeSpan length)
+        {
+            ct.ThrowIfCancellationRequested();
+            var step = await driver.RunAsync(target, rate, length, phase);
+            var keptUp = KeptUp(step, options);
+            step = step with { KeptUp = keptUp, WithinBound = keptUp && step.Overhead.P99Ms <= options.OverheadBoundMs };
+            result.Steps.Add(step);
+            output.WriteLine(Report.Row(step));
+            if (target.Process is { HasExited: true } dead)
+                throw new InvalidOperationException($"{target.Name} died during the bench:\n{dead.RecentOutput()}");
+            if (options.PauseSeconds > 0) await Task.Delay(TimeSpan.FromSeconds(options.PauseSeconds), ct);
+            return step;
+        }
+
+        if (options.WarmupSeconds > 0)
+            await Step(Math.Min(options.FindMax ? options.StartRate : options.Rate, 200), "warmup", TimeSpan.FromSeconds(options.WarmupSeconds));
+
+        if (!options.FindMax)
+        {
+            await Step(options.Rate, "run", duration);
+            return result;
+        }
+
+        // Up by the factor while the target keeps up; remember where p99 overhead first passed the bound.
+        double? lastWithin = null, firstOutside = null;
+        for (var rate = options.StartRate; rate <= options.MaxRate; rate = Math.Round(rate * options.StepFactor))
+        {
+            var step = await Step(rate, "step", duration);
+            if (firstOutside is null)
+            {
+                if (step.WithinBound == true) lastWithin = rate;
+                else firstOutside = rate;
+            }
+            if (step.KeptUp == true) result.MaxKeptUpRate = rate;
+            else
+            {
+                result.FirstNotKeptUpRate = rate;
+                break;
+            }
+        }
+
+        // Bisection between the last rate within the bound and the first outside it.
+        var lo = lastWithin ?? 0;
+        for (var i = 0; i < options.Refine && firstOutside is { } hi; i++)
+        {
+            var mid = Math.Round((lo + hi) / 2);
+            if (mid <= lo || mid >= hi) break;
+            var step = await Step(mid, "refine", duration);
+            if (step.WithinBound == true) lo = mid;
+            else firstOutside = mid;
+        }
+        result.MaxRateWithinBound = lo;
+        result.FirstOutsideBoundRate = firstOutside;
+
+        if (lo > 0) result.HalfMax = await Step(Math.Round(lo / 2), "half-max", duration);
+        return result;
+    }
+
+    // A step is sustained when the answers came at the offered rate, almost none failed, and the
+    // engine added less than an auction timeout to the 99th percentile lead.
+    public static bool KeptUp(StepResult s, BenchOptions options) =>
+        s.AchievedRate >= 0.95 * s.OfferedRate
+        && s.Errors <= 0.01 * s.Sent
+        && s.Overhead.P99Ms <= options.AuctionTimeoutMs;
+}
