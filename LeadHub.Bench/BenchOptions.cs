@@ -7,7 +7,7 @@ public sealed record BenchOptions
     // Load.
     public double Rate { get; init; } = 500;
     public double DurationSeconds { get; init; } = 10;
-    public double WarmupSeconds { get; init; } = 3;
+    public double WarmupSeconds { get; init; } = 5;
 
     // Buyer fleet.
     public int Buyers { get; init; } = 10;
@@ -51,7 +51,7 @@ public sealed record BenchOptions
 
           --rate <leads/s>          offered rate of a single run (default 500)
           --duration <s>            length of each measured step (default 10)
-          --warmup <s>              unmeasured warm-up per target before the first step (default 3)
+          --warmup <s>              warm-up per target before the first step, at ≤ 200/s (default 5)
           --buyers <n>              ping/post buyers in the fleet (default 10)
           --latency-mean <ms>       buyers' answer delay, normal distribution mean (default 50)
           --latency-sd <ms>         … and standard deviation (default 10)
@@ -59,7 +59,10 @@ public sealed record BenchOptions
           --bid-sd <usd>            … and standard deviation (default 2)
           --timeout-ms <ms>         every contract's ping timeoutMs (default 500)
           --auction-timeout-ms <ms> the campaign's auctionTimeoutMs (default 1000)
-          --find-max                step the rate up until p99 engine overhead passes the bound
+          --find-max                step the rate up (×step-factor) while the target keeps up (answers at the
+                                    offered rate, < 1 % errors, p99 overhead < auction timeout); then bisect
+                                    for the highest rate whose p99 engine overhead is within the bound; then
+                                    one step at half the highest rate kept up with
           --overhead-bound-ms <ms>  that bound (default 5)
           --start-rate <leads/s>    first find-max step (default 100)
           --step-factor <x>         next step = previous × x (default 1.3)

@@ -73,16 +73,10 @@ public static class BenchRunner
             return result;
         }
 
-        // Up by the factor while the target keeps up; remember where p99 overhead first passed the bound.
-        double? lastWithin = null, firstOutside = null;
+        // Up by the factor while the target keeps up, whatever the overhead does.
         for (var rate = options.StartRate; rate <= options.MaxRate; rate = Math.Round(rate * options.StepFactor))
         {
             var step = await Step(rate, "step", duration);
-            if (firstOutside is null)
-            {
-                if (step.WithinBound == true) lastWithin = rate;
-                else firstOutside = rate;
-            }
             if (step.KeptUp == true) result.MaxKeptUpRate = rate;
             else
             {
@@ -91,20 +85,29 @@ public static class BenchRunner
             }
         }
 
-        // Bisection between the last rate within the bound and the first outside it.
-        var lo = lastWithin ?? 0;
+        // Then bisection between the highest rate within the overhead bound and the lowest rate
+        // above it that was not (steps are noisy, so the first failure is not taken as final).
+        double lo = 0;
+        double? firstOutside = null;
+        void Bounds()
+        {
+            lo = result.Steps.Where(s => s.Phase != "warmup" && s.WithinBound == true).Select(s => s.OfferedRate).DefaultIfEmpty(0).Max();
+            firstOutside = result.Steps.Where(s => s.Phase != "warmup" && s.WithinBound != true && s.OfferedRate > lo)
+                .Select(s => (double?)s.OfferedRate).Min();
+        }
+        Bounds();
         for (var i = 0; i < options.Refine && firstOutside is { } hi; i++)
         {
             var mid = Math.Round((lo + hi) / 2);
             if (mid <= lo || mid >= hi) break;
-            var step = await Step(mid, "refine", duration);
-            if (step.WithinBound == true) lo = mid;
-            else firstOutside = mid;
+            await Step(mid, "refine", duration);
+            Bounds();
         }
         result.MaxRateWithinBound = lo;
         result.FirstOutsideBoundRate = firstOutside;
 
-        if (lo > 0) result.HalfMax = await Step(Math.Round(lo / 2), "half-max", duration);
+        // The overhead at half the sustained rate: what a deployment sized for twice its load sees.
+        if (result.MaxKeptUpRate is { } kept) result.HalfSustained = await Step(Math.Round(kept / 2), "half", duration);
         return result;
     }
 

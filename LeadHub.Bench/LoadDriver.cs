@@ -17,6 +17,7 @@ public sealed class LoadDriver : IDisposable
     private readonly BuyerFleet _fleet;
     private readonly LeadFactory _leads;
     private readonly TimeSpan _requestTimeout;
+    private readonly Dictionary<string, long> _sentTo = [];
 
     public LoadDriver(BuyerFleet fleet, LeadFactory leads, TimeSpan requestTimeout)
     {
@@ -57,6 +58,8 @@ public sealed class LoadDriver : IDisposable
             : null;
 
         var total = (long)Math.Round(rate * duration.TotalSeconds);
+        var sentBefore = _sentTo.GetValueOrDefault(target.Name);
+        _sentTo[target.Name] = sentBefore + total;
         var started = Stopwatch.GetTimestamp();
         var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var scheduler = new Thread(() =>
@@ -100,6 +103,7 @@ public sealed class LoadDriver : IDisposable
             OfferedRate = rate,
             DurationSeconds = duration.TotalSeconds,
             Sent = total,
+            LeadsBefore = sentBefore,
             Answered = run.Ok,
             Sold = run.Sold,
             Unsold = run.Unsold,
@@ -293,6 +297,9 @@ public sealed record StepResult
     public double OfferedRate { get; init; }
     public double DurationSeconds { get; init; }
     public long Sent { get; init; }
+
+    // Leads this target was sent earlier in the run (what its database already holds).
+    public long LeadsBefore { get; init; }
     public long Answered { get; init; }
     public long Sold { get; init; }
     public long Unsold { get; init; }
