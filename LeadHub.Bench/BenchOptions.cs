@@ -31,7 +31,10 @@ public sealed record BenchOptions
 
     // Also measure the baseline fan-out service; null = on with --find-max, off otherwise.
     public bool? Baseline { get; init; }
-    public bool RunBaseline => Baseline ?? FindMax;
+    public bool RunBaseline => BaselineOnly || (Baseline ?? FindMax);
+
+    // Measure only the baseline (to see what the machine itself allows).
+    public bool BaselineOnly { get; init; }
 
     public string? JsonPath { get; init; }
 
@@ -69,6 +72,7 @@ public sealed record BenchOptions
           --max-rate <leads/s>      find-max never offers more (default 20000)
           --refine <n>              bisection steps after the first failing step (default 2)
           --baseline | --no-baseline  also measure the minimal fan-out service (default: on with --find-max)
+          --baseline-only           measure the baseline alone (what the machine itself allows)
           --json <path>             write the report as JSON too
           --target <url>            load an already running LeadHub instead of starting one
           --admin-token <token>     its admin API token (the bench imports its workspace)
@@ -104,6 +108,7 @@ public sealed record BenchOptions
                 "--pause" => o with { PauseSeconds = Number() },
                 "--baseline" => o with { Baseline = true },
                 "--no-baseline" => o with { Baseline = false },
+                "--baseline-only" => o with { BaselineOnly = true },
                 "--json" => o with { JsonPath = Value() },
                 "--target" => o with { Target = new Uri(Value()) },
                 "--admin-token" => o with { AdminToken = Value() },

@@ -23,8 +23,11 @@ public static class BenchRunner
         var workspace = new BenchWorkspace();
         using var driver = new LoadDriver(fleet, new LeadFactory(workspace.CampaignKey), TimeSpan.FromSeconds(options.RequestTimeoutSeconds));
 
-        using (var leadHub = await LeadHubTarget.StartAsync(options, fleet, workspace, output))
+        if (!options.BaselineOnly)
+        {
+            using var leadHub = await LeadHubTarget.StartAsync(options, fleet, workspace, output);
             report.LeadHub = await MeasureAsync(driver, leadHub, options, output, ct);
+        }
 
         if (options.RunBaseline)
         {
