@@ -47,6 +47,11 @@ public sealed record BenchOptions
 
     public double RequestTimeoutSeconds { get; init; } = 10;
 
+    // A step during which other programs used more than this many cores is measured again
+    // (up to Attempts times in all); its disturbed rows are marked with "?".
+    public double OtherCpuLimit { get; init; } = 0.15;
+    public int Attempts { get; init; } = 3;
+
     public const string Usage = """
         LeadHub load bench: a buyer fleet on loopback, LeadHub (child process or --target), open-loop load.
 
@@ -77,6 +82,9 @@ public sealed record BenchOptions
           --target <url>            load an already running LeadHub instead of starting one
           --admin-token <token>     its admin API token (the bench imports its workspace)
           --leadhub-dll <path>      LeadHub.Web.dll to start (default: next to the bench)
+          --other-cpu-limit <cores> a step during which other programs used more CPU than this is
+                                    measured again, marked "?" (default 0.15)
+          --attempts <n>            … at most n times in all (default 3)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -114,6 +122,8 @@ public sealed record BenchOptions
                 "--admin-token" => o with { AdminToken = Value() },
                 "--leadhub-dll" => o with { LeadHubDll = Path.GetFullPath(Value()) },
                 "--request-timeout" => o with { RequestTimeoutSeconds = Number() },
+                "--other-cpu-limit" => o with { OtherCpuLimit = Number() },
+                "--attempts" => o with { Attempts = (int)Number() },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

@@ -43,6 +43,8 @@ public sealed class LoadDriver : IDisposable
         var pingsBefore = _fleet.Pings;
         var cpuBefore = target.Process?.CpuTime;
         var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var machineBefore = MachineCpu.BusySeconds();
+        var clock = Stopwatch.StartNew();
         long peakWorkingSet = target.Process?.WorkingSet ?? 0;
         using var sampler = target.Process is { } p
             ? new Timer(_ =>
@@ -92,6 +94,11 @@ public sealed class LoadDriver : IDisposable
         var cpu = target.Process is { } proc && cpuBefore is { } before ? proc.CpuTime - before : (TimeSpan?)null;
         if (target.Process is { HasExited: false } q) InterlockedMax(ref peakWorkingSet, q.WorkingSet);
         var benchCpu = Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore;
+        // CPU that neither the bench nor the target used: other programs on the machine, which
+        // make the step's figures worse than the target deserves.
+        double? otherCores = MachineCpu.BusySeconds() is { } machineAfter && machineBefore is { } mb
+            ? Math.Max(0, (machineAfter - mb - benchCpu.TotalSeconds - (cpu?.TotalSeconds ?? 0)) / clock.Elapsed.TotalSeconds)
+            : null;
         var pings = _fleet.Pings - pingsBefore;
         _fleet.Clear();
 
@@ -118,6 +125,7 @@ public sealed class LoadDriver : IDisposable
             CpuSecondsPer1000Leads = cpu is { } c && run.Ok > 0 ? c.TotalSeconds * 1000 / run.Ok : null,
             PeakWorkingSetMb = target.Process is null ? null : peakWorkingSet / (1024.0 * 1024.0),
             BenchCpuSecondsPer1000Leads = run.Ok > 0 ? benchCpu.TotalSeconds * 1000 / run.Ok : null,
+            OtherCpuCores = target.Process is null ? null : otherCores,
         };
     }
 
@@ -324,7 +332,31 @@ public sealed record StepResult
     public double? PeakWorkingSetMb { get; init; }
     public double? BenchCpuSecondsPer1000Leads { get; init; }
 
+    // Cores used on average by other processes than the bench and the target during the step.
+    public double? OtherCpuCores { get; init; }
+
     // Set by find-max: kept up with the offered rate, and within the overhead bound.
     public bool? KeptUp { get; init; }
     public bool? WithinBound { get; init; }
+}
+
+// Busy CPU time of the whole machine (Linux /proc/stat), to tell a step disturbed by other programs.
+public static class MachineCpu
+{
+    public static double? BusySeconds()
+    {
+        try
+        {
+            if (!File.Exists("/proc/stat")) return null;
+            var line = File.ReadLines("/proc/stat").First();
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+            // user nice system idle iowait irq softirq steal …, in USER_HZ (100 per second)
+            var busy = f[0] + f[1] + f[2] + f[5] + f[6] + (f.Length > 7 ? f[7] : 0);
+            return busy / 100.0;
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
 }

@@ -75,12 +75,12 @@ public static class Report
             Load: open loop, {(o.FindMax ? $"find-max from {F(o.StartRate)}/s ×{F(o.StepFactor)}, p99 overhead bound {F(o.OverheadBoundMs)} ms" : $"{F(o.Rate)} leads/s")}, {F(o.DurationSeconds)} s per step; baseline {(o.RunBaseline ? "on" : "off")}
             Overhead = end-to-end − (slowest in-time ping + post) as the buyers applied them. Latencies in ms; cpu s/1k = CPU seconds
             of the target process per 1000 leads; before = leads sent to the target earlier in this run; ok = kept up and p99 overhead
-            within the bound (yes), kept up only (slow), fell behind (no).
+            within the bound (yes), kept up only (slow), fell behind (no); other = cores used by other programs during the step.
             """);
     }
 
     public const string TableHeader =
-        "target   phase     offered achieved |  e2e p50    p95    p99    max | ovh p50    p95    p99    max | pings/s | cpu s/1k | peak MB | errors | sold   | before | ok";
+        "target   phase     offered achieved |  e2e p50    p95    p99    max | ovh p50    p95    p99    max | pings/s | cpu s/1k | peak MB | errors | sold   | before | other | ok";
 
     public static string Row(StepResult s)
     {
@@ -88,7 +88,7 @@ public static class Report
         var h = s.Overhead;
         var ok = s.KeptUp switch { null => "", false => "no", true => s.WithinBound == true ? "yes" : "slow" };
         return Invariant(
-            $"{s.Target,-8} {s.Phase,-8} {s.OfferedRate,8:0} {s.AchievedRate,8:0} | {e.P50Ms,7:0.0} {e.P95Ms,6:0.0} {e.P99Ms,6:0.0} {e.MaxMs,6:0} | {h.P50Ms,7:0.00} {h.P95Ms,6:0.00} {h.P99Ms,6:0.00} {h.MaxMs,6:0} | {s.PingsPerSecond,7:0} | {Opt(s.CpuSecondsPer1000Leads, "0.00"),8} | {Opt(s.PeakWorkingSetMb, "0"),7} | {s.Errors,6} | {s.Sold,6} | {s.LeadsBefore,6} | {ok}");
+            $"{s.Target,-8} {s.Phase,-8} {s.OfferedRate,8:0} {s.AchievedRate,8:0} | {e.P50Ms,7:0.0} {e.P95Ms,6:0.0} {e.P99Ms,6:0.0} {e.MaxMs,6:0} | {h.P50Ms,7:0.00} {h.P95Ms,6:0.00} {h.P99Ms,6:0.00} {h.MaxMs,6:0} | {s.PingsPerSecond,7:0} | {Opt(s.CpuSecondsPer1000Leads, "0.00"),8} | {Opt(s.PeakWorkingSetMb, "0"),7} | {s.Errors,6} | {s.Sold,6} | {s.LeadsBefore,6} | {Opt(s.OtherCpuCores, "0.00"),5} | {ok}");
     }
 
     public static string Summary(BenchReport r)
