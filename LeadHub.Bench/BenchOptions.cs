@@ -47,8 +47,8 @@ public sealed record BenchOptions
 
     public double RequestTimeoutSeconds { get; init; } = 10;
 
-    // A step during which other programs used more than this many cores is measured again
-    // (up to Attempts times in all); its disturbed rows are marked with "?".
+    // A step that missed the overhead bound while other programs used more than this many cores
+    // is measured again (up to Attempts times in all); its disturbed rows are marked with "?".
     public double OtherCpuLimit { get; init; } = 0.15;
     public int Attempts { get; init; } = 3;
 
@@ -82,8 +82,8 @@ public sealed record BenchOptions
           --target <url>            load an already running LeadHub instead of starting one
           --admin-token <token>     its admin API token (the bench imports its workspace)
           --leadhub-dll <path>      LeadHub.Web.dll to start (default: next to the bench)
-          --other-cpu-limit <cores> a step during which other programs used more CPU than this is
-                                    measured again, marked "?" (default 0.15)
+          --other-cpu-limit <cores> a step that missed the bound while other programs used more CPU
+                                    than this is measured again, marked "?" (default 0.15)
           --attempts <n>            … at most n times in all (default 3)
         """;
 
