@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace LeadHub.Bench;
+
+// A .NET app (LeadHub.Web.dll, or this bench's own baseline service) started as a child process
+// on a free loopback port, ready once a health URL answers 200. Its CPU time and working set are
+// what the report charges to the system under test.
+public sealed class ChildProcess : IDisposable
+{
+    // Children still running when the bench exits (an exception, Ctrl+C) are killed with it.
+    private static readonly HashSet<ChildProcess> Live = [];
+
+    static ChildProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            ChildProcess[] live;
+            lock (Live) live = [.. Live];
+            foreach (var child in live) child.Dispose();
+        };
+    }
+
+    private readonly Process _process;
+    private readonly Lock _log = new();
+    private readonly Queue<string> _lastLines = new();
+    public Uri BaseAddress { get; }
+    public int Id => _process.Id;
+
+    private ChildProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public static async Task<ChildProcess> StartAsync(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment,
+        string workingDirectory, string healthPath, TimeSpan readyTimeout)
+    {
+        if (!File.Exists(dll)) throw new FileNotFoundException($"Cannot start {dll}: not found", dll);
+        var port = FreePort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Cannot start {dll}");
+        var child = new ChildProcess(process, baseAddress);
+        lock (Live) Live.Add(child);
+        process.OutputDataReceived += (_, e) => child.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await child.WaitUntilReadyAsync(healthPath, readyTimeout);
+        }
+        catch
+        {
+            child.Dispose();
+            throw;
+        }
+        return child;
+    }
+
+    // The last lines the child printed, for an error message when it dies.
+    public string RecentOutput()
+    {
+        lock (_log) return string.Join(Environment.NewLine, _lastLines);
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_log)
+        {
+            _lastLines.Enqueue(line);
+            while (_lastLines.Count > 40) _lastLines.Dequeue();
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(string healthPath, TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"{_process.StartInfo.ArgumentList[0]} exited with {_process.ExitCode}:\n{RecentOutput()}");
+            try
+            {
+                using var response = await http.GetAsync(healthPath);
+                if (response.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{_process.StartInfo.ArgumentList[0]} was not ready in {timeout.TotalSeconds:0} s:\n{RecentOutput()}");
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    public long WorkingSet
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (Live) Live.Remove(this);
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,179 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using LeadHub.Core.Workspace;
+
+namespace LeadHub.Bench;
+
+// Something the load driver posts leads to: LeadHub (a child process or an external URL) or the baseline.
+public interface IBenchTarget : IDisposable
+{
+    string Name { get; }
+
+    // POST here with the lead JSON of CONTRACT §1 and ApiKey in X-Api-Key.
+    Uri LeadsUrl { get; }
+    string ApiKey { get; }
+
+    // The process whose CPU and memory are charged to this target; null when it is not ours.
+    ChildProcess? Process { get; }
+}
+
+// LeadHub under load: by default LeadHub.Web.dll (next to the bench) as a child process in the
+// Production environment on a temporary SQLite file; or an instance already running elsewhere
+// (--target, --admin-token). Either way the bench imports its own workspace through the admin API.
+public sealed class LeadHubTarget : IBenchTarget
+{
+    private readonly string? _tempDir;
+    public string Name => "LeadHub";
+    public Uri LeadsUrl { get; }
+    public string ApiKey { get; }
+    public ChildProcess? Process { get; }
+
+    private LeadHubTarget(Uri baseAddress, string apiKey, ChildProcess? process, string? tempDir)
+    {
+        LeadsUrl = new Uri(baseAddress, "/api/v1/leads");
+        ApiKey = apiKey;
+        Process = process;
+        _tempDir = tempDir;
+    }
+
+    public static async Task<LeadHubTarget> StartAsync(BenchOptions options, BuyerFleet fleet, BenchWorkspace workspace, TextWriter log)
+    {
+        var apiKey = RandomToken();
+        if (options.Target is { } external)
+        {
+            var token = options.AdminToken ?? throw new ArgumentException("--target needs --admin-token");
+            await ImportAsync(external, token, workspace.Document(fleet, options, apiKey));
+            log.WriteLine($"LeadHub: external instance {external}");
+            return new LeadHubTarget(external, apiKey, null, null);
+        }
+
+        var dll = options.LeadHubDll ?? Path.Combine(AppContext.BaseDirectory, "LeadHub.Web.dll");
+        var dir = Directory.CreateTempSubdirectory("leadhub-bench-").FullName;
+        try
+        {
+            // The repository's own appsettings.json (copied next to the bench at build time), so
+            // LeadHub runs with its shipped logging levels; the rest comes from the environment.
+            var settings = Path.Combine(AppContext.BaseDirectory, "leadhub.appsettings.json");
+            if (File.Exists(settings)) File.Copy(settings, Path.Combine(dir, "appsettings.json"));
+            var adminToken = RandomToken();
+            var env = new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["DOTNET_ENVIRONMENT"] = "Production",
+                ["ConnectionStrings__LeadHub"] = $"Data Source={Path.Combine(dir, "leadhub.db")}",
+                ["LeadHub__AdminApiToken"] = adminToken,
+                ["LeadHub__Demo"] = "false",
+                // Same levels as the root appsettings.json, in case it was not found.
+                ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+                ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
+                ["Logging__LogLevel__System.Net.Http.HttpClient"] = "Warning",
+            };
+            var process = await ChildProcess.StartAsync(dll, [], env, dir, "/health/ready", TimeSpan.FromSeconds(60));
+            try
+            {
+                await ImportAsync(process.BaseAddress, adminToken, workspace.Document(fleet, options, apiKey));
+            }
+            catch
+            {
+                process.Dispose();
+                throw;
+            }
+            log.WriteLine($"LeadHub: {dll} as pid {process.Id} on {process.BaseAddress} (Production, SQLite in {dir})");
+            return new LeadHubTarget(process.BaseAddress, apiKey, process, dir);
+        }
+        catch
+        {
+            TryDelete(dir);
+            throw;
+        }
+    }
+
+    private static async Task ImportAsync(Uri baseAddress, string adminToken, WorkspaceDocument document)
+    {
+        using var admin = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+        using var response = await admin.PutAsJsonAsync("/api/v1/admin/workspace", document, WorkspaceJson.Options);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException(
+                $"Workspace import failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    internal static string RandomToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+
+    public void Dispose()
+    {
+        Process?.Dispose();
+        if (_tempDir is not null) TryDelete(_tempDir);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+// The bench's workspace: one campaign, one publisher without a rate limit, one ping-post
+// contract per fleet buyer. The campaign key is new every run, so leads of an earlier run on an
+// external instance are never duplicates of this run's.
+public sealed class BenchWorkspace
+{
+    public string CampaignKey { get; } = "bench-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    // The non-PII fields: the only ones a ping carries.
+    public static readonly string[] PingFields = ["zip", "state", "age", "homeowner", "tcpa_consent"];
+
+    public WorkspaceDocument Document(BuyerFleet fleet, BenchOptions options, string publisherApiKey) => new()
+    {
+        Campaigns =
+        [
+            new CampaignConfig
+            {
+                Key = CampaignKey, Name = "Bench " + CampaignKey, AuctionTimeoutMs = options.AuctionTimeoutMs,
+                Floor = 0, MaxPostAttempts = 3,
+                Fields =
+                [
+                    new() { Name = "first_name", Type = FieldTypes.String, Required = true, Pii = true },
+                    new() { Name = "last_name", Type = FieldTypes.String, Pii = true },
+                    new() { Name = "email", Type = FieldTypes.Email, Required = true, Pii = true },
+                    new() { Name = "phone", Type = FieldTypes.Phone, Required = true, Pii = true },
+                    new() { Name = "zip", Type = FieldTypes.Zip, Required = true },
+                    new() { Name = "state", Type = FieldTypes.State, Required = true },
+                    new() { Name = "age", Type = FieldTypes.Integer, Min = 18, Max = 120 },
+                    new() { Name = "homeowner", Type = FieldTypes.Boolean },
+                    new() { Name = "tcpa_consent", Type = FieldTypes.Boolean, Required = true, Values = [JsonSerializer.SerializeToElement(true)] },
+                ],
+            },
+        ],
+        Publishers =
+        [
+            new PublisherConfig
+            {
+                Key = "bench-pub", Name = "Bench publisher", ApiKey = publisherApiKey, Campaigns = [CampaignKey],
+                Payout = new PayoutConfig { Model = PayoutModels.Revshare, Percent = 70 }, RateLimitPerSecond = null,
+            },
+        ],
+        Buyers = Enumerable.Range(0, fleet.Count).Select(i => new BuyerConfig
+        {
+            Key = $"bench-b{i}", Name = $"Bench buyer {i}",
+            Contracts =
+            [
+                new ContractConfig
+                {
+                    Key = $"bench-b{i}-c", Campaign = CampaignKey, Mode = ContractModes.PingPost, Tier = 0,
+                    PingUrl = fleet.PingUrl(i), PostUrl = fleet.PostUrl(i), TimeoutMs = options.ContractTimeoutMs,
+                },
+            ],
+        }).ToList(),
+    };
+}

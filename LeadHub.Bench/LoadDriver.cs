@@ -1,0 +1,362 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using HdrHistogram;
+
+namespace LeadHub.Bench;
+
+// Open-loop load: lead i is sent at start + i/rate whatever happened to the earlier ones, and its
+// latency counts from that scheduled time, so a slow answer can never hold back the next
+// request and hide its own queueing (no coordinated omission). One shared HttpClient.
+public sealed class LoadDriver : IDisposable
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private readonly HttpClient _http;
+    private readonly BuyerFleet _fleet;
+    private readonly LeadFactory _leads;
+    private readonly TimeSpan _requestTimeout;
+    private readonly Dictionary<string, long> _sentTo = [];
+
+    public LoadDriver(BuyerFleet fleet, LeadFactory leads, TimeSpan requestTimeout)
+    {
+        _fleet = fleet;
+        _leads = leads;
+        _requestTimeout = requestTimeout;
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            // Open loop: a slow target makes answers pile up, each on a connection of its own.
+            MaxConnectionsPerServer = 4096,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            UseCookies = false,
+        })
+        { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public async Task<StepResult> RunAsync(IBenchTarget target, double rate, TimeSpan duration, string phase)
+    {
+        var run = new Run(this, target);
+        _fleet.Clear();
+        var pingsBefore = _fleet.Pings;
+        var cpuBefore = target.Process?.CpuTime;
+        var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var machineBefore = MachineCpu.BusySeconds();
+        var clock = Stopwatch.StartNew();
+        long peakWorkingSet = target.Process?.WorkingSet ?? 0;
+        using var sampler = target.Process is { } p
+            ? new Timer(_ =>
+            {
+                try
+                {
+                    if (!p.HasExited) InterlockedMax(ref peakWorkingSet, p.WorkingSet);
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(200))
+            : null;
+
+        var total = (long)Math.Round(rate * duration.TotalSeconds);
+        var sentBefore = _sentTo.GetValueOrDefault(target.Name);
+        _sentTo[target.Name] = sentBefore + total;
+        var started = Stopwatch.GetTimestamp();
+        var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var scheduler = new Thread(() =>
+        {
+            try
+            {
+                run.Schedule(started, rate, total);
+                scheduled.SetResult();
+            }
+            catch (Exception e)
+            {
+                scheduled.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = "bench-scheduler", Priority = ThreadPriority.AboveNormal };
+        scheduler.Start();
+        await scheduled.Task;
+        try
+        {
+            // Every lead answered or timed out on its own deadline.
+            await run.AllDone.Task.WaitAsync(_requestTimeout + TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        // Answers per second over the span they arrived in (never shorter than the step): a target
+        // that falls behind spreads its answers over a longer span.
+        var answerSpan = run.Ok > 1 ? Stopwatch.GetElapsedTime(run.FirstAnswer, run.LastAnswer) : TimeSpan.Zero;
+        var cpu = target.Process is { } proc && cpuBefore is { } before ? proc.CpuTime - before : (TimeSpan?)null;
+        if (target.Process is { HasExited: false } q) InterlockedMax(ref peakWorkingSet, q.WorkingSet);
+        var benchCpu = Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore;
+        // CPU that neither the bench nor the target used: other programs on the machine, which
+        // make the step's figures worse than the target deserves.
+        double? otherCores = MachineCpu.BusySeconds() is { } machineAfter && machineBefore is { } mb
+            ? Math.Max(0, (machineAfter - mb - benchCpu.TotalSeconds - (cpu?.TotalSeconds ?? 0)) / clock.Elapsed.TotalSeconds)
+            : null;
+        var pings = _fleet.Pings - pingsBefore;
+        _fleet.Clear();
+
+        var seconds = Math.Max(duration.TotalSeconds, answerSpan.TotalSeconds);
+        return new StepResult
+        {
+            Target = target.Name,
+            Phase = phase,
+            OfferedRate = rate,
+            DurationSeconds = duration.TotalSeconds,
+            Sent = total,
+            LeadsBefore = sentBefore,
+            Answered = run.Ok,
+            Sold = run.Sold,
+            Unsold = run.Unsold,
+            Duplicate = run.Duplicate,
+            Errors = run.ErrorCount,
+            ErrorKinds = run.Errors.OrderByDescending(e => e.Value).Take(5).ToDictionary(e => e.Key, e => e.Value),
+            AchievedRate = run.Ok / seconds,
+            EndToEnd = LatencySummary.Of(run.EndToEnd),
+            Overhead = LatencySummary.Of(run.Overhead),
+            BuyerTimeMeanMs = run.Ok == 0 ? 0 : run.BuyerTimeTicks / (double)run.Ok / TimeSpan.TicksPerMillisecond,
+            PingsPerSecond = pings / seconds,
+            CpuSecondsPer1000Leads = cpu is { } c && run.Ok > 0 ? c.TotalSeconds * 1000 / run.Ok : null,
+            PeakWorkingSetMb = target.Process is null ? null : peakWorkingSet / (1024.0 * 1024.0),
+            BenchCpuSecondsPer1000Leads = run.Ok > 0 ? benchCpu.TotalSeconds * 1000 / run.Ok : null,
+            OtherCpuCores = target.Process is null ? null : otherCores,
+        };
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long seen;
+        while (value > (seen = Interlocked.Read(ref target)))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen) break;
+        }
+    }
+
+    private static void InterlockedMin(ref long target, long value)
+    {
+        long seen;
+        while (value < (seen = Interlocked.Read(ref target)))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen) break;
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    // One step's requests and what came back.
+    private sealed class Run(LoadDriver driver, IBenchTarget target)
+    {
+        private readonly Lock _sync = new();
+        private long _inFlight = 1; // the scheduler's own hold, released when it has sent everything
+        private long _firstAnswer = long.MaxValue, _lastAnswer;
+        public LongHistogram EndToEnd { get; } = new(TimeSpan.FromMinutes(2).Ticks / 10, 3); // microseconds
+        public LongHistogram Overhead { get; } = new(TimeSpan.FromMinutes(2).Ticks / 10, 3);
+        public ConcurrentDictionary<string, long> Errors { get; } = new();
+        public TaskCompletionSource AllDone { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public long Ok, Sold, Unsold, Duplicate, ErrorCount, BuyerTimeTicks;
+        public long FirstAnswer => Interlocked.Read(ref _firstAnswer);
+        public long LastAnswer => Interlocked.Read(ref _lastAnswer);
+
+        public void Schedule(long started, double rate, long total)
+        {
+            var ticksPerLead = Stopwatch.Frequency / rate;
+            var oneMs = Stopwatch.Frequency / 1000;
+            // Open loop past saturation piles up requests without end; two seconds' worth in
+            // flight is far past any target that keeps up, so the rest are counted, not sent.
+            var maxInFlight = Math.Max(1000, (long)(rate * 2));
+            for (long i = 0; i < total;)
+            {
+                var due = started + (long)(i * ticksPerLead);
+                var now = Stopwatch.GetTimestamp();
+                // Sleep(1) is the finest wait without spinning a core; a lead due within the next
+                // millisecond goes now, and its latency then counts from when it really went.
+                if (due - now > oneMs)
+                {
+                    Thread.Sleep(1);
+                    continue;
+                }
+                if (Interlocked.Read(ref _inFlight) > maxInFlight)
+                {
+                    Error("not sent: target too far behind");
+                    i++;
+                    continue;
+                }
+                var body = driver._leads.Next();
+                Interlocked.Increment(ref _inFlight);
+                _ = SendAsync(body, Math.Min(due, Stopwatch.GetTimestamp()));
+                i++;
+            }
+            Done();
+        }
+
+        private async Task SendAsync(byte[] body, long start)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(driver._requestTimeout);
+                using var request = new HttpRequestMessage(HttpMethod.Post, target.LeadsUrl);
+                request.Content = new ByteArrayContent(body) { Headers = { ContentType = Json } };
+                request.Headers.TryAddWithoutValidation("X-Api-Key", target.ApiKey);
+                using var response = await driver._http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
+                var answer = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+                var end = Stopwatch.GetTimestamp();
+                if (!response.IsSuccessStatusCode)
+                {
+                    Error($"HTTP {(int)response.StatusCode}");
+                    return;
+                }
+                var (leadId, status) = Parse(answer);
+                if (leadId is null)
+                {
+                    Error("unparsable answer");
+                    return;
+                }
+                InterlockedMax(ref _lastAnswer, end);
+                InterlockedMin(ref _firstAnswer, end);
+                var e2e = Stopwatch.GetElapsedTime(start, end);
+                var buyers = driver._fleet.Take(leadId)?.BuyerTime ?? TimeSpan.Zero;
+                var overhead = e2e - buyers;
+                lock (_sync)
+                {
+                    EndToEnd.RecordValue(Math.Max(0, e2e.Ticks / 10));
+                    Overhead.RecordValue(Math.Max(0, overhead.Ticks / 10));
+                    Ok++;
+                    BuyerTimeTicks += buyers.Ticks;
+                    switch (status)
+                    {
+                        case "sold": Sold++; break;
+                        case "unsold": Unsold++; break;
+                        case "duplicate": Duplicate++; break;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Error("timeout");
+            }
+            catch (HttpRequestException e)
+            {
+                Error("connection: " + e.HttpRequestError);
+            }
+            finally
+            {
+                Done();
+            }
+        }
+
+        private void Done()
+        {
+            if (Interlocked.Decrement(ref _inFlight) == 0) AllDone.TrySetResult();
+        }
+
+        private void Error(string kind)
+        {
+            Interlocked.Increment(ref ErrorCount);
+            Errors.AddOrUpdate(kind, 1, (_, n) => n + 1);
+        }
+
+        private static (string? LeadId, string? Status) Parse(byte[] answer)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(answer);
+                var root = doc.RootElement;
+                return (root.TryGetProperty("leadId", out var id) ? id.GetString() : null,
+                        root.TryGetProperty("status", out var s) ? s.GetString() : null);
+            }
+            catch (JsonException)
+            {
+                return (null, null);
+            }
+        }
+    }
+}
+
+// Valid leads of distinct people (phone and email never repeat within a run), so dedupe finds
+// nothing and every lead is routed.
+public sealed class LeadFactory(string campaign)
+{
+    private static readonly string[] AreaCodes = ["415", "650", "408", "510", "925", "707", "916", "213", "310", "818"];
+    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
+    private long _next = -1;
+
+    public byte[] Next()
+    {
+        var n = Interlocked.Increment(ref _next);
+        var area = AreaCodes[(n / 1_000_000) % AreaCodes.Length];
+        var phone = $"+1 {area} 2{(n / 10_000) % 100:00} {n % 10_000:0000}";
+        return Encoding.UTF8.GetBytes(
+            $$$"""{"campaign":"{{{campaign}}}","subId":"bench","fields":{"first_name":"Ana","last_name":"Ruiz","email":"lead.{{{_run}}}.{{{n}}}@example.com","phone":"{{{phone}}}","zip":"94107","state":"CA","age":{{{25 + n % 40}}},"homeowner":{{{(n % 2 == 0 ? "true" : "false")}}},"tcpa_consent":true}}""");
+    }
+}
+
+public sealed record LatencySummary(double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs)
+{
+    public static LatencySummary Of(LongHistogram us) => us.TotalCount == 0
+        ? new LatencySummary(0, 0, 0, 0, 0)
+        : new LatencySummary(Ms(us.GetValueAtPercentile(50)), Ms(us.GetValueAtPercentile(95)), Ms(us.GetValueAtPercentile(99)),
+            Ms(us.GetMaxValue()), Math.Round(us.GetMean() / 1000.0, 2));
+
+    private static double Ms(long microseconds) => Math.Round(microseconds / 1000.0, 2);
+}
+
+// One measured step: one target, one offered rate, one duration.
+public sealed record StepResult
+{
+    public string Target { get; init; } = "";
+    public string Phase { get; init; } = "";
+    public double OfferedRate { get; init; }
+    public double DurationSeconds { get; init; }
+    public long Sent { get; init; }
+
+    // Leads this target was sent earlier in the run (what its database already holds).
+    public long LeadsBefore { get; init; }
+    public long Answered { get; init; }
+    public long Sold { get; init; }
+    public long Unsold { get; init; }
+    public long Duplicate { get; init; }
+    public long Errors { get; init; }
+    public Dictionary<string, long> ErrorKinds { get; init; } = [];
+    public double AchievedRate { get; init; }
+    public LatencySummary EndToEnd { get; init; } = new(0, 0, 0, 0, 0);
+    public LatencySummary Overhead { get; init; } = new(0, 0, 0, 0, 0);
+    public double BuyerTimeMeanMs { get; init; }
+    public double PingsPerSecond { get; init; }
+    public double? CpuSecondsPer1000Leads { get; init; }
+    public double? PeakWorkingSetMb { get; init; }
+    public double? BenchCpuSecondsPer1000Leads { get; init; }
+
+    // Cores used on average by other processes than the bench and the target during the step.
+    public double? OtherCpuCores { get; init; }
+
+    // Set by find-max: kept up with the offered rate, and within the overhead bound.
+    public bool? KeptUp { get; init; }
+    public bool? WithinBound { get; init; }
+}
+
+// Busy CPU time of the whole machine (Linux /proc/stat), to tell a step disturbed by other programs.
+public static class MachineCpu
+{
+    public static double? BusySeconds()
+    {
+        try
+        {
+            if (!File.Exists("/proc/stat")) return null;
+            var line = File.ReadLines("/proc/stat").First();
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+            // user nice system idle iowait irq softirq steal …, in USER_HZ (100 per second)
+            var busy = f[0] + f[1] + f[2] + f[5] + f[6] + (f.Length > 7 ? f[7] : 0);
+            return busy / 100.0;
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,47 @@
+namespace LeadHub.Bench;
+
+public static class BenchProgram
+{
+    public static async Task<int> Main(string[] args)
+    {
+        // The bench starts this same assembly as its baseline service.
+        if (args.Length > 0 && args[0] == BaselineService.Command) return await BaselineService.RunAsync(args[1..]);
+
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.WriteLine(BenchOptions.Usage);
+            return 0;
+        }
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException)
+        {
+            Console.Error.WriteLine(e.Message);
+            Console.Error.WriteLine(BenchOptions.Usage);
+            return 2;
+        }
+
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // First Ctrl+C: stop after the current step and clean up; a second one exits at once
+            // (the child processes are still killed on the way out).
+            if (cts.IsCancellationRequested) return;
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        try
+        {
+            await BenchRunner.RunAsync(options, Console.Out, cts.Token);
+            return 0;
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Cancelled.");
+            return 130;
+        }
+    }
+}
