@@ -121,12 +121,13 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         var capIncrements = new Dictionary<string, CapIncrement>();
         DateTimeOffset now = DateTimeOffset.UtcNow;
 
+        var known = await KnownAsync(db, batch.OfType<ReceiveOp>().ToList());
         foreach (var op in batch)
         {
             switch (op)
             {
                 case ReceiveOp r:
-                    var result = await ReceiveInAsync(db, r, seenInBatch);
+                    var result = ReceiveIn(db, r, known, seenInBatch);
                     completions.Add(() => r.Done.TrySetResult(result));
                     break;
                 case FinishOp f:
@@ -169,45 +170,81 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         return completions;
     }
 
-    private static async Task<ReceiveResult> ReceiveInAsync(LeadHubDbContext db, ReceiveOp op, HashSet<string> seenInBatch)
+    // What the database already knows that this batch's new leads must be checked against: the
+    // leads of repeated Idempotency-Keys, and earlier leads with the same phones or emails. Three
+    // index lookups per batch, not per lead; each side of the dedupe "or" gets its own index.
+    private sealed record Known(
+        Dictionary<(string Publisher, string Key), LeadRow> Replays,
+        ILookup<(string Campaign, string Key), (DateTimeOffset At, bool Test)> Phones,
+        ILookup<(string Campaign, string Key), (DateTimeOffset At, bool Test)> Emails);
+
+    private static async Task<Known> KnownAsync(LeadHubDbContext db, List<ReceiveOp> receives)
+    {
+        var keyed = receives.Where(r => r.Lead.IdempotencyKey is not null).ToList();
+        var replays = new Dictionary<(string, string), LeadRow>();
+        if (keyed.Count > 0)
+        {
+            var publishers = keyed.Select(r => r.Lead.PublisherKey).Distinct().ToList();
+            var keys = keyed.Select(r => r.Lead.IdempotencyKey!).Distinct().ToList();
+            foreach (var row in await db.Leads.Where(l => publishers.Contains(l.PublisherKey) && keys.Contains(l.IdempotencyKey!)).ToListAsync())
+                replays[(row.PublisherKey, row.IdempotencyKey!)] = row;
+        }
+
+        var checkable = receives.Where(r => r.DedupeSince is not null).ToList();
+        if (checkable.Count == 0) return new Known(replays, Empty, Empty);
+        var campaigns = checkable.Select(r => r.Lead.CampaignKey).Distinct().ToList();
+        var since = checkable.Min(r => r.DedupeSince!.Value);
+        var phones = checkable.Select(r => r.Lead.PhoneKey).OfType<string>().Distinct().ToList();
+        var emails = checkable.Select(r => r.Lead.EmailKey).OfType<string>().Distinct().ToList();
+        // Only leads that passed validation count: a corrected resubmission of a quarantined lead is routed.
+        var valid = db.Leads.AsNoTracking()
+            .Where(l => campaigns.Contains(l.CampaignKey) && l.ReceivedAt >= since && l.Status != LeadStatus.Invalid && l.Status != LeadStatus.Duplicate);
+        var phoneHits = phones.Count == 0 ? [] : await valid.Where(l => phones.Contains(l.PhoneKey!))
+            .Select(l => new { l.CampaignKey, Key = l.PhoneKey!, l.ReceivedAt, l.Test }).ToListAsync();
+        var emailHits = emails.Count == 0 ? [] : await valid.Where(l => emails.Contains(l.EmailKey!))
+            .Select(l => new { l.CampaignKey, Key = l.EmailKey!, l.ReceivedAt, l.Test }).ToListAsync();
+        return new Known(replays,
+            phoneHits.ToLookup(h => (h.CampaignKey, h.Key), h => (h.ReceivedAt, h.Test)),
+            emailHits.ToLookup(h => (h.CampaignKey, h.Key), h => (h.ReceivedAt, h.Test)));
+    }
+
+    private static readonly ILookup<(string, string), (DateTimeOffset, bool)> Empty =
+        Array.Empty<(string, string)>().ToLookup(x => x, _ => (DateTimeOffset.MinValue, false));
+
+    private static ReceiveResult ReceiveIn(LeadHubDbContext db, ReceiveOp op, Known known, HashSet<string> seenInBatch)
     {
         var lead = op.Lead;
         if (lead.IdempotencyKey is not null)
         {
-            var first = await db.Leads
-                .FirstOrDefaultAsync(l => l.PublisherKey == lead.PublisherKey && l.IdempotencyKey == lead.IdempotencyKey);
-            if (first is not null && first.ReceivedAt > lead.ReceivedAt - IdempotencyWindow)
-                return new ReceiveResult(ReceiveOutcome.Replay, first);
-            // A key is remembered for 24 hours (CONTRACT §1); after that it names a new lead.
-            if (first is not null) first.IdempotencyKey = null;
+            if (known.Replays.TryGetValue((lead.PublisherKey, lead.IdempotencyKey), out var first))
+            {
+                if (first.ReceivedAt > lead.ReceivedAt - IdempotencyWindow) return new ReceiveResult(ReceiveOutcome.Replay, first);
+                // A key is remembered for 24 hours (CONTRACT §1); after that it names a new lead.
+                first.IdempotencyKey = null;
+            }
             if (!seenInBatch.Add("idem|" + lead.PublisherKey + "|" + lead.IdempotencyKey))
                 throw new InvalidOperationException("The same Idempotency-Key twice in one batch");
         }
 
-        var outcome = ReceiveOutcome.Stored;
         if (op.DedupeSince is { } since && (lead.PhoneKey is not null || lead.EmailKey is not null))
         {
-            // Only leads that passed validation count: a corrected resubmission of a quarantined lead is routed.
-            var phoneSeen = lead.PhoneKey is not null && !seenInBatch.Add($"p|{lead.CampaignKey}|{lead.PhoneKey}");
-            var emailSeen = lead.EmailKey is not null && !seenInBatch.Add($"e|{lead.CampaignKey}|{lead.EmailKey}");
-            var duplicate = phoneSeen || emailSeen || await db.Leads.AnyAsync(l =>
-                l.CampaignKey == lead.CampaignKey
-                && l.ReceivedAt >= since
-                && l.Status != LeadStatus.Invalid
-                && l.Status != LeadStatus.Duplicate
-                && l.Test == lead.Test
-                && ((lead.PhoneKey != null && l.PhoneKey == lead.PhoneKey) || (lead.EmailKey != null && l.EmailKey == lead.EmailKey)));
-            if (duplicate)
+            bool SeenBefore(ILookup<(string, string), (DateTimeOffset At, bool Test)> hits, string? key) =>
+                key is not null && hits[(lead.CampaignKey, key)].Any(h => h.At >= since && h.Test == lead.Test);
+            // Both keys are claimed for the batch even when the first already matched.
+            var phoneSeen = lead.PhoneKey is not null && !seenInBatch.Add($"p|{lead.CampaignKey}|{lead.Test}|{lead.PhoneKey}");
+            var emailSeen = lead.EmailKey is not null && !seenInBatch.Add($"e|{lead.CampaignKey}|{lead.Test}|{lead.EmailKey}");
+            if (phoneSeen || emailSeen || SeenBefore(known.Phones, lead.PhoneKey) || SeenBefore(known.Emails, lead.EmailKey))
             {
                 lead.Status = LeadStatus.Duplicate;
                 lead.FinishedAt = lead.ReceivedAt;
                 lead.Reason = "same phone or email seen in this campaign within the dedupe window";
                 lead.Owner = null;
-                outcome = ReceiveOutcome.Duplicate;
+                db.Leads.Add(lead);
+                return new ReceiveResult(ReceiveOutcome.Duplicate, lead);
             }
         }
         db.Leads.Add(lead);
-        return new ReceiveResult(outcome, lead);
+        return new ReceiveResult(ReceiveOutcome.Stored, lead);
     }
 
     private static void FinishIn(LeadHubDbContext db, LeadFinish f)

@@ -94,7 +94,6 @@ public static class LeadStatus
 
 public sealed class TraceStepRow
 {
-    public long Id { get; set; }
     public Guid LeadId { get; set; }
     public int Seq { get; set; }
     public string Kind { get; set; } = "";

@@ -81,8 +81,9 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
         });
         b.Entity<TraceStepRow>(e =>
         {
-            e.HasKey(x => x.Id);
-            e.HasIndex(x => new { x.LeadId, x.Seq });
+            // A natural key: inserts need no generated id back, so EF sends a lead's steps in one batch.
+            e.HasKey(x => new { x.LeadId, x.Seq });
+            e.HasIndex(x => x.At);
             e.Property(x => x.Reason).HasMaxLength(1000);
         });
         b.Entity<CapCounterRow>(e => e.HasKey(x => x.Key));

@@ -536,8 +536,10 @@ namespace LeadHub.Core.Storage.Migrations
 
             modelBuilder.Entity("LeadHub.Core.Storage.TraceStepRow", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Seq")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("At")
@@ -563,9 +565,6 @@ namespace LeadHub.Core.Storage.Migrations
                     b.Property<int?>("LatencyMs")
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid>("LeadId")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("Outcome")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -579,15 +578,12 @@ namespace LeadHub.Core.Storage.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Seq")
-                        .HasColumnType("INTEGER");
-
                     b.Property<int?>("Tier")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Id");
+                    b.HasKey("LeadId", "Seq");
 
-                    b.HasIndex("LeadId", "Seq");
+                    b.HasIndex("At");
 
                     b.ToTable("TraceSteps");
                 });

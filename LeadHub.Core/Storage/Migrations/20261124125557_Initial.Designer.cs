@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadHub.Core.Storage.Migrations
 {
     [DbContext(typeof(LeadHubDbContext))]
-    [Migration("20261124125154_Initial")]
+    [Migration("20261124125557_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -539,8 +539,10 @@ namespace LeadHub.Core.Storage.Migrations
 
             modelBuilder.Entity("LeadHub.Core.Storage.TraceStepRow", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Seq")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("At")
@@ -566,9 +568,6 @@ namespace LeadHub.Core.Storage.Migrations
                     b.Property<int?>("LatencyMs")
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid>("LeadId")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("Outcome")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -582,15 +581,12 @@ namespace LeadHub.Core.Storage.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Seq")
-                        .HasColumnType("INTEGER");
-
                     b.Property<int?>("Tier")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("Id");
+                    b.HasKey("LeadId", "Seq");
 
-                    b.HasIndex("LeadId", "Seq");
+                    b.HasIndex("At");
 
                     b.ToTable("TraceSteps");
                 });

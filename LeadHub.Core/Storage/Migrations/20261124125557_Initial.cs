@@ -290,8 +290,6 @@ namespace LeadHub.Core.Storage.Migrations
                 name: "TraceSteps",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
                     LeadId = table.Column<Guid>(type: "TEXT", nullable: false),
                     Seq = table.Column<int>(type: "INTEGER", nullable: false),
                     Kind = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
@@ -307,7 +305,7 @@ namespace LeadHub.Core.Storage.Migrations
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_TraceSteps", x => x.Id);
+                    table.PrimaryKey("PK_TraceSteps", x => new { x.LeadId, x.Seq });
                 });
 
             migrationBuilder.CreateTable(
@@ -528,9 +526,9 @@ namespace LeadHub.Core.Storage.Migrations
                 columns: new[] { "Status", "RequestedAt" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_TraceSteps_LeadId_Seq",
+                name: "IX_TraceSteps_At",
                 table: "TraceSteps",
-                columns: new[] { "LeadId", "Seq" });
+                column: "At");
         }
 
         /// <inheritdoc />
