@@ -172,6 +172,9 @@ public sealed class BenchWorkspace
                 {
                     Key = $"bench-b{i}-c", Campaign = CampaignKey, Mode = ContractModes.PingPost, Tier = 0,
                     PingUrl = fleet.PingUrl(i), PostUrl = fleet.PostUrl(i), TimeoutMs = options.ContractTimeoutMs,
+                    // Past saturation pings time out through LeadHub's own queueing, not the buyers';
+                    // an open circuit would then skip buyers and make overloaded leads look cheap.
+                    BreakAfterFailures = 0,
                 },
             ],
         }).ToList(),
