@@ -1,4 +1,5 @@
 using LeadHub.Core.Delivery;
+using LeadHub.Core.Kpis;
 using LeadHub.Core.Leads;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
@@ -51,6 +52,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadRecovery>());
         services.AddSingleton<PublisherRateLimiter>();
+        services.AddSingleton<KpiQueries>();
         services.AddSingleton<LeadHubStartup>();
 
         services.AddHttpClient(HttpBuyerTransport.ClientName)

@@ -1,3 +1,4 @@
+using LeadHub.Core.Kpis;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -21,6 +22,7 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
     public DbSet<CapCounterRow> CapCounters => Set<CapCounterRow>();
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
     public DbSet<AuditRow> Audit => Set<AuditRow>();
+    public DbSet<KpiBucketRow> KpiBuckets => Set<KpiBucketRow>();
 
     // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -89,6 +91,12 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.HasIndex(x => new { x.EntityType, x.EntityKey });
             e.Property(x => x.Before).HasMaxLength(int.MaxValue);
             e.Property(x => x.After).HasMaxLength(int.MaxValue);
+        });
+        b.Entity<KpiBucketRow>(e =>
+        {
+            // Minute first: the dashboard reads a time range; a campaign filter has its own index.
+            e.HasKey(x => new { x.Minute, x.CampaignKey, x.PublisherKey, x.SubId, x.BuyerKey });
+            e.HasIndex(x => new { x.CampaignKey, x.Minute });
         });
         // A key is an XML document of a few KB; the 256 default would cut it.
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).HasMaxLength(int.MaxValue));
