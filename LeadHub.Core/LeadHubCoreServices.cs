@@ -1,4 +1,5 @@
 using LeadHub.Core.Delivery;
+using LeadHub.Core.Kpis;
 using LeadHub.Core.Leads;
 using LeadHub.Core.Returns;
 using LeadHub.Core.Routing;
@@ -57,6 +58,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadRecovery>());
         services.AddSingleton<PublisherRateLimiter>();
+        services.AddSingleton<KpiQueries>();
         services.AddSingleton<LeadHubStartup>();
         services.AddSingleton<ReturnService>();
 

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using LeadHub.Core.Kpis;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -57,6 +58,9 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         Enqueue(new ReceiveOp(lead, dedupeSince, done));
         return done.Task;
     }
+
+    // Raised after a new lead is committed (routing, invalid or duplicate; not a replay).
+    public event Action<LeadRow>? Received;
 
     // Raised after a lead's final state is committed (sold, unsold): the hook for live views.
     public event Action<LeadFinish>? Finished;
@@ -119,6 +123,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         var completions = new List<Action>(batch.Count);
         var seenInBatch = new HashSet<string>();
         var capIncrements = new Dictionary<string, CapIncrement>();
+        var rollups = new KpiRollups();
+        var finishes = new List<LeadFinish>();
         DateTimeOffset now = DateTimeOffset.UtcNow;
 
         var known = await KnownAsync(db, batch.OfType<ReceiveOp>().ToList());
@@ -128,10 +134,16 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
             {
                 case ReceiveOp r:
                     var result = ReceiveIn(db, r, known, seenInBatch);
-                    completions.Add(() => r.Done.TrySetResult(result));
+                    if (result.Outcome != ReceiveOutcome.Replay) rollups.AddReceived(result.Lead);
+                    completions.Add(() =>
+                    {
+                        r.Done.TrySetResult(result);
+                        if (result.Outcome != ReceiveOutcome.Replay) Raise(Received, result.Lead);
+                    });
                     break;
                 case FinishOp f:
                     FinishIn(db, f.Finish);
+                    finishes.Add(f.Finish);
                     foreach (var inc in f.Finish.CapIncrements)
                     {
                         capIncrements[inc.Key] = capIncrements.TryGetValue(inc.Key, out var sum)
@@ -142,7 +154,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
                     completions.Add(() =>
                     {
                         f.Done.TrySetResult();
-                        Finished?.Invoke(f.Finish);
+                        Raise(Finished, f.Finish);
                     });
                     break;
             }
@@ -165,9 +177,38 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
             }
         }
 
+        if (finishes.Count > 0) await AddFinishedAsync(db, finishes, rollups);
+        await rollups.ApplyAsync(db);
+
         await db.SaveChangesAsync();
         await tx.CommitAsync();
         return completions;
+    }
+
+    // A finish carries the outcome but not the lead's campaign, publisher or arrival: one
+    // query by primary key for the whole batch fetches them.
+    private static async Task AddFinishedAsync(LeadHubDbContext db, List<LeadFinish> finishes, KpiRollups rollups)
+    {
+        var ids = finishes.Select(f => f.LeadId).ToList();
+        var leads = await db.Leads.AsNoTracking().Where(l => ids.Contains(l.Id))
+            .Select(l => new { l.Id, Lead = new KpiLead(l.CampaignKey, l.PublisherKey, l.SubId, l.Test, l.ReceivedAt) })
+            .ToDictionaryAsync(l => l.Id, l => l.Lead);
+        foreach (var f in finishes)
+        {
+            if (leads.TryGetValue(f.LeadId, out var lead)) rollups.AddFinished(lead, f);
+        }
+    }
+
+    // Runs after the commit: a subscriber that throws must not make a written batch look failed
+    // (it would be written again).
+    private void Raise<T>(Action<T>? handlers, T arg)
+    {
+        if (handlers is null) return;
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<T>>())
+        {
+            try { handler(arg); }
+            catch (Exception e) { log.LogError(e, "A lead write subscriber failed"); }
+        }
     }
 
     // What the database already knows that this batch's new leads must be checked against: the

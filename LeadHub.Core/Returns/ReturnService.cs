@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LeadHub.Core.Routing;
+using LeadHub.Core.Kpis;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
 using Microsoft.EntityFrameworkCore;
@@ -136,6 +137,11 @@ public sealed class ReturnService(IDbContextFactory<LeadHubDbContext> dbFactory,
         {
             await db.Leads.Where(l => l.Id == row.LeadId && l.Status == LeadStatus.Sold)
                 .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LeadStatus.Returned), ct);
+            // Revenue and publisher payout are credited back in the KPI rollups, in this same transaction.
+            var lead = await db.Leads.AsNoTracking().FirstAsync(l => l.Id == row.LeadId, ct);
+            var rollups = new KpiRollups();
+            rollups.AddReturn(lead, row.Credit, row.PayoutReversed);
+            await rollups.ApplyAsync(db, ct);
         }
         row.Status = status;
         row.DecidedAt = now;

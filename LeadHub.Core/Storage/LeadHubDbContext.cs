@@ -1,4 +1,5 @@
 using LeadHub.Core.Returns;
+using LeadHub.Core.Kpis;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -25,6 +26,7 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
     public DbSet<AlertRow> Alerts => Set<AlertRow>();
     public DbSet<ApiTokenRow> ApiTokens => Set<ApiTokenRow>();
     public DbSet<ReturnRow> Returns => Set<ReturnRow>();
+    public DbSet<KpiBucketRow> KpiBuckets => Set<KpiBucketRow>();
 
     // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -105,6 +107,12 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.HasIndex(x => new { x.EntityType, x.EntityKey });
             e.Property(x => x.Before).HasMaxLength(int.MaxValue);
             e.Property(x => x.After).HasMaxLength(int.MaxValue);
+        });
+        b.Entity<KpiBucketRow>(e =>
+        {
+            // Minute first: the dashboard reads a time range; a campaign filter has its own index.
+            e.HasKey(x => new { x.Minute, x.CampaignKey, x.PublisherKey, x.SubId, x.BuyerKey });
+            e.HasIndex(x => new { x.CampaignKey, x.Minute });
         });
         // A key is an XML document of a few KB; the 256 default would cut it.
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).HasMaxLength(int.MaxValue));

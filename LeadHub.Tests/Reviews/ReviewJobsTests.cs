@@ -251,3 +251,30 @@ public sealed class ReviewJobsTests(LeadHubFactory host) : IClassFixture<LeadHub
         Assert.Null((await db.Leads.AsNoTracking().SingleAsync(l => l.Id == leadId)).IdempotencyKey);
     }
 }
+
+public sealed class ReturnKpiTests(LeadHubFactory host) : IClassFixture<LeadHubFactory>
+{
+    [Fact]
+    public async Task An_approved_return_credits_revenue_and_payout_back_in_the_kpis()
+    {
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var s = await ReturnsScenario.CreateAsync(host, buyers);
+        var lead = await s.SoldLeadAsync(host);
+        await s.SoldLeadAsync(host);
+        var returns = host.Services.GetRequiredService<ReturnService>();
+        var (ret, _) = await returns.RequestAsync(lead, s.Buyer, "duplicate", s.Buyer);
+        await returns.DecideAsync(ret!.Id, approve: true, "checked", "manager@leadhub.test");
+
+        var kpis = host.Services.GetRequiredService<LeadHub.Core.Kpis.KpiQueries>();
+        var now = DateTimeOffset.UtcNow;
+        var report = await kpis.ReportAsync(now.AddHours(-1), now.AddMinutes(1), new LeadHub.Core.Kpis.KpiSlice(Campaign: s.Campaign),
+            LeadHub.Core.Kpis.KpiBucket.Hour);
+
+        Assert.Equal(2, report.Totals.Sold);
+        Assert.Equal(1, report.Totals.Returns);
+        Assert.Equal(ReturnsScenario.Price, report.Totals.Revenue);                 // 2 × 12.50 − 12.50
+        Assert.Equal(ReturnsScenario.Payout, report.Totals.Payout);                 // 2 × 8.75 − 8.75
+        Assert.Equal(0.5, report.Totals.ReturnRate);
+        Assert.Equal(Math.Round(ReturnsScenario.Price / 2, 2), report.Totals.RevenuePerLead);
+    }
+}

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LeadHub.Core;
 using LeadHub.Core.Delivery;
+using LeadHub.Core.Kpis;
 using LeadHub.Core.Security;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
@@ -35,6 +36,9 @@ public static class AdminApi
             .Produces<TrialResult>().ProducesProblem(400).ProducesProblem(404).ProducesValidationProblem(422);
         group.MapGet("/leads", ListLeads).WithSummary("A page of leads, newest first")
             .Produces<LeadPage>().ProducesValidationProblem(400);
+        group.MapGet("/kpis", GetKpis)
+            .WithSummary("KPIs (CONTRACT §6) of a range and slice, the previous equal range, one row per bucket, and breakdowns")
+            .Produces<KpiResponse>().ProducesValidationProblem(400);
         return app;
     }
 
@@ -156,6 +160,38 @@ public static class AdminApi
         return TypedResults.Ok(new LeadPage(page, pageSize, total, items));
     }
 
+    private static readonly Dictionary<string, KpiBucket> Buckets = new()
+    {
+        ["minute"] = KpiBucket.Minute, ["hour"] = KpiBucket.Hour, ["day"] = KpiBucket.Day,
+    };
+
+    // Defaults: the last 24 hours by hour. Minute buckets are for ranges up to a day, so an
+    // answer never has more than a few thousand rows.
+    private static async Task<IResult> GetKpis(HttpRequest request, KpiQueries kpis, TimeProvider time, CancellationToken ct)
+    {
+        var q = request.Query;
+        var errors = new Dictionary<string, string[]>();
+        var to = ParseTime(q["to"], "to", errors) ?? time.GetUtcNow();
+        var from = ParseTime(q["from"], "from", errors) ?? to.AddDays(-1);
+        string bucketName = q["bucket"].FirstOrDefault() ?? "hour";
+        if (!Buckets.TryGetValue(bucketName, out var bucket)) errors["bucket"] = ["must be one of: minute, hour, day"];
+        if (errors.Count == 0)
+        {
+            if (from >= to) errors["to"] = ["must be after 'from'"];
+            else if (to - from > TimeSpan.FromDays(366)) errors["from"] = ["the range must be at most 366 days"];
+            else if (bucket == KpiBucket.Minute && to - from > TimeSpan.FromDays(1)) errors["bucket"] = ["minute buckets need a range of at most one day"];
+        }
+        if (errors.Count > 0) return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Bad query", null, errors);
+
+        var slice = new KpiSlice(Blank(q["campaign"]), Blank(q["publisher"]), q["subId"].FirstOrDefault(), Blank(q["buyer"]));
+        var report = await kpis.ReportAsync(from, to, slice, bucket, ct);
+        return TypedResults.Ok(new KpiResponse(report.From, report.To, bucketName, slice.Campaign, slice.Publisher, slice.SubId, slice.Buyer,
+            report.Totals, report.Previous, report.Buckets.Select(b => new KpiBucketView(b.Start, b.Figures)).ToList(),
+            report.ByCampaign, report.ByPublisher, report.ByBuyer));
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
     private static DateTimeOffset? ParseTime(string? value, string name, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrEmpty(value)) return null;
@@ -185,3 +221,11 @@ public sealed record LeadSummary(Guid LeadId, string Status, string Campaign, st
     string? Buyer, string? Contract, decimal Payout, DateTimeOffset ReceivedAt);
 
 public sealed record LeadPage(int Page, int PageSize, int Total, IReadOnlyList<LeadSummary> Items);
+
+// `from`/`to` are the range actually summed: rollups are per minute, so it is widened to whole minutes.
+// `previous` is the equal range just before it, for deltas.
+public sealed record KpiResponse(DateTimeOffset From, DateTimeOffset To, string Bucket, string? Campaign, string? Publisher, string? SubId,
+    string? Buyer, KpiFigures Totals, KpiFigures Previous, IReadOnlyList<KpiBucketView> Buckets,
+    IReadOnlyList<KpiBreakdownRow> ByCampaign, IReadOnlyList<KpiBreakdownRow> ByPublisher, IReadOnlyList<KpiBreakdownRow> ByBuyer);
+
+public sealed record KpiBucketView(DateTimeOffset Start, KpiFigures Figures);

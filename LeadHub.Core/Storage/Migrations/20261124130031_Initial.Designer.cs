@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadHub.Core.Storage.Migrations
 {
     [DbContext(typeof(LeadHubDbContext))]
-    [Migration("20261124125557_Initial")]
+    [Migration("20261124130031_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -19,6 +19,80 @@ namespace LeadHub.Core.Storage.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+
+            modelBuilder.Entity("LeadHub.Core.Kpis.KpiBucketRow", b =>
+                {
+                    b.Property<long>("Minute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CampaignKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PublisherKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BuyerKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("BidSum")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Bids")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Duplicates")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Invalid")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Leads")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal>("Payout")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Pings")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Posts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Rejects")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal>("ReturnCredits")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Returns")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal>("Revenue")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sold")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Valid")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Minute", "CampaignKey", "PublisherKey", "SubId", "BuyerKey");
+
+                    b.HasIndex("CampaignKey", "Minute");
+
+                    b.ToTable("KpiBuckets");
+                });
 
             modelBuilder.Entity("LeadHub.Core.Returns.ReturnRow", b =>
                 {

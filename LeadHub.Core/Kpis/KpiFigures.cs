@@ -1,0 +1,70 @@
+namespace LeadHub.Core.Kpis;
+
+public enum KpiBucket { Minute, Hour, Day }
+
+// A slice of traffic; null means every value. SubId "" is leads without a sub-id.
+public sealed record KpiSlice(string? Campaign = null, string? Publisher = null, string? SubId = null, string? Buyer = null);
+
+// Summed rollup counters of a range and slice, and the CONTRACT §6 figures derived from them.
+// A ratio whose denominator is 0 is null ("no data"), not 0.
+public sealed record KpiFigures
+{
+    public static readonly KpiFigures Zero = new();
+
+    public long Leads { get; init; }
+    public long Valid { get; init; }
+    public long Invalid { get; init; }
+    public long Duplicates { get; init; }
+    public long Sold { get; init; }
+
+    // Sale prices before return credits.
+    public decimal GrossRevenue { get; init; }
+    public decimal ReturnCredits { get; init; }
+    public decimal Payout { get; init; }
+    public long Pings { get; init; }
+    public long Bids { get; init; }
+    public decimal BidSum { get; init; }
+    public long Posts { get; init; }
+    public long Rejects { get; init; }
+    public long Returns { get; init; }
+
+    // Sale prices − approved return credits.
+    public decimal Revenue => GrossRevenue - ReturnCredits;
+
+    // Money per lead is shown in cents, like all money (CONTRACT: at most 2 decimals).
+    public decimal? RevenuePerLead => Leads > 0 ? Math.Round(Revenue / Leads, 2, MidpointRounding.AwayFromZero) : null;
+    public double? SellThrough => Valid > 0 ? (double)Sold / Valid : null;
+    public double? PingToPost => Pings > 0 ? (double)Posts / Pings : null;
+    public decimal? AverageBid => Bids > 0 ? Math.Round(BidSum / Bids, 2, MidpointRounding.AwayFromZero) : null;
+    public double? RejectRate => Posts > 0 ? (double)Rejects / Posts : null;
+    public double? ReturnRate => Sold > 0 ? (double)Returns / Sold : null;
+    public decimal Margin => Revenue - Payout;
+
+    public static KpiFigures operator +(KpiFigures a, KpiFigures b) => new()
+    {
+        Leads = a.Leads + b.Leads, Valid = a.Valid + b.Valid, Invalid = a.Invalid + b.Invalid, Duplicates = a.Duplicates + b.Duplicates,
+        Sold = a.Sold + b.Sold, GrossRevenue = a.GrossRevenue + b.GrossRevenue, ReturnCredits = a.ReturnCredits + b.ReturnCredits,
+        Payout = a.Payout + b.Payout, Pings = a.Pings + b.Pings, Bids = a.Bids + b.Bids, BidSum = a.BidSum + b.BidSum,
+        Posts = a.Posts + b.Posts, Rejects = a.Rejects + b.Rejects, Returns = a.Returns + b.Returns,
+    };
+
+    public static KpiFigures Sum(IEnumerable<KpiFigures> figures) => figures.Aggregate(Zero, (a, b) => a + b);
+}
+
+public sealed record KpiPoint(DateTimeOffset Start, KpiFigures Figures);
+
+// One row of a breakdown: a campaign, a buyer ('' = no buyer), or a publisher with a sub-id.
+public sealed record KpiBreakdownRow(string Key, string? SubId, KpiFigures Figures);
+
+// The figures of [From, To) (whole minutes), the same figures of the equal range just before
+// it, one point per bucket, and breakdowns of the range.
+public sealed record KpiReport(
+    DateTimeOffset From,
+    DateTimeOffset To,
+    KpiBucket Bucket,
+    KpiFigures Totals,
+    KpiFigures Previous,
+    IReadOnlyList<KpiPoint> Buckets,
+    IReadOnlyList<KpiBreakdownRow> ByCampaign,
+    IReadOnlyList<KpiBreakdownRow> ByPublisher,
+    IReadOnlyList<KpiBreakdownRow> ByBuyer);

@@ -1,0 +1,150 @@
+using LeadHub.Core.Leads;
+using LeadHub.Core.Routing;
+using LeadHub.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeadHub.Core.Kpis;
+
+// What the rollups need to know about a lead besides its final state.
+public sealed record KpiLead(string Campaign, string Publisher, string? SubId, bool Test, DateTimeOffset ReceivedAt)
+{
+    public static KpiLead Of(LeadRow lead) => new(lead.CampaignKey, lead.PublisherKey, lead.SubId, lead.Test, lead.ReceivedAt);
+}
+
+// The KPI increments of one write transaction. Callers add leads as they write them, then
+// ApplyAsync in the same transaction before SaveChanges: the batch's increments are summed per
+// key first, so a batch of 256 leads costs one upsert per touched (minute, slice), not per lead.
+// One instance per transaction; test leads are never counted (CONTRACT §6).
+public sealed class KpiRollups
+{
+    private readonly Dictionary<(DateTimeOffset, string, string, string, string), KpiBucketRow> _rows = [];
+
+    public bool IsEmpty => _rows.Count == 0;
+
+    public static DateTimeOffset MinuteOf(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks;
+        return new DateTimeOffset(ticks - ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
+    }
+
+    // Invalid and duplicate leads are never routed, so they count when stored; a valid lead
+    // counts when it is finished, with its outcome.
+    public void AddReceived(LeadRow lead)
+    {
+        if (lead.Test || lead.Status is not (LeadStatus.Invalid or LeadStatus.Duplicate)) return;
+        var row = Row(KpiLead.Of(lead), null);
+        row.Leads++;
+        if (lead.Status == LeadStatus.Invalid) row.Invalid++;
+        else row.Duplicates++;
+    }
+
+    // A routed lead's final state: the lead itself counts under the buyer that bought it ('' when
+    // unsold); its pings and posts count under the buyer that was pinged or posted to.
+    public void AddFinished(KpiLead lead, LeadFinish finish)
+    {
+        if (lead.Test) return;
+        var sold = finish.Status == LeadStatus.Sold;
+        var own = Row(lead, sold ? finish.BuyerKey : null);
+        own.Leads++;
+        own.Valid++;
+        if (sold)
+        {
+            own.Sold++;
+            own.Revenue += finish.Price ?? 0;
+            own.Payout += finish.Payout;
+        }
+
+        foreach (var step in finish.Trace)
+        {
+            // A skipped step sent nothing to the buyer (filter, cap, schedule, circuit open).
+            if (step.Buyer is null || step.Outcome == TraceOutcomes.Skipped) continue;
+            if (step.Kind == TraceKinds.Ping)
+            {
+                var row = Row(lead, step.Buyer);
+                row.Pings++;
+                if (step is { Outcome: TraceOutcomes.Bid, Bid: > 0 })
+                {
+                    row.Bids++;
+                    row.BidSum += step.Bid.Value;
+                }
+            }
+            else if (step.Kind == TraceKinds.Post)
+            {
+                var row = Row(lead, step.Buyer);
+                row.Posts++;
+                // A post that timed out or errored is a rejection too (CONTRACT §2).
+                if (step.Outcome != TraceOutcomes.Accepted) row.Rejects++;
+            }
+        }
+    }
+
+    // An approved return (CONTRACT §5): the sale is credited back to the buyer and the
+    // publisher's payout reversed. Counted in the lead's own minute and buyer, like the sale.
+    public void AddReturn(LeadRow lead, decimal credit, decimal payoutReversed)
+    {
+        if (lead.Test) return;
+        var row = Row(KpiLead.Of(lead), lead.BuyerKey);
+        row.Returns++;
+        row.ReturnCredits += credit;
+        row.Payout -= payoutReversed;
+    }
+
+    // Upserts the summed increments. Existing rows get relative updates (SET x = x + @d), so two
+    // writers (nodes sharing a PostgreSQL database) never overwrite each other's counts; rows
+    // are looked up in one query. Call inside the caller's transaction, before SaveChanges.
+    public async Task ApplyAsync(LeadHubDbContext db, CancellationToken ct = default)
+    {
+        if (_rows.Count == 0) return;
+        var first = _rows.Values.Min(r => r.Minute);
+        var last = _rows.Values.Max(r => r.Minute);
+        var campaigns = _rows.Values.Select(r => r.CampaignKey).Distinct().ToList();
+        var existing = (await db.KpiBuckets.AsNoTracking()
+                .Where(r => r.Minute >= first && r.Minute <= last && campaigns.Contains(r.CampaignKey))
+                .Select(r => new { r.Minute, r.CampaignKey, r.PublisherKey, r.SubId, r.BuyerKey })
+                .ToListAsync(ct))
+            .Select(k => (k.Minute, k.CampaignKey, k.PublisherKey, k.SubId, k.BuyerKey))
+            .ToHashSet();
+
+        foreach (var (key, d) in _rows)
+        {
+            if (!existing.Contains(key))
+            {
+                db.KpiBuckets.Add(d);
+                continue;
+            }
+            await db.KpiBuckets
+                .Where(r => r.Minute == d.Minute && r.CampaignKey == d.CampaignKey && r.PublisherKey == d.PublisherKey
+                    && r.SubId == d.SubId && r.BuyerKey == d.BuyerKey)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Leads, r => r.Leads + d.Leads)
+                    .SetProperty(r => r.Valid, r => r.Valid + d.Valid)
+                    .SetProperty(r => r.Invalid, r => r.Invalid + d.Invalid)
+                    .SetProperty(r => r.Duplicates, r => r.Duplicates + d.Duplicates)
+                    .SetProperty(r => r.Sold, r => r.Sold + d.Sold)
+                    .SetProperty(r => r.Revenue, r => r.Revenue + d.Revenue)
+                    .SetProperty(r => r.Payout, r => r.Payout + d.Payout)
+                    .SetProperty(r => r.Pings, r => r.Pings + d.Pings)
+                    .SetProperty(r => r.Bids, r => r.Bids + d.Bids)
+                    .SetProperty(r => r.BidSum, r => r.BidSum + d.BidSum)
+                    .SetProperty(r => r.Posts, r => r.Posts + d.Posts)
+                    .SetProperty(r => r.Rejects, r => r.Rejects + d.Rejects)
+                    .SetProperty(r => r.Returns, r => r.Returns + d.Returns)
+                    .SetProperty(r => r.ReturnCredits, r => r.ReturnCredits + d.ReturnCredits), ct);
+        }
+        _rows.Clear();
+    }
+
+    private KpiBucketRow Row(KpiLead lead, string? buyer)
+    {
+        var key = (MinuteOf(lead.ReceivedAt), lead.Campaign, lead.Publisher, lead.SubId ?? "", buyer ?? "");
+        if (!_rows.TryGetValue(key, out var row))
+        {
+            row = new KpiBucketRow
+            {
+                Minute = key.Item1, CampaignKey = key.Item2, PublisherKey = key.Item3, SubId = key.Item4, BuyerKey = key.Item5,
+            };
+            _rows.Add(key, row);
+        }
+        return row;
+    }
+}
