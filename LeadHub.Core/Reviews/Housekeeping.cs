@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LeadHub.Core.Kpis;
 using LeadHub.Core.Leads;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
@@ -7,7 +8,8 @@ using Microsoft.Extensions.Options;
 
 namespace LeadHub.Core.Reviews;
 
-public sealed record HousekeepingReport(int RecoveredLeads, int ExpiredIdempotencyKeys, int PiiErased, int OldPings, int OldCapCounters);
+public sealed record HousekeepingReport(int RecoveredLeads, int ExpiredIdempotencyKeys, int PiiErased, int OldPings, int OldCapCounters,
+    int CompactedRollups);
 
 // The chores that keep a long-running LeadHub healthy and compliant.
 public sealed class Housekeeping(
@@ -39,7 +41,51 @@ public sealed class Housekeeping(
         // Monthly caps are the longest period; older counters can never matter again.
         var capCutoff = now.AddDays(-40);
         var oldCaps = await db.CapCounters.Where(c => c.UpdatedAt < capCutoff).ExecuteDeleteAsync(ct);
-        return new HousekeepingReport(recovered, expiredKeys, erased, oldPings, oldCaps);
+        var compacted = await CompactRollupsAsync(db, now - MinuteDetailKept, ct);
+        return new HousekeepingReport(recovered, expiredKeys, erased, oldPings, oldCaps, compacted);
+    }
+
+    // Minute rows are for the live view; after a week an hour is fine-grained enough, and 60×
+    // fewer rows keep month and year ranges fast.
+    public static readonly TimeSpan MinuteDetailKept = TimeSpan.FromDays(7);
+
+    // Folds every older minute row into its hour's row (the row at the hour's first minute), one
+    // hour at a time so memory stays bounded whatever the history.
+    private static async Task<int> CompactRollupsAsync(LeadHubDbContext db, DateTimeOffset olderThan, CancellationToken ct)
+    {
+        Task<DateTimeOffset?> NextAsync(DateTimeOffset from) => db.KpiBuckets.AsNoTracking()
+            .Where(r => r.Minute >= from && r.Minute < olderThan).OrderBy(r => r.Minute).Select(r => (DateTimeOffset?)r.Minute)
+            .FirstOrDefaultAsync(ct);
+
+        var total = 0;
+        for (var at = await NextAsync(DateTimeOffset.MinValue.ToUniversalTime()); at is { } cursor; )
+        {
+            var hour = new DateTimeOffset(cursor.Year, cursor.Month, cursor.Day, cursor.Hour, 0, 0, TimeSpan.Zero);
+            var next = hour.AddHours(1);
+            var rows = await db.KpiBuckets.Where(r => r.Minute >= hour && r.Minute < next && r.Minute < olderThan).ToListAsync(ct);
+            var hours = rows.Where(r => r.Minute == hour).ToDictionary(r => (r.CampaignKey, r.PublisherKey, r.SubId, r.BuyerKey));
+            foreach (var m in rows.Where(r => r.Minute != hour))
+            {
+                if (!hours.TryGetValue((m.CampaignKey, m.PublisherKey, m.SubId, m.BuyerKey), out var target))
+                {
+                    db.KpiBuckets.Add(target = new KpiBucketRow
+                    {
+                        Minute = hour, CampaignKey = m.CampaignKey, PublisherKey = m.PublisherKey, SubId = m.SubId, BuyerKey = m.BuyerKey,
+                    });
+                    hours[(m.CampaignKey, m.PublisherKey, m.SubId, m.BuyerKey)] = target;
+                }
+                target.Leads += m.Leads; target.Valid += m.Valid; target.Invalid += m.Invalid; target.Duplicates += m.Duplicates;
+                target.Sold += m.Sold; target.Revenue += m.Revenue; target.Payout += m.Payout; target.Pings += m.Pings;
+                target.Bids += m.Bids; target.BidSum += m.BidSum; target.Posts += m.Posts; target.Rejects += m.Rejects;
+                target.Returns += m.Returns; target.ReturnCredits += m.ReturnCredits;
+                db.KpiBuckets.Remove(m);
+                total++;
+            }
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+            at = await NextAsync(next);
+        }
+        return total;
     }
 
     // Keeps only the campaign's non-PII fields (what a ping would carry) and forgets the dedupe

@@ -278,3 +278,41 @@ public sealed class ReturnKpiTests(LeadHubFactory host) : IClassFixture<LeadHubF
         Assert.Equal(Math.Round(ReturnsScenario.Price / 2, 2), report.Totals.RevenuePerLead);
     }
 }
+
+public sealed class RollupCompactionTests(LeadHubFactory host) : IClassFixture<LeadHubFactory>
+{
+    [Fact]
+    public async Task Week_old_minute_rows_fold_into_their_hour_and_the_figures_stay_the_same()
+    {
+        var campaign = TestWorkspace.Unique("compact");
+        var start = new DateTimeOffset(2026, 1, 5, 10, 0, 0, TimeSpan.Zero);
+        var db = host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>();
+        await using (var seed = await db.CreateDbContextAsync())
+        {
+            foreach (var minute in new[] { 0, 7, 59, 61 })
+                seed.KpiBuckets.Add(new LeadHub.Core.Kpis.KpiBucketRow
+                {
+                    Minute = start.AddMinutes(minute), CampaignKey = campaign, PublisherKey = "p", BuyerKey = "b",
+                    Leads = 2, Sold = 1, Revenue = 10.5m, Pings = 3,
+                });
+            await seed.SaveChangesAsync();
+        }
+        var kpis = host.Services.GetRequiredService<LeadHub.Core.Kpis.KpiQueries>();
+        var slice = new LeadHub.Core.Kpis.KpiSlice(Campaign: campaign);
+        var before = await kpis.ReportAsync(start, start.AddHours(3), slice, LeadHub.Core.Kpis.KpiBucket.Hour);
+        var housekeeping = new Housekeeping(db, host.Services.GetRequiredService<LeadRecovery>(),
+            host.Services.GetRequiredService<RoutingSnapshotHolder>(), Options.Create(new LeadHubOptions()),
+            new FakeTimeProvider(start.AddDays(30)));
+
+        var report = await housekeeping.RunAsync();
+
+        var after = await kpis.ReportAsync(start, start.AddHours(3), slice, LeadHub.Core.Kpis.KpiBucket.Hour);
+        Assert.True(report.CompactedRollups >= 2);
+        await using var read = await db.CreateDbContextAsync();
+        var minutes = await read.KpiBuckets.Where(r => r.CampaignKey == campaign).Select(r => r.Minute).ToListAsync();
+        Assert.Equal([start, start.AddHours(1)], minutes.Order());
+        Assert.Equal(before.Totals, after.Totals);
+        Assert.Equal(8, after.Totals.Leads);
+        Assert.Equal(42m, after.Totals.GrossRevenue);
+    }
+}
