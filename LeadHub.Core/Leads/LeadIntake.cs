@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LeadHub.Core.Kpis;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Validation;
@@ -174,8 +175,9 @@ public sealed class LeadIntake(
 
     // Routes a stored lead and writes its final state. Also used by recovery after a restart.
     public async Task<LeadFinish> RouteAsync(LeadRow row, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
-        IReadOnlyList<TraceStep> priorTrace, int firstSeq = 0)
+        IReadOnlyList<TraceStep> priorTrace, int firstSeq = 0, KpiLead? kpi = null)
     {
+        kpi ??= KpiLead.Of(row);
         var publisher = snapshots.Current.Publishers.GetValueOrDefault(row.PublisherKey);
         var auctionLead = new AuctionLead(row.Id, (row.PingId ?? row.Id).ToString(), campaign, fields,
             campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt);
@@ -188,14 +190,14 @@ public sealed class LeadIntake(
         {
             var payout = row.Test || publisher is null ? 0 : Payouts.For(publisher.PayoutFor(campaign.Key), w.Price);
             finish = new LeadFinish(row.Id, LeadStatus.Sold, w.Price, w.Contract.Buyer.Key, w.Contract.Key, payout, null,
-                time.GetUtcNow(), trace, result.CapIncrements, firstSeq);
+                time.GetUtcNow(), trace, result.CapIncrements, firstSeq, kpi);
         }
         else
         {
             var reason = !campaign.Config.Active ? "campaign is paused"
                 : trace.Any(s => s.Kind == TraceKinds.Post) ? "every buyer that bid rejected the lead"
                 : "no buyer bid above the floor";
-            finish = new LeadFinish(row.Id, LeadStatus.Unsold, null, null, null, 0, reason, time.GetUtcNow(), trace, [], firstSeq);
+            finish = new LeadFinish(row.Id, LeadStatus.Unsold, null, null, null, 0, reason, time.GetUtcNow(), trace, [], firstSeq, kpi);
         }
         await writer.FinishAsync(finish);
         return finish;

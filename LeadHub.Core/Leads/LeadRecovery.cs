@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LeadHub.Core.Kpis;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
@@ -74,12 +75,13 @@ public sealed class LeadRecovery(
                 PingId = lead.PingId, ReceivedAt = now,
             };
             var fields = JsonNode.Parse(lead.FieldsJson)?.AsObject() ?? [];
-            await intake.RouteAsync(fresh, campaign, fields, null, [note], firstSeq);
+            // Its figures still belong to the minute and source it arrived in.
+            await intake.RouteAsync(fresh, campaign, fields, null, [note], firstSeq, KpiLead.Of(lead));
             return;
         }
         var reason = campaign is null ? "recovered after restart; campaign no longer exists" : "recovered after restart; too old to route again";
         await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Unsold, null, null, null, 0, reason, now,
-            [Note(now, reason)], [], firstSeq));
+            [Note(now, reason)], [], firstSeq, KpiLead.Of(lead)));
     }
 
     private static TraceStep Note(DateTimeOffset at, string reason) =>

@@ -24,7 +24,8 @@ public sealed record LeadFinish(
     DateTimeOffset FinishedAt,
     IReadOnlyList<TraceStep> Trace,
     IReadOnlyList<CapIncrement> CapIncrements,
-    int FirstSeq = 0);
+    int FirstSeq = 0,
+    KpiLead? Kpi = null);
 
 // Every lead costs two writes (stored before routing, final before answering). One writer
 // drains all pending writes into one transaction (group commit), so a thousand leads a second
@@ -189,13 +190,14 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
     // query by primary key for the whole batch fetches them.
     private static async Task AddFinishedAsync(LeadHubDbContext db, List<LeadFinish> finishes, KpiRollups rollups)
     {
-        var ids = finishes.Select(f => f.LeadId).ToList();
-        var leads = await db.Leads.AsNoTracking().Where(l => ids.Contains(l.Id))
+        // Intake passes what the rollups need; only a finish without it costs a query by primary key.
+        var missing = finishes.Where(f => f.Kpi is null).Select(f => f.LeadId).ToList();
+        var leads = missing.Count == 0 ? [] : await db.Leads.AsNoTracking().Where(l => missing.Contains(l.Id))
             .Select(l => new { l.Id, Lead = new KpiLead(l.CampaignKey, l.PublisherKey, l.SubId, l.Test, l.ReceivedAt) })
             .ToDictionaryAsync(l => l.Id, l => l.Lead);
         foreach (var f in finishes)
         {
-            if (leads.TryGetValue(f.LeadId, out var lead)) rollups.AddFinished(lead, f);
+            if ((f.Kpi ?? leads.GetValueOrDefault(f.LeadId)) is { } lead) rollups.AddFinished(lead, f);
         }
     }
 
