@@ -4,6 +4,7 @@ using LeadHub.Core.Kpis;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace LeadHub.Core.Returns;
 
@@ -32,21 +33,26 @@ public abstract record ReturnRefusal(string Message)
 public sealed record ReasonCount(string Reason, int Count);
 
 public sealed record BuyerRejectStats(string Buyer, int Posts, int Rejected, IReadOnlyList<ReasonCount> TopReasons,
-    int ReturnsRequested, int ReturnsApproved)
+    int ReturnsRequested, int ReturnsApproved, double AlertRate)
 {
     public double? RejectRate => Posts == 0 ? null : (double)Rejected / Posts;
 
-    public bool AboveAlert => RejectRate > ReturnService.RejectAlertRate;
+    public bool AboveAlert => RejectRate > AlertRate;
 }
 
 // Returns and reject reviews (CONTRACT §5). The lead table stays the record of the sale; a
 // return row is the claim against it and, once approved, the credit.
-public sealed class ReturnService(IDbContextFactory<LeadHubDbContext> dbFactory, RoutingSnapshotHolder snapshots, TimeProvider time)
+public sealed class ReturnService(
+    IDbContextFactory<LeadHubDbContext> dbFactory,
+    RoutingSnapshotHolder snapshots,
+    TimeProvider time,
+    IOptions<LeadHubOptions> options)
 {
     public const int MaxTextLength = 1000;
 
-    // CONTRACT §6: a buyer's reject rate alerts above 30 % by default.
-    public const double RejectAlertRate = 0.30;
+    // The same threshold the reject review job alerts on (CONTRACT §6: 30 % by default), so the
+    // portal flags exactly the buyers the job raises alerts for.
+    public double RejectAlertRate => options.Value.Reviews.RejectRateThreshold;
 
     private static readonly string[] RejectedOutcomes = [TraceOutcomes.Rejected, TraceOutcomes.Timeout, TraceOutcomes.Error];
 
@@ -186,7 +192,7 @@ public sealed class ReturnService(IDbContextFactory<LeadHubDbContext> dbFactory,
             var r = byReturns.GetValueOrDefault(buyer);
             var top = reasons.Where(x => x.Buyer == buyer).OrderByDescending(x => x.Count).ThenBy(x => x.Reason, StringComparer.Ordinal)
                 .Take(3).Select(x => new ReasonCount(x.Reason, x.Count)).ToList();
-            return new BuyerRejectStats(buyer, c?.Posts ?? 0, c?.Rejected ?? 0, top, r?.Requested ?? 0, r?.Approved ?? 0);
+            return new BuyerRejectStats(buyer, c?.Posts ?? 0, c?.Rejected ?? 0, top, r?.Requested ?? 0, r?.Approved ?? 0, RejectAlertRate);
         }).ToList();
     }
 

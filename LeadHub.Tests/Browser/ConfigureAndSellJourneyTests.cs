@@ -61,8 +61,8 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
         await page.WaitForURLAsync($"{browser.BaseUrl}/publishers/{publisher}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.ClickAsync("#publisher-key-rotate");
-        var apiKey = (await page.Locator("#publisher-key-value").InputValueAsync().ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null))
-                     ?? (await page.Locator("#publisher-key-value").TextContentAsync())!.Trim();
+        var apiKey = await page.Locator("input#publisher-key-value").InputValueAsync();
+        Assert.StartsWith("lh_", apiKey);
         await BrowserFixture.ScreenshotAsync(page, "publisher-key-once");
         await page.ClickAsync("#publisher-key-done");
 

@@ -15,7 +15,8 @@ public sealed class ReturnServiceTests(LeadHubFactory host) : IClassFixture<Lead
 
     // The same service on the host's database and configuration, at a chosen time.
     private ReturnService ServiceAt(DateTimeOffset now) => new(host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>(),
-        host.Services.GetRequiredService<RoutingSnapshotHolder>(), new FakeTimeProvider(now));
+        host.Services.GetRequiredService<RoutingSnapshotHolder>(), new FakeTimeProvider(now),
+        host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LeadHub.Core.LeadHubOptions>>());
 
     private async Task<DateTimeOffset> SoldAtAsync(Guid leadId) => (await ReturnsDb.LeadAsync(host, leadId)).FinishedAt!.Value;
 
