@@ -6,7 +6,6 @@ using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,17 +21,10 @@ public static class LeadHubCoreServices
         services.AddOptions<LeadHubOptions>().Bind(configuration.GetSection(LeadHubOptions.Section));
         services.AddSingleton(TimeProvider.System);
 
-        // Read lazily so a test host's connection string override is the one used.
-        services.AddDbContextFactory<LeadHubDbContext>((sp, o) =>
-        {
-            var config = sp.GetRequiredService<IConfiguration>();
-            var env = sp.GetRequiredService<IHostEnvironment>();
-            var provider = sp.GetRequiredService<IOptions<LeadHubOptions>>().Value.Database.Provider;
-            if (!string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
-                throw new InvalidOperationException($"LeadHub:Database:Provider '{provider}' is not supported by this version; use 'Sqlite'.");
-            o.UseSqlite(SqliteConnectionString(config, env), x => x.MigrationsAssembly(typeof(LeadHubDbContext).Assembly.FullName));
-            o.AddInterceptors(SqlitePragmas.Instance);
-        });
+        // One factory knows the provider (SQLite or PostgreSQL); the rest of LeadHub only sees LeadHubDbContext.
+        services.AddSingleton<LeadHubDbFactory>();
+        services.AddSingleton<IDbContextFactory<LeadHubDbContext>>(sp => sp.GetRequiredService<LeadHubDbFactory>());
+        services.AddScoped(sp => sp.GetRequiredService<LeadHubDbFactory>().CreateDbContext());
 
         // Buyer credentials are encrypted at rest; the key ring lives in LeadHub's own database so
         // every node and every restart can decrypt what any node stored.
@@ -40,7 +32,11 @@ public static class LeadHubCoreServices
 
         services.AddSingleton<RoutingSnapshotHolder>();
         services.AddSingleton<WorkspaceService>();
-        services.AddSingleton<ICapLedger, InMemoryCapLedger>();
+        // SQLite means one node, whose memory can arbitrate caps; on a shared PostgreSQL database
+        // several nodes sell against the same caps, so the database arbitrates.
+        services.AddSingleton<ICapLedger>(sp => sp.GetRequiredService<LeadHubDbFactory>().Provider == DatabaseProviders.Postgres
+            ? ActivatorUtilities.CreateInstance<DatabaseCapLedger>(sp)
+            : new InMemoryCapLedger());
         services.AddSingleton<RecentRejects>();
         services.AddSingleton<BuyerHealth>();
         services.AddSingleton<ContractTrial>();
@@ -55,6 +51,9 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadIntake>();
         services.AddSingleton<LeadWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadWriter>());
+        services.AddSingleton<Cluster.NodeHeartbeat>();
+        services.AddHostedService(sp => sp.GetRequiredService<Cluster.NodeHeartbeat>());
+        services.AddHostedService<Cluster.ConfigWatcher>();
         services.AddSingleton<LeadRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadRecovery>());
         services.AddSingleton<PublisherRateLimiter>();
@@ -83,14 +82,5 @@ public static class LeadHubCoreServices
         services.AddSingleton<IBuyerTransport>(sp =>
             new HttpBuyerTransport(sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpBuyerTransport.ClientName)));
         return services;
-    }
-
-    public static string SqliteConnectionString(IConfiguration config, IHostEnvironment env)
-    {
-        var configured = config.GetConnectionString("LeadHub");
-        if (!string.IsNullOrWhiteSpace(configured)) return configured;
-        var dataDir = Path.Combine(env.ContentRootPath, "data");
-        Directory.CreateDirectory(dataDir);
-        return new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "leadhub.db"), Pooling = true }.ToString();
     }
 }

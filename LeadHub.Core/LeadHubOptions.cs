@@ -26,6 +26,8 @@ public sealed class LeadHubOptions
 
     public RecoveryOptions Recovery { get; set; } = new();
 
+    public ClusterOptions Cluster { get; set; } = new();
+
     public ReviewOptions Reviews { get; set; } = new();
 
     public AlertOptions Alerts { get; set; } = new();
@@ -38,6 +40,20 @@ public sealed class LeadHubOptions
 public sealed class DatabaseOptions
 {
     public string Provider { get; set; } = "Sqlite";
+}
+
+// Several nodes on one PostgreSQL database (README "Scaling out"); harmless with one node.
+public sealed class ClusterOptions
+{
+    // How often a node writes its heartbeat row.
+    public int HeartbeatSeconds { get; set; } = 5;
+
+    // A node silent this long is taken for dead: its routing leads may be recovered by others.
+    public int NodeTimeoutSeconds { get; set; } = 30;
+
+    // How often a node compares its routing snapshot's version with the database's, so a change
+    // made on another node is routed here within this interval plus a reload.
+    public int ConfigPollMilliseconds { get; set; } = 250;
 }
 
 public sealed class RecoveryOptions

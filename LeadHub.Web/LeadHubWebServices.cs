@@ -2,6 +2,7 @@ using LeadHub.Core;
 using LeadHub.Core.Storage;
 using LeadHub.Web.Api;
 using Hangfire;
+using Hangfire.PostgreSql;
 using LeadHub.Web.Components;
 using LeadHub.Web.Jobs;
 using LeadHub.Web.Portal;
@@ -31,10 +32,20 @@ public static class LeadHubWebServices
 
         AddPortal(services);
 
-        services.AddHangfire(c => c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseInMemoryStorage());
+        services.AddHangfire((sp, c) =>
+        {
+            c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            // On PostgreSQL the job storage is shared by every node (its own schema in LeadHub's
+            // database), so a recurring job runs once per schedule, not once per node. With one
+            // SQLite node it lives in memory: jobs only process LeadHub's own tables, so a restart loses nothing.
+            var db = sp.GetRequiredService<LeadHubDbFactory>();
+            if (db.Provider == DatabaseProviders.Postgres)
+                c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(db.ConnectionString),
+                    new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = true });
+            else c.UseInMemoryStorage();
+        });
         if (builder.Configuration.GetValue($"{LeadHubOptions.Section}:Jobs:RunServer", true))
             services.AddHangfireServer(o => o.WorkerCount = 2);
         services.AddScoped<ReviewJobs>();

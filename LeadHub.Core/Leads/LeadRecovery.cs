@@ -24,20 +24,24 @@ public sealed class LeadRecovery(
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => RecoverAsync(stoppingToken);
 
-    // Leads of an earlier process, and (from the housekeeping job) leads of this one that have
-    // been routing far longer than any auction takes, so their routing task must have died.
+    // Leads of an earlier process or a dead node, and (from the housekeeping job) any lead that
+    // has been routing far longer than any auction takes, so its routing task must have died.
     public async Task<int> RecoverAsync(CancellationToken ct, TimeSpan? stuckFor = null)
     {
         List<LeadRow> stuck;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
+            // Another node that still beats is routing its own leads: never take those (unless they
+            // are far older than any auction, when that node's routing task must have died).
+            var live = await Cluster.NodeHeartbeat.LiveNodesAsync(db, node.Id, time.GetUtcNow(),
+                TimeSpan.FromSeconds(options.Value.Cluster.NodeTimeoutSeconds), ct);
             var routing = db.Leads.AsNoTracking().Where(l => l.Status == LeadStatus.Routing);
             if (stuckFor is { } age)
             {
                 var stuckSince = time.GetUtcNow() - age;
-                routing = routing.Where(l => l.Owner == null || l.Owner != node.Id || l.ReceivedAt < stuckSince);
+                routing = routing.Where(l => l.Owner == null || (l.Owner != node.Id && !live.Contains(l.Owner)) || l.ReceivedAt < stuckSince);
             }
-            else routing = routing.Where(l => l.Owner == null || l.Owner != node.Id);
+            else routing = routing.Where(l => l.Owner == null || (l.Owner != node.Id && !live.Contains(l.Owner)));
             stuck = await routing.ToListAsync(ct);
         }
         if (stuck.Count == 0) return 0;

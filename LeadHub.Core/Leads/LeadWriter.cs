@@ -43,6 +43,12 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
 
     private sealed record ReceiveOp(LeadRow Lead, DateTimeOffset? DedupeSince, TaskCompletionSource<ReceiveResult> Done) : Op
     {
+        // A failed attempt may have marked the lead a duplicate; a retry judges it afresh.
+        private readonly (string Status, string? Owner, DateTimeOffset? FinishedAt, string? Reason) _asSubmitted =
+            (Lead.Status, Lead.Owner, Lead.FinishedAt, Lead.Reason);
+
+        public void Reset() => (Lead.Status, Lead.Owner, Lead.FinishedAt, Lead.Reason) = _asSubmitted;
+
         public override void Fail(Exception e) => Done.TrySetException(e);
     }
 
@@ -97,7 +103,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         await base.StopAsync(cancellationToken);
     }
 
-    private async Task WriteBatchAsync(List<Op> batch)
+    private async Task WriteBatchAsync(List<Op> batch, int attemptsLeft = 3)
     {
         try
         {
@@ -109,6 +115,14 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
             // One bad write must not fail its neighbours: retry each alone.
             log.LogWarning(e, "Batch of {Count} lead writes failed; retrying one by one", batch.Count);
             foreach (var op in batch) await WriteBatchAsync([op]);
+        }
+        catch (Exception e) when (attemptsLeft > 1)
+        {
+            // Another node may have committed the same KPI minute or cap key first (a unique
+            // violation) or the database chose this transaction as a deadlock victim: the next
+            // attempt reads what that node wrote.
+            log.LogWarning(e, "Lead write failed; trying again");
+            await WriteBatchAsync(batch, attemptsLeft - 1);
         }
         catch (Exception e)
         {
@@ -128,7 +142,11 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         var finishes = new List<LeadFinish>();
         DateTimeOffset now = DateTimeOffset.UtcNow;
 
-        var known = await KnownAsync(db, batch.OfType<ReceiveOp>().ToList());
+        var receives = batch.OfType<ReceiveOp>().ToList();
+        // Two nodes storing the same person (or the same Idempotency-Key) at once: the second
+        // waits here until the first committed, and then sees its lead below.
+        if (receives.Count > 0) await ClusterLock.TakeAsync(db, ClusterLock.Intake, now);
+        var known = await KnownAsync(db, receives);
         foreach (var op in batch)
         {
             switch (op)
@@ -256,6 +274,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
 
     private static ReceiveResult ReceiveIn(LeadHubDbContext db, ReceiveOp op, Known known, HashSet<string> seenInBatch)
     {
+        op.Reset();
         var lead = op.Lead;
         if (lead.IdempotencyKey is not null)
         {

@@ -55,7 +55,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                 var offer = await RefreshIfStaleAsync(lead, tier, candidate, deadline, trace, ct);
                 if (offer is null) continue;
 
-                var reservation = lead.Test ? new CapReservation([], offer.Price) : caps.TryReserve(offer.Contract, offer.Price, time.GetUtcNow());
+                var reservation = lead.Test ? new CapReservation([], offer.Price) : await caps.TryReserveAsync(offer.Contract, offer.Price, time.GetUtcNow());
                 if (reservation is null)
                 {
                     trace.Add(Step(TraceKinds.Post, offer, TraceOutcomes.Skipped, "cap reached before post", null));
@@ -71,7 +71,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                     return new AuctionResult(offer, trace, caps.Commit(reservation));
                 }
                 rejects.Record(offer.Contract.Key, rejected: true);
-                caps.Release(reservation);
+                await caps.ReleaseAsync(reservation);
             }
         }
         return new AuctionResult(null, trace, []);

@@ -14,12 +14,12 @@ public interface ICapLedger
     string? Reached(ContractSnapshot contract, DateTimeOffset now);
 
     // Atomically takes a slot in every cap of the contract and its buyer, or none when one is full.
-    CapReservation? TryReserve(ContractSnapshot contract, decimal price, DateTimeOffset now);
+    ValueTask<CapReservation?> TryReserveAsync(ContractSnapshot contract, decimal price, DateTimeOffset now);
 
     // The sale went through: the slots stay taken. Returns what the finish write must persist.
     IReadOnlyList<CapIncrement> Commit(CapReservation reservation);
 
-    void Release(CapReservation reservation);
+    ValueTask ReleaseAsync(CapReservation reservation);
 
     // Counters already persisted (start-up), so a restart does not forget today's sales.
     void Seed(IEnumerable<CapIncrement> persisted);
@@ -52,7 +52,10 @@ public sealed class InMemoryCapLedger : ICapLedger
         return null;
     }
 
-    public CapReservation? TryReserve(ContractSnapshot contract, decimal price, DateTimeOffset now)
+    public ValueTask<CapReservation?> TryReserveAsync(ContractSnapshot contract, decimal price, DateTimeOffset now) =>
+        ValueTask.FromResult(TryReserve(contract, price, now));
+
+    private CapReservation? TryReserve(ContractSnapshot contract, decimal price, DateTimeOffset now)
     {
         var limits = LimitsFor(contract, now);
         if (limits.Count == 0) return new CapReservation(limits, price);
@@ -75,7 +78,7 @@ public sealed class InMemoryCapLedger : ICapLedger
     public IReadOnlyList<CapIncrement> Commit(CapReservation reservation) =>
         reservation.Limits.Select(l => new CapIncrement(l.Key, 1, reservation.Amount)).ToList();
 
-    public void Release(CapReservation reservation)
+    public ValueTask ReleaseAsync(CapReservation reservation)
     {
         lock (_lock)
         {
@@ -86,6 +89,7 @@ public sealed class InMemoryCapLedger : ICapLedger
                 c.Amount -= reservation.Amount;
             }
         }
+        return ValueTask.CompletedTask;
     }
 
     public void Seed(IEnumerable<CapIncrement> persisted)
@@ -122,7 +126,7 @@ public sealed class InMemoryCapLedger : ICapLedger
         return c;
     }
 
-    private static string Describe(CapLimit limit) =>
+    internal static string Describe(CapLimit limit) =>
         limit.MaxCount is { } max
             ? string.Create(CultureInfo.InvariantCulture, $"cap reached: {limit.Key} ({max})")
             : string.Create(CultureInfo.InvariantCulture, $"budget reached: {limit.Key} ({limit.MaxAmount})");

@@ -173,3 +173,21 @@ public sealed class ApiTokenRow
     public DateTimeOffset? LastUsedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
 }
+
+// A running LeadHub process and its last heartbeat: leads it owns are not orphans while it beats.
+public sealed class NodeRow
+{
+    public string Id { get; set; } = "";
+    public string Machine { get; set; } = "";
+    public int ProcessId { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset SeenAt { get; set; }
+}
+
+// A row whose lock serialises one kind of write across every node on the database
+// (taken with an UPDATE as the first statement of a transaction).
+public sealed class ClusterLockRow
+{
+    public string Name { get; set; } = "";
+    public DateTimeOffset TakenAt { get; set; }
+}

@@ -9,10 +9,14 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadHub.Core.Storage;
 
 // Portal users and roles (ASP.NET Core Identity) and the Data Protection key ring live in the
-// same database as everything else.
-public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
-    : IdentityDbContext<IdentityUser>(options), IDataProtectionKeyContext
+// same database as everything else. This type runs on SQLite; PostgresLeadHubDbContext is the
+// same model on PostgreSQL, a type of its own only so each provider has its own migrations.
+public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtectionKeyContext
 {
+    public LeadHubDbContext(DbContextOptions<LeadHubDbContext> options) : base(options) { }
+
+    protected LeadHubDbContext(DbContextOptions options) : base(options) { }
+
     public DbSet<CampaignRow> Campaigns => Set<CampaignRow>();
     public DbSet<PublisherRow> Publishers => Set<PublisherRow>();
     public DbSet<BuyerRow> Buyers => Set<BuyerRow>();
@@ -27,6 +31,8 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
     public DbSet<ApiTokenRow> ApiTokens => Set<ApiTokenRow>();
     public DbSet<ReturnRow> Returns => Set<ReturnRow>();
     public DbSet<KpiBucketRow> KpiBuckets => Set<KpiBucketRow>();
+    public DbSet<NodeRow> Nodes => Set<NodeRow>();
+    public DbSet<ClusterLockRow> ClusterLocks => Set<ClusterLockRow>();
 
     // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -68,7 +74,12 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             e.Property(x => x.Json).HasMaxLength(int.MaxValue);
             e.Property(x => x.AuthSecret).HasMaxLength(int.MaxValue);
         });
-        b.Entity<ConfigVersionRow>(e => e.HasKey(x => x.Id));
+        b.Entity<ConfigVersionRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            // Every configuration change increments this one row; nodes compare it with their snapshot's.
+            e.HasData(new ConfigVersionRow { Id = 1, Version = 0 });
+        });
         b.Entity<LeadRow>(e =>
         {
             e.HasKey(x => x.Id);
@@ -113,6 +124,12 @@ public sealed class LeadHubDbContext(DbContextOptions<LeadHubDbContext> options)
             // Minute first: the dashboard reads a time range; a campaign filter has its own index.
             e.HasKey(x => new { x.Minute, x.CampaignKey, x.PublisherKey, x.SubId, x.BuyerKey });
             e.HasIndex(x => new { x.CampaignKey, x.Minute });
+        });
+        b.Entity<NodeRow>(e => e.HasKey(x => x.Id));
+        b.Entity<ClusterLockRow>(e =>
+        {
+            e.HasKey(x => x.Name);
+            e.HasData(new ClusterLockRow { Name = ClusterLock.Intake, TakenAt = DateTimeOffset.UnixEpoch });
         });
         // A key is an XML document of a few KB; the 256 default would cut it.
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).HasMaxLength(int.MaxValue));

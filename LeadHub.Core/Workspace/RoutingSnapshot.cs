@@ -146,9 +146,16 @@ public sealed class RoutingSnapshotHolder
     // Raised after every swap: live views and tests learn of a configuration change without polling.
     public event Action<RoutingSnapshot>? Swapped;
 
+    private readonly Lock _lock = new();
+
+    // A reload that read an older version than the one in place (two reloads racing) is dropped.
     public void Swap(RoutingSnapshot next)
     {
-        _current = next;
+        lock (_lock)
+        {
+            if (next.Version < _current.Version) return;
+            _current = next;
+        }
         Swapped?.Invoke(next);
     }
 }

@@ -159,10 +159,12 @@ public sealed class WorkspaceService(
     public async Task ReloadAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // The version first: a change committed while the rest is read makes this snapshot look
+        // older than it is (and another reload follows), never newer.
+        var version = await db.ConfigVersions.AsNoTracking().Where(v => v.Id == 1).Select(v => v.Version).FirstOrDefaultAsync(ct);
         var doc = await LoadAsync(db, ct);
         var publisherHashes = await db.Publishers.Where(p => p.ApiKeyHash != null).ToDictionaryAsync(p => p.Key, p => p.ApiKeyHash!, ct);
         var buyerHashes = await db.Buyers.Where(p => p.ApiKeyHash != null).ToDictionaryAsync(p => p.Key, p => p.ApiKeyHash!, ct);
-        var version = (await db.ConfigVersions.FindAsync([1], ct))?.Version ?? 0;
         holder.Swap(new RoutingSnapshot(doc, publisherHashes, buyerHashes, version, await ContractSecretsAsync(db, ct)));
     }
 
@@ -217,8 +219,11 @@ public sealed class WorkspaceService(
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var current = await LoadAsync(db, ct);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // Bumping the version first locks its row: a change made on another node at the same
+            // moment waits, so each change applies to what the previous one committed.
+            await db.ConfigVersions.Where(v => v.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(v => v.Version, v => v.Version + 1), ct);
+            var current = await LoadAsync(db, ct);
             var audit = new List<AuditRow>();
             if (!await apply(db, current, audit)) return false;
             var now = time.GetUtcNow();
@@ -232,7 +237,6 @@ public sealed class WorkspaceService(
             {
                 if (entry.Metadata.FindProperty("UpdatedAt") is not null) entry.Property("UpdatedAt").CurrentValue = now;
             }
-            await BumpVersionAsync(db, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             await ReloadAsync(ct);
@@ -363,13 +367,6 @@ public sealed class WorkspaceService(
 
     private static void Record(List<AuditRow> audit, string action, string type, string key, string? before, string? after) =>
         audit.Add(new AuditRow { Action = action, EntityType = type, EntityKey = key, Before = before, After = after });
-
-    private static async Task BumpVersionAsync(LeadHubDbContext db, CancellationToken ct)
-    {
-        var version = await db.ConfigVersions.FindAsync([1], ct);
-        if (version is null) db.ConfigVersions.Add(new ConfigVersionRow { Id = 1, Version = 1 });
-        else version.Version++;
-    }
 
     private static string Write<T>(T value) => JsonSerializer.Serialize(value, WorkspaceJson.Options);
 

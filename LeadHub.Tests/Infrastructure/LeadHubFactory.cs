@@ -7,17 +7,32 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LeadHub.Tests.Infrastructure;
 
-// The one host fixture: the real app on a real SQLite file of its own, admin API on.
-// Derived fixtures only add settings (e.g. the demo) on top.
+// The one host fixture: the real app on a real database of its own (a SQLite file, or PostgreSQL
+// with LEADHUB_TEST_PROVIDER=Postgres), admin API on. Derived fixtures only add settings (e.g.
+// the demo) on top. Hosts given one TestDatabase are nodes of one cluster; the first owns it.
 public class LeadHubFactory : WebApplicationFactory<Program>
 {
     public const string AdminToken = "test-admin-token-0123456789";
-    public string DatabasePath { get; } = Path.Combine(Path.GetTempPath(), $"leadhub-test-{Guid.NewGuid():N}.db");
+    private readonly bool _ownsDatabase;
+
+    public LeadHubFactory() : this(TestDatabase.CreateDefault(), ownsDatabase: true) { }
+
+    // xunit wants one public constructor on a fixture; a second node on a shared database comes from On().
+    protected LeadHubFactory(TestDatabase database, bool ownsDatabase)
+    {
+        Database = database;
+        _ownsDatabase = ownsDatabase;
+    }
+
+    public static LeadHubFactory On(TestDatabase database) => new(database, ownsDatabase: false);
+
+    public TestDatabase Database { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:LeadHub", $"Data Source={DatabasePath}");
+        builder.UseSetting("LeadHub:Database:Provider", Database.Provider);
+        builder.UseSetting("ConnectionStrings:LeadHub", Database.ConnectionString);
         builder.UseSetting("LeadHub:AdminApiToken", AdminToken);
         builder.UseSetting("LeadHub:Demo", "false");
         // Recurring reviews are tested by calling their services; no job server in test hosts.
@@ -54,7 +69,6 @@ public class LeadHubFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(DatabasePath + suffix);
+        if (_ownsDatabase) await Database.DisposeAsync();
     }
 }

@@ -48,6 +48,8 @@ public sealed class LoopbackBuyers : IAsyncDisposable
             });
             var behaviour = self._buyers.GetValueOrDefault(buyer) ?? new BuyerBehaviour();
             var answer = phase == "ping" ? behaviour.Ping : behaviour.Post;
+            // A test holds the answer until it has looked at the auction in flight.
+            if (phase == "ping" && behaviour.HoldPing is { } hold) await hold();
             if (answer.Delay > TimeSpan.Zero)
             {
                 // Ends early when the caller hangs up, so a test's shutdown never waits for it.
@@ -104,4 +106,7 @@ public sealed record BuyerBehaviour
 {
     public BuyerAnswer Ping { get; init; } = BuyerAnswer.Pass();
     public BuyerAnswer Post { get; init; } = BuyerAnswer.Reject("no behaviour set");
+
+    // Awaited before a ping is answered.
+    public Func<Task>? HoldPing { get; init; }
 }

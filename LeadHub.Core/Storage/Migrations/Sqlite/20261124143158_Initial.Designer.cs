@@ -3,16 +3,19 @@ using System;
 using LeadHub.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace LeadHub.Core.Storage.Migrations
+namespace LeadHub.Core.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(LeadHubDbContext))]
-    partial class LeadHubDbContextModelSnapshot : ModelSnapshot
+    [Migration("20261124143158_Initial")]
+    partial class Initial
     {
-        protected override void BuildModel(ModelBuilder modelBuilder)
+        /// <inheritdoc />
+        protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
@@ -376,6 +379,27 @@ namespace LeadHub.Core.Storage.Migrations
                     b.ToTable("CapCounters");
                 });
 
+            modelBuilder.Entity("LeadHub.Core.Storage.ClusterLockRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("TakenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ClusterLocks");
+
+                    b.HasData(
+                        new
+                        {
+                            Name = "intake",
+                            TakenAt = 1272537022464000000L
+                        });
+                });
+
             modelBuilder.Entity("LeadHub.Core.Storage.ConfigVersionRow", b =>
                 {
                     b.Property<int>("Id")
@@ -388,6 +412,13 @@ namespace LeadHub.Core.Storage.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("ConfigVersions");
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Version = 0L
+                        });
                 });
 
             modelBuilder.Entity("LeadHub.Core.Storage.ContractRow", b =>
@@ -531,6 +562,31 @@ namespace LeadHub.Core.Storage.Migrations
                         .IsUnique();
 
                     b.ToTable("Leads");
+                });
+
+            modelBuilder.Entity("LeadHub.Core.Storage.NodeRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Machine")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ProcessId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Nodes");
                 });
 
             modelBuilder.Entity("LeadHub.Core.Storage.PublisherPingRow", b =>

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace LeadHub.Core.Storage.Migrations
+namespace LeadHub.Core.Storage.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class Initial : Migration
@@ -152,6 +152,18 @@ namespace LeadHub.Core.Storage.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "ClusterLocks",
+                columns: table => new
+                {
+                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    TakenAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ClusterLocks", x => x.Name);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ConfigVersions",
                 columns: table => new
                 {
@@ -254,6 +266,21 @@ namespace LeadHub.Core.Storage.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Leads", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Nodes",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Machine = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    ProcessId = table.Column<int>(type: "INTEGER", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SeenAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Nodes", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -443,6 +470,16 @@ namespace LeadHub.Core.Storage.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.InsertData(
+                table: "ClusterLocks",
+                columns: new[] { "Name", "TakenAt" },
+                values: new object[] { "intake", 1272537022464000000L });
+
+            migrationBuilder.InsertData(
+                table: "ConfigVersions",
+                columns: new[] { "Id", "Version" },
+                values: new object[] { 1, 0L });
+
             migrationBuilder.CreateIndex(
                 name: "IX_Alerts_Kind_Subject_Status",
                 table: "Alerts",
@@ -602,6 +639,9 @@ namespace LeadHub.Core.Storage.Migrations
                 name: "CapCounters");
 
             migrationBuilder.DropTable(
+                name: "ClusterLocks");
+
+            migrationBuilder.DropTable(
                 name: "ConfigVersions");
 
             migrationBuilder.DropTable(
@@ -615,6 +655,9 @@ namespace LeadHub.Core.Storage.Migrations
 
             migrationBuilder.DropTable(
                 name: "Leads");
+
+            migrationBuilder.DropTable(
+                name: "Nodes");
 
             migrationBuilder.DropTable(
                 name: "PublisherPings");

@@ -1,0 +1,68 @@
+using LeadHub.Core.Workspace;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LeadHub.Core.Storage;
+
+public static class DatabaseProviders
+{
+    public const string Sqlite = "Sqlite";
+    public const string Postgres = "Postgres";
+
+    public static bool IsPostgres(string? provider) => string.Equals(provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    public static string Validate(string? provider) =>
+        IsPostgres(provider) ? Postgres
+        : string.IsNullOrEmpty(provider) || string.Equals(provider, Sqlite, StringComparison.OrdinalIgnoreCase) ? Sqlite
+        : throw new InvalidOperationException($"LeadHub:Database:Provider '{provider}' is not supported; use 'Sqlite' or 'Postgres'.");
+}
+
+// The one place that knows which database LeadHub runs on: everything else asks this factory
+// for a LeadHubDbContext. Options are built once; a context costs an allocation, not a lookup.
+public sealed class LeadHubDbFactory : IDbContextFactory<LeadHubDbContext>
+{
+    private readonly Func<LeadHubDbContext> _create;
+
+    public LeadHubDbFactory(IConfiguration config, IHostEnvironment env, ILoggerFactory loggers)
+    {
+        Provider = DatabaseProviders.Validate(config[$"{LeadHubOptions.Section}:Database:Provider"]);
+        if (Provider == DatabaseProviders.Postgres)
+        {
+            ConnectionString = config.GetConnectionString("LeadHub") is { Length: > 0 } cs ? cs
+                : throw new InvalidOperationException("LeadHub:Database:Provider is 'Postgres' but ConnectionStrings:LeadHub is empty.");
+            var options = new DbContextOptionsBuilder<PostgresLeadHubDbContext>()
+                .UseNpgsql(ConnectionString)
+                .UseLoggerFactory(loggers)
+                .Options;
+            _create = () => new PostgresLeadHubDbContext(options);
+        }
+        else
+        {
+            ConnectionString = SqliteConnectionString(config, env);
+            var options = new DbContextOptionsBuilder<LeadHubDbContext>()
+                .UseSqlite(ConnectionString)
+                .AddInterceptors(SqlitePragmas.Instance)
+                .UseLoggerFactory(loggers)
+                .Options;
+            _create = () => new LeadHubDbContext(options);
+        }
+    }
+
+    public string Provider { get; }
+
+    public string ConnectionString { get; }
+
+    public LeadHubDbContext CreateDbContext() => _create();
+
+    public static string SqliteConnectionString(IConfiguration config, IHostEnvironment env)
+    {
+        var configured = config.GetConnectionString("LeadHub");
+        if (!string.IsNullOrWhiteSpace(configured)) return configured;
+        var dataDir = Path.Combine(env.ContentRootPath, "data");
+        Directory.CreateDirectory(dataDir);
+        return new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "leadhub.db"), Pooling = true }.ToString();
+    }
+}
