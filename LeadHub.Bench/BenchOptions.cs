@@ -42,6 +42,13 @@ public sealed record BenchOptions
     public Uri? Target { get; init; }
     public string? AdminToken { get; init; }
 
+    // LeadHub on PostgreSQL: a server's connection string; the bench creates a database of its own
+    // there and drops it afterwards. Null = SQLite.
+    public string? Postgres { get; init; }
+
+    // LeadHub nodes to start on that one database; leads are sent to them in turn (a round-robin balancer).
+    public int Nodes { get; init; } = 1;
+
     // LeadHub.Web.dll to start; default: the one next to the bench.
     public string? LeadHubDll { get; init; }
 
@@ -79,6 +86,8 @@ public sealed record BenchOptions
           --baseline | --no-baseline  also measure the minimal fan-out service (default: on with --find-max)
           --baseline-only           measure the baseline alone (what the machine itself allows)
           --json <path>             write the report as JSON too
+          --postgres <connstring>   run LeadHub on this PostgreSQL server (a fresh database, dropped after)
+          --nodes <n>               start n LeadHub nodes on that database, leads sent to them in turn (default 1)
           --target <url>            load an already running LeadHub instead of starting one
           --admin-token <token>     its admin API token (the bench imports its workspace)
           --leadhub-dll <path>      LeadHub.Web.dll to start (default: next to the bench)
@@ -119,6 +128,8 @@ public sealed record BenchOptions
                 "--baseline-only" => o with { BaselineOnly = true },
                 "--json" => o with { JsonPath = Value() },
                 "--target" => o with { Target = new Uri(Value()) },
+                "--postgres" => o with { Postgres = Value() },
+                "--nodes" => o with { Nodes = (int)Number() },
                 "--admin-token" => o with { AdminToken = Value() },
                 "--leadhub-dll" => o with { LeadHubDll = Path.GetFullPath(Value()) },
                 "--request-timeout" => o with { RequestTimeoutSeconds = Number() },
@@ -130,6 +141,7 @@ public sealed record BenchOptions
         if (o.Rate <= 0 || o.DurationSeconds <= 0 || o.Buyers < 1) throw new ArgumentException("--rate, --duration and --buyers must be positive");
         if (o.FindMax && (o.StepFactor <= 1 || o.StartRate <= 0)) throw new ArgumentException("--step-factor must be > 1 and --start-rate > 0");
         if (o.Target is not null && o.AdminToken is null) throw new ArgumentException("--target needs --admin-token");
+        if (o.Nodes < 1 || (o.Nodes > 1 && o.Postgres is null)) throw new ArgumentException("--nodes needs --postgres (SQLite is one node)");
         return o;
     }
 }

@@ -13,29 +13,39 @@ public interface IBenchTarget : IDisposable
 
     // POST here with the lead JSON of CONTRACT §1 and ApiKey in X-Api-Key.
     Uri LeadsUrl { get; }
+
+    // Every node's URL when there are several; the driver sends to them in turn.
+    IReadOnlyList<Uri> AllLeadsUrls => [LeadsUrl];
     string ApiKey { get; }
 
-    // The process whose CPU and memory are charged to this target; null when it is not ours.
+    // The process whose CPU and memory are charged to this target (the first node when there are
+    // several); null when it is not ours.
     ChildProcess? Process { get; }
 }
 
 // LeadHub under load: by default LeadHub.Web.dll (next to the bench) as a child process in the
-// Production environment on a temporary SQLite file; or an instance already running elsewhere
-// (--target, --admin-token). Either way the bench imports its own workspace through the admin API.
+// Production environment on a temporary SQLite file; with --postgres on a fresh PostgreSQL database,
+// as --nodes processes sharing it; or an instance already running elsewhere (--target,
+// --admin-token). Either way the bench imports its own workspace through the admin API.
 public sealed class LeadHubTarget : IBenchTarget
 {
     private readonly string? _tempDir;
+    private readonly IReadOnlyList<ChildProcess> _nodes;
+    private readonly Func<Task>? _dropDatabase;
     public string Name => "LeadHub";
-    public Uri LeadsUrl { get; }
+    public Uri LeadsUrl => AllLeadsUrls[0];
+    public IReadOnlyList<Uri> AllLeadsUrls { get; }
     public string ApiKey { get; }
-    public ChildProcess? Process { get; }
+    public ChildProcess? Process => _nodes.Count > 0 ? _nodes[0] : null;
 
-    private LeadHubTarget(Uri baseAddress, string apiKey, ChildProcess? process, string? tempDir)
+    private LeadHubTarget(IReadOnlyList<Uri> baseAddresses, string apiKey, IReadOnlyList<ChildProcess> nodes, string? tempDir,
+        Func<Task>? dropDatabase = null)
     {
-        LeadsUrl = new Uri(baseAddress, "/api/v1/leads");
+        AllLeadsUrls = baseAddresses.Select(b => new Uri(b, "/api/v1/leads")).ToList();
         ApiKey = apiKey;
-        Process = process;
+        _nodes = nodes;
         _tempDir = tempDir;
+        _dropDatabase = dropDatabase;
     }
 
     public static async Task<LeadHubTarget> StartAsync(BenchOptions options, BuyerFleet fleet, BenchWorkspace workspace, TextWriter log)
@@ -46,11 +56,13 @@ public sealed class LeadHubTarget : IBenchTarget
             var token = options.AdminToken ?? throw new ArgumentException("--target needs --admin-token");
             await ImportAsync(external, token, workspace.Document(fleet, options, apiKey));
             log.WriteLine($"LeadHub: external instance {external}");
-            return new LeadHubTarget(external, apiKey, null, null);
+            return new LeadHubTarget([external], apiKey, [], null);
         }
 
         var dll = options.LeadHubDll ?? Path.Combine(AppContext.BaseDirectory, "LeadHub.Web.dll");
         var dir = Directory.CreateTempSubdirectory("leadhub-bench-").FullName;
+        var nodes = new List<ChildProcess>();
+        Func<Task>? drop = null;
         try
         {
             // The repository's own appsettings.json (copied next to the bench at build time), so
@@ -70,24 +82,50 @@ public sealed class LeadHubTarget : IBenchTarget
                 ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Warning",
                 ["Logging__LogLevel__System.Net.Http.HttpClient"] = "Warning",
             };
-            var process = await ChildProcess.StartAsync(dll, [], env, dir, "/health/ready", TimeSpan.FromSeconds(60));
-            try
+            var where = $"SQLite in {dir}";
+            if (options.Postgres is { } server)
             {
-                await ImportAsync(process.BaseAddress, adminToken, workspace.Document(fleet, options, apiKey));
+                var (connectionString, dropIt) = await CreatePostgresDatabaseAsync(server);
+                drop = dropIt;
+                env["LeadHub__Database__Provider"] = "Postgres";
+                env["ConnectionStrings__LeadHub"] = connectionString;
+                where = $"PostgreSQL database {new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database}";
             }
-            catch
-            {
-                process.Dispose();
-                throw;
-            }
-            log.WriteLine($"LeadHub: {dll} as pid {process.Id} on {process.BaseAddress} (Production, SQLite in {dir})");
-            return new LeadHubTarget(process.BaseAddress, apiKey, process, dir);
+            // One after another: the first node applies the migrations.
+            for (var i = 0; i < options.Nodes; i++)
+                nodes.Add(await ChildProcess.StartAsync(dll, [], env, dir, "/health/ready", TimeSpan.FromSeconds(60)));
+            // Imported on one node; the others pick the change up within LeadHub:Cluster:ConfigPollMilliseconds.
+            await ImportAsync(nodes[0].BaseAddress, adminToken, workspace.Document(fleet, options, apiKey));
+            foreach (var node in nodes)
+                log.WriteLine($"LeadHub: {dll} as pid {node.Id} on {node.BaseAddress} (Production, {where})");
+            return new LeadHubTarget(nodes.Select(n => n.BaseAddress).ToList(), apiKey, nodes, dir, drop);
         }
         catch
         {
+            foreach (var node in nodes) node.Dispose();
+            if (drop is not null) await drop();
             TryDelete(dir);
             throw;
         }
+    }
+
+    private static async Task<(string ConnectionString, Func<Task> Drop)> CreatePostgresDatabaseAsync(string server)
+    {
+        var name = "leadhub_bench_" + RandomToken()[..8];
+        await using (var admin = new Npgsql.NpgsqlConnection(server))
+        {
+            await admin.OpenAsync();
+            await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+        var connectionString = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        return (connectionString, async () =>
+        {
+            await using var admin = new Npgsql.NpgsqlConnection(server);
+            await admin.OpenAsync();
+            await using var dropIt = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
+            await dropIt.ExecuteNonQueryAsync();
+        });
     }
 
     private static async Task ImportAsync(Uri baseAddress, string adminToken, WorkspaceDocument document)
@@ -104,7 +142,8 @@ public sealed class LeadHubTarget : IBenchTarget
 
     public void Dispose()
     {
-        Process?.Dispose();
+        foreach (var node in _nodes) node.Dispose();
+        _dropDatabase?.Invoke().GetAwaiter().GetResult();
         if (_tempDir is not null) TryDelete(_tempDir);
     }
 

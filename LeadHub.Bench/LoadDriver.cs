@@ -195,12 +195,16 @@ public sealed class LoadDriver : IDisposable
             Done();
         }
 
+        private long _nextNode;
+
         private async Task SendAsync(byte[] body, long start)
         {
             try
             {
                 using var timeout = new CancellationTokenSource(driver._requestTimeout);
-                using var request = new HttpRequestMessage(HttpMethod.Post, target.LeadsUrl);
+                var urls = target.AllLeadsUrls;
+                var url = urls.Count == 1 ? urls[0] : urls[(int)(Interlocked.Increment(ref _nextNode) % urls.Count)];
+                using var request = new HttpRequestMessage(HttpMethod.Post, url);
                 request.Content = new ByteArrayContent(body) { Headers = { ContentType = Json } };
                 request.Headers.TryAddWithoutValidation("X-Api-Key", target.ApiKey);
                 using var response = await driver._http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);

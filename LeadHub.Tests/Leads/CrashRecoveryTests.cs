@@ -19,13 +19,15 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("leadhub-crash-").FullName;
     private LoopbackBuyers _buyers = null!;
     private readonly TaskCompletionSource _pinged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The app processes' database: SQLite by default, PostgreSQL in the PostgreSQL suite.
+    private readonly TestDatabase _db = TestDatabase.CreateDefault();
 
     public async Task InitializeAsync() => _buyers = await LoopbackBuyers.StartAsync();
 
     public async Task DisposeAsync()
     {
         await _buyers.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await _db.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -100,7 +102,8 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
     private AppProcess StartApp(int rerouteWithinSeconds) => AppProcess.Start(new Dictionary<string, string>
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Testing",
-        ["ConnectionStrings__LeadHub"] = $"Data Source={Path.Combine(_dir, "leadhub.db")}",
+        ["LeadHub__Database__Provider"] = _db.Provider,
+        ["ConnectionStrings__LeadHub"] = _db.ConnectionString,
         ["LeadHub__AdminApiToken"] = AdminToken,
         ["LeadHub__WorkspaceFile"] = WorkspacePath,
         ["LeadHub__Recovery__RerouteWithinSeconds"] = rerouteWithinSeconds.ToString(),
