@@ -106,8 +106,20 @@ public static class LeadHubWebServices
     public static async Task InitializeLeadHubAsync(this WebApplication app)
     {
         await app.Services.GetRequiredService<LeadHubStartup>().InitializeAsync();
-        await using var scope = app.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<PortalBootstrap>().InitializeAsync();
+        // Nodes started together on a fresh database may both create the roles or the first
+        // admin; the one that loses that race tries again and finds them made.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<PortalBootstrap>().InitializeAsync();
+                return;
+            }
+            catch (Microsoft.EntityFrameworkCore.DbUpdateException) when (attempt < 3)
+            {
+            }
+        }
     }
 
     public static WebApplication UseLeadHubWeb(this WebApplication app)

@@ -95,23 +95,13 @@ public sealed class KpiRollups
     public async Task ApplyAsync(LeadHubDbContext db, CancellationToken ct = default)
     {
         if (_rows.Count == 0) return;
-        var first = _rows.Values.Min(r => r.Minute);
-        var last = _rows.Values.Max(r => r.Minute);
-        var campaigns = _rows.Values.Select(r => r.CampaignKey).Distinct().ToList();
-        var existing = (await db.KpiBuckets.AsNoTracking()
-                .Where(r => r.Minute >= first && r.Minute <= last && campaigns.Contains(r.CampaignKey))
-                .Select(r => new { r.Minute, r.CampaignKey, r.PublisherKey, r.SubId, r.BuyerKey })
-                .ToListAsync(ct))
-            .Select(k => (k.Minute, k.CampaignKey, k.PublisherKey, k.SubId, k.BuyerKey))
-            .ToHashSet();
-
-        foreach (var (key, d) in _rows)
+        // Every node touches the same rows (this minute, this campaign): taking them in one order
+        // everywhere means two nodes' batches wait for each other instead of deadlocking.
+        var rows = _rows.OrderBy(r => r.Key.Item1).ThenBy(r => r.Key.Item2, StringComparer.Ordinal).ThenBy(r => r.Key.Item3, StringComparer.Ordinal)
+            .ThenBy(r => r.Key.Item4, StringComparer.Ordinal).ThenBy(r => r.Key.Item5, StringComparer.Ordinal).Select(r => r.Value).ToList();
+        await EnsureRowsAsync(db, rows, ct);
+        foreach (var d in rows)
         {
-            if (!existing.Contains(key))
-            {
-                db.KpiBuckets.Add(d);
-                continue;
-            }
             await db.KpiBuckets
                 .Where(r => r.Minute == d.Minute && r.CampaignKey == d.CampaignKey && r.PublisherKey == d.PublisherKey
                     && r.SubId == d.SubId && r.BuyerKey == d.BuyerKey)
@@ -132,6 +122,30 @@ public sealed class KpiRollups
                     .SetProperty(r => r.ReturnCredits, r => r.ReturnCredits + d.ReturnCredits), ct);
         }
         _rows.Clear();
+    }
+
+    // Zero rows for the keys that have none yet, in one statement: the increments above then
+    // always update. Two nodes starting the same minute's row at once both succeed (the second
+    // insert does nothing), where a plain INSERT would fail one node's whole batch.
+    private static async Task EnsureRowsAsync(LeadHubDbContext db, List<KpiBucketRow> rows, CancellationToken ct)
+    {
+        var entity = db.Model.FindEntityType(typeof(KpiBucketRow))!;
+        var keys = entity.FindPrimaryKey()!.Properties;
+        var counters = entity.GetProperties().Except(keys).ToList();
+        // The minute as the provider stores it (a sortable long on SQLite, timestamptz on PostgreSQL).
+        var minute = entity.FindProperty(nameof(KpiBucketRow.Minute))!.GetTypeMapping().Converter;
+        var columns = string.Join(", ", keys.Concat(counters).Select(p => $"\"{p.GetColumnName()}\""));
+        var zeros = string.Concat(counters.Select(_ => ", 0"));
+        var values = new List<string>(rows.Count);
+        var parameters = new List<object>(rows.Count * 5);
+        foreach (var r in rows)
+        {
+            var at = parameters.Count;
+            values.Add($"({{{at}}}, {{{at + 1}}}, {{{at + 2}}}, {{{at + 3}}}, {{{at + 4}}}{zeros})");
+            parameters.AddRange([minute?.ConvertToProvider(r.Minute) ?? r.Minute, r.CampaignKey, r.PublisherKey, r.SubId, r.BuyerKey]);
+        }
+        var sql = $"INSERT INTO \"{entity.GetTableName()}\" ({columns}) VALUES {string.Join(", ", values)} ON CONFLICT DO NOTHING";
+        await db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
     }
 
     private KpiBucketRow Row(KpiLead lead, string? buyer)

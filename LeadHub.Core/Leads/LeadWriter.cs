@@ -145,7 +145,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         var receives = batch.OfType<ReceiveOp>().ToList();
         // Two nodes storing the same person (or the same Idempotency-Key) at once: the second
         // waits here until the first committed, and then sees its lead below.
-        if (receives.Count > 0) await ClusterLock.TakeAsync(db, ClusterLock.Intake, now);
+        await ClusterLock.TakeAsync(db, receives.SelectMany(LockKeys));
         var known = await KnownAsync(db, receives);
         foreach (var op in batch)
         {
@@ -197,9 +197,10 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         }
 
         if (finishes.Count > 0) await AddFinishedAsync(db, finishes, rollups);
-        await rollups.ApplyAsync(db);
-
         await db.SaveChangesAsync();
+        // Last before the commit: every node updates the same few KPI rows, and a row stays
+        // locked from its update to the commit.
+        await rollups.ApplyAsync(db);
         await tx.CommitAsync();
         return completions;
     }
@@ -229,6 +230,15 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
             try { handler(arg); }
             catch (Exception e) { log.LogError(e, "A lead write subscriber failed"); }
         }
+    }
+
+    private static IEnumerable<string> LockKeys(ReceiveOp op)
+    {
+        var lead = op.Lead;
+        if (lead.IdempotencyKey is not null) yield return $"idem|{lead.PublisherKey}|{lead.IdempotencyKey}";
+        if (op.DedupeSince is null) yield break;
+        if (lead.PhoneKey is not null) yield return $"phone|{lead.CampaignKey}|{lead.PhoneKey}";
+        if (lead.EmailKey is not null) yield return $"email|{lead.CampaignKey}|{lead.EmailKey}";
     }
 
     // What the database already knows that this batch's new leads must be checked against: the

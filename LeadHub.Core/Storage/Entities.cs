@@ -183,11 +183,3 @@ public sealed class NodeRow
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset SeenAt { get; set; }
 }
-
-// A row whose lock serialises one kind of write across every node on the database
-// (taken with an UPDATE as the first statement of a transaction).
-public sealed class ClusterLockRow
-{
-    public string Name { get; set; } = "";
-    public DateTimeOffset TakenAt { get; set; }
-}

@@ -32,7 +32,6 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
     public DbSet<ReturnRow> Returns => Set<ReturnRow>();
     public DbSet<KpiBucketRow> KpiBuckets => Set<KpiBucketRow>();
     public DbSet<NodeRow> Nodes => Set<NodeRow>();
-    public DbSet<ClusterLockRow> ClusterLocks => Set<ClusterLockRow>();
 
     // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -126,11 +125,6 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.HasIndex(x => new { x.CampaignKey, x.Minute });
         });
         b.Entity<NodeRow>(e => e.HasKey(x => x.Id));
-        b.Entity<ClusterLockRow>(e =>
-        {
-            e.HasKey(x => x.Name);
-            e.HasData(new ClusterLockRow { Name = ClusterLock.Intake, TakenAt = DateTimeOffset.UnixEpoch });
-        });
         // A key is an XML document of a few KB; the 256 default would cut it.
         b.Entity<DataProtectionKey>(e => e.Property(x => x.Xml).HasMaxLength(int.MaxValue));
         b.Entity<PublisherPingRow>(e =>

@@ -11,6 +11,7 @@ using LeadHub.Tests.Infrastructure;
 using LeadHub.Tests.Integration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace LeadHub.Tests.Scaling;
 
@@ -25,7 +26,7 @@ public sealed class PostgresFactAttribute : FactAttribute
 
 // Two LeadHub nodes (two complete app hosts, each with its own memory, snapshot and writer) on one
 // PostgreSQL database, as behind a load balancer: every promise must hold across them.
-public sealed class TwoNodeTests : IAsyncLifetime
+public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private TestDatabase _db = null!;
     private LeadHubFactory _a = null!, _b = null!;
@@ -175,6 +176,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
         await reachedB.WaitAsync(TimeSpan.FromSeconds(5));
         clock.Stop();
 
+        output.WriteLine($"node B routed with the change {clock.ElapsedMilliseconds} ms after node A saved it");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"node B saw the change after {clock.ElapsedMilliseconds} ms");
         Assert.Equal("unsold", Status(await PostAsync(_b, apiKey, TestWorkspace.Lead(campaign))));
         Assert.Single(_buyers.CallsTo(buyer, "post"));

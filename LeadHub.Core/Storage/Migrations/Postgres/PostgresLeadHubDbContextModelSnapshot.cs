@@ -385,27 +385,6 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                     b.ToTable("CapCounters");
                 });
 
-            modelBuilder.Entity("LeadHub.Core.Storage.ClusterLockRow", b =>
-                {
-                    b.Property<string>("Name")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
-
-                    b.Property<DateTimeOffset>("TakenAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("Name");
-
-                    b.ToTable("ClusterLocks");
-
-                    b.HasData(
-                        new
-                        {
-                            Name = "intake",
-                            TakenAt = new DateTimeOffset(new DateTime(1970, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0))
-                        });
-                });
-
             modelBuilder.Entity("LeadHub.Core.Storage.ConfigVersionRow", b =>
                 {
                     b.Property<int>("Id")

@@ -376,27 +376,6 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                     b.ToTable("CapCounters");
                 });
 
-            modelBuilder.Entity("LeadHub.Core.Storage.ClusterLockRow", b =>
-                {
-                    b.Property<string>("Name")
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("TakenAt")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Name");
-
-                    b.ToTable("ClusterLocks");
-
-                    b.HasData(
-                        new
-                        {
-                            Name = "intake",
-                            TakenAt = 1272537022464000000L
-                        });
-                });
-
             modelBuilder.Entity("LeadHub.Core.Storage.ConfigVersionRow", b =>
                 {
                     b.Property<int>("Id")

@@ -153,18 +153,6 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
-                name: "ClusterLocks",
-                columns: table => new
-                {
-                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
-                    TakenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_ClusterLocks", x => x.Name);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "ConfigVersions",
                 columns: table => new
                 {
@@ -472,11 +460,6 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.InsertData(
-                table: "ClusterLocks",
-                columns: new[] { "Name", "TakenAt" },
-                values: new object[] { "intake", new DateTimeOffset(new DateTime(1970, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)) });
-
-            migrationBuilder.InsertData(
                 table: "ConfigVersions",
                 columns: new[] { "Id", "Version" },
                 values: new object[] { 1, 0L });
@@ -638,9 +621,6 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "CapCounters");
-
-            migrationBuilder.DropTable(
-                name: "ClusterLocks");
 
             migrationBuilder.DropTable(
                 name: "ConfigVersions");

@@ -152,18 +152,6 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
-                name: "ClusterLocks",
-                columns: table => new
-                {
-                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    TakenAt = table.Column<long>(type: "INTEGER", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_ClusterLocks", x => x.Name);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "ConfigVersions",
                 columns: table => new
                 {
@@ -471,11 +459,6 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.InsertData(
-                table: "ClusterLocks",
-                columns: new[] { "Name", "TakenAt" },
-                values: new object[] { "intake", 1272537022464000000L });
-
-            migrationBuilder.InsertData(
                 table: "ConfigVersions",
                 columns: new[] { "Id", "Version" },
                 values: new object[] { 1, 0L });
@@ -637,9 +620,6 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "CapCounters");
-
-            migrationBuilder.DropTable(
-                name: "ClusterLocks");
 
             migrationBuilder.DropTable(
                 name: "ConfigVersions");
