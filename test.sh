@@ -55,6 +55,6 @@ dotnet test LeadHub.sln "$@" || status=1
 # 2. The contract again with every test host on its own PostgreSQL database. The portal's bUnit
 #    and browser tests stay on SQLite (they test rendering, not storage).
 LEADHUB_TEST_PROVIDER=Postgres dotnet test LeadHub.sln --no-build \
-  --filter "FullyQualifiedName!~LeadHub.Tests.Portal&FullyQualifiedName!~LeadHub.Tests.Browser&FullyQualifiedName!~LeadHub.Tests.Scaling&FullyQualifiedName!~LeadHub.Tests.Bench" \
+  --filter "FullyQualifiedName!~LeadHub.Tests.Portal&FullyQualifiedName!~LeadHub.Tests.Browser&FullyQualifiedName!~LeadHub.Tests.Scaling&FullyQualifiedName!~LeadHub.Tests.Storage&FullyQualifiedName!~LeadHub.Tests.Bench" \
   || status=1
 exit $status
