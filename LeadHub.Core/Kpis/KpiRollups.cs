@@ -100,28 +100,57 @@ public sealed class KpiRollups
         var rows = _rows.OrderBy(r => r.Key.Item1).ThenBy(r => r.Key.Item2, StringComparer.Ordinal).ThenBy(r => r.Key.Item3, StringComparer.Ordinal)
             .ThenBy(r => r.Key.Item4, StringComparer.Ordinal).ThenBy(r => r.Key.Item5, StringComparer.Ordinal).Select(r => r.Value).ToList();
         await EnsureRowsAsync(db, rows, ct);
-        foreach (var d in rows)
+        if (db.Database.IsNpgsql()) await IncrementInOneCommandAsync(db, rows, ct);
+        else
         {
-            await db.KpiBuckets
-                .Where(r => r.Minute == d.Minute && r.CampaignKey == d.CampaignKey && r.PublisherKey == d.PublisherKey
-                    && r.SubId == d.SubId && r.BuyerKey == d.BuyerKey)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.Leads, r => r.Leads + d.Leads)
-                    .SetProperty(r => r.Valid, r => r.Valid + d.Valid)
-                    .SetProperty(r => r.Invalid, r => r.Invalid + d.Invalid)
-                    .SetProperty(r => r.Duplicates, r => r.Duplicates + d.Duplicates)
-                    .SetProperty(r => r.Sold, r => r.Sold + d.Sold)
-                    .SetProperty(r => r.Revenue, r => r.Revenue + d.Revenue)
-                    .SetProperty(r => r.Payout, r => r.Payout + d.Payout)
-                    .SetProperty(r => r.Pings, r => r.Pings + d.Pings)
-                    .SetProperty(r => r.Bids, r => r.Bids + d.Bids)
-                    .SetProperty(r => r.BidSum, r => r.BidSum + d.BidSum)
-                    .SetProperty(r => r.Posts, r => r.Posts + d.Posts)
-                    .SetProperty(r => r.Rejects, r => r.Rejects + d.Rejects)
-                    .SetProperty(r => r.Returns, r => r.Returns + d.Returns)
-                    .SetProperty(r => r.ReturnCredits, r => r.ReturnCredits + d.ReturnCredits), ct);
+            // SQLite keeps decimals as text: EF Core's translation adds them exactly, raw SQL would not.
+            foreach (var d in rows) await IncrementAsync(db, d, ct);
         }
         _rows.Clear();
+    }
+
+    private static Task IncrementAsync(LeadHubDbContext db, KpiBucketRow d, CancellationToken ct) =>
+        db.KpiBuckets
+            .Where(r => r.Minute == d.Minute && r.CampaignKey == d.CampaignKey && r.PublisherKey == d.PublisherKey
+                && r.SubId == d.SubId && r.BuyerKey == d.BuyerKey)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Leads, r => r.Leads + d.Leads)
+                .SetProperty(r => r.Valid, r => r.Valid + d.Valid)
+                .SetProperty(r => r.Invalid, r => r.Invalid + d.Invalid)
+                .SetProperty(r => r.Duplicates, r => r.Duplicates + d.Duplicates)
+                .SetProperty(r => r.Sold, r => r.Sold + d.Sold)
+                .SetProperty(r => r.Revenue, r => r.Revenue + d.Revenue)
+                .SetProperty(r => r.Payout, r => r.Payout + d.Payout)
+                .SetProperty(r => r.Pings, r => r.Pings + d.Pings)
+                .SetProperty(r => r.Bids, r => r.Bids + d.Bids)
+                .SetProperty(r => r.BidSum, r => r.BidSum + d.BidSum)
+                .SetProperty(r => r.Posts, r => r.Posts + d.Posts)
+                .SetProperty(r => r.Rejects, r => r.Rejects + d.Rejects)
+                .SetProperty(r => r.Returns, r => r.Returns + d.Returns)
+                .SetProperty(r => r.ReturnCredits, r => r.ReturnCredits + d.ReturnCredits), ct);
+
+    // PostgreSQL: every touched row's increments in one command (one round trip per batch, not
+    // one per row), still in the one key order.
+    private static async Task IncrementInOneCommandAsync(LeadHubDbContext db, List<KpiBucketRow> rows, CancellationToken ct)
+    {
+        var sql = new System.Text.StringBuilder();
+        var parameters = new List<object>(rows.Count * 19);
+        foreach (var d in rows)
+        {
+            var p = parameters.Count;
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $$"""
+                UPDATE "KpiBuckets" SET "Leads" = "Leads" + {{{p}}}, "Valid" = "Valid" + {{{p + 1}}}, "Invalid" = "Invalid" + {{{p + 2}}},
+                "Duplicates" = "Duplicates" + {{{p + 3}}}, "Sold" = "Sold" + {{{p + 4}}}, "Revenue" = "Revenue" + {{{p + 5}}},
+                "Payout" = "Payout" + {{{p + 6}}}, "Pings" = "Pings" + {{{p + 7}}}, "Bids" = "Bids" + {{{p + 8}}}, "BidSum" = "BidSum" + {{{p + 9}}},
+                "Posts" = "Posts" + {{{p + 10}}}, "Rejects" = "Rejects" + {{{p + 11}}}, "Returns" = "Returns" + {{{p + 12}}},
+                "ReturnCredits" = "ReturnCredits" + {{{p + 13}}}
+                WHERE "Minute" = {{{p + 14}}} AND "CampaignKey" = {{{p + 15}}} AND "PublisherKey" = {{{p + 16}}} AND "SubId" = {{{p + 17}}} AND "BuyerKey" = {{{p + 18}}};
+
+                """);
+            parameters.AddRange([d.Leads, d.Valid, d.Invalid, d.Duplicates, d.Sold, d.Revenue, d.Payout, d.Pings, d.Bids, d.BidSum,
+                d.Posts, d.Rejects, d.Returns, d.ReturnCredits, d.Minute, d.CampaignKey, d.PublisherKey, d.SubId, d.BuyerKey]);
+        }
+        await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, ct);
     }
 
     // Zero rows for the keys that have none yet, in one statement: the increments above then
