@@ -123,6 +123,25 @@ public sealed class TwoNodeTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task A_daily_budget_holds_across_nodes()
+    {
+        var buyer = TestWorkspace.Unique("budget");
+        var budgeted = CappedBuyer(buyer, daily: 1000);
+        budgeted = budgeted with
+        {
+            Contracts = [budgeted.Contracts[0] with { Caps = new CapsConfig { Daily = 1000, DailyBudget = 50 } }],
+        };
+        var (campaign, apiKey) = await SetUpAsync(budgeted);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 30)
+            .Select(i => PostAsync(i % 2 == 0 ? _a : _b, apiKey, TestWorkspace.Lead(campaign))));
+
+        // Bids of 20 against a budget of 50: a third sale would overshoot it.
+        Assert.Equal(2, answers.Count(a => Status(a) == "sold"));
+        Assert.Equal(2, _buyers.CallsTo(buyer, "post").Count);
+    }
+
+    [PostgresFact]
     public async Task Idempotent_retries_sent_to_both_nodes_at_once_sell_once()
     {
         var buyer = TestWorkspace.Unique("idem");
