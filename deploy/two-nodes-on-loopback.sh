@@ -12,9 +12,9 @@ PGHOST_ARGS="${LEADHUB_PSQL_ARGS:--h 127.0.0.1 -p 55432 -U postgres}"
 psql $PGHOST_ARGS -qc 'DROP DATABASE IF EXISTS leadhub_nginx WITH (FORCE)' -c 'CREATE DATABASE leadhub_nginx'
 export LeadHub__Database__Provider=Postgres ConnectionStrings__LeadHub="$PGS;Database=leadhub_nginx" LeadHub__AdminApiToken=nginx-test-admin-token-0123456789 LeadHub__Sandbox__Enabled=true LeadHub__DemoLeadsPerSecond=0
 rm -rf /tmp/leadhub-nginx; mkdir -p /tmp/leadhub-nginx
-(cd LeadHub.Web && ASPNETCORE_ENVIRONMENT=Development LeadHub__Demo=true dotnet bin/Debug/net10.0/LeadHub.Web.dll --urls http://127.0.0.1:5001 > /tmp/leadhub-nginx/node1.log 2>&1 &)
+(ASPNETCORE_ENVIRONMENT=Development LeadHub__Demo=true dotnet LeadHub.Web/bin/Debug/net10.0/LeadHub.Web.dll --urls http://127.0.0.1:5001 > /tmp/leadhub-nginx/node1.log 2>&1 &)
 for i in $(seq 60); do curl -sf http://127.0.0.1:5001/health/ready >/dev/null && break; sleep 1; done
-(cd LeadHub.Web && ASPNETCORE_ENVIRONMENT=Production LeadHub__Demo=false dotnet bin/Debug/net10.0/LeadHub.Web.dll --urls http://127.0.0.1:5002 > /tmp/leadhub-nginx/node2.log 2>&1 &)
+(ASPNETCORE_ENVIRONMENT=Production LeadHub__Demo=false dotnet LeadHub.Web/bin/Debug/net10.0/LeadHub.Web.dll --urls http://127.0.0.1:5002 > /tmp/leadhub-nginx/node2.log 2>&1 &)
 for i in $(seq 60); do curl -sf http://127.0.0.1:5002/health/ready >/dev/null && break; sleep 1; done
 nginx -c "$PWD/deploy/nginx.conf" -p /tmp/leadhub-nginx/
 for i in $(seq 20); do curl -sf http://127.0.0.1:8080/health/ready >/dev/null && break; sleep 0.5; done

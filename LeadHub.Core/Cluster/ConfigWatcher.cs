@@ -18,28 +18,9 @@ public sealed class ConfigWatcher(
     IOptions<LeadHubOptions> options,
     ILogger<ConfigWatcher> log) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.Cluster.ConfigPollMilliseconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await CheckAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    log.LogWarning(e, "Configuration version check failed");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(TimeSpan.FromMilliseconds(options.Value.Cluster.ConfigPollMilliseconds), time, CheckAsync, log,
+            "Configuration version check", stoppingToken);
 
     public async Task<bool> CheckAsync(CancellationToken ct = default)
     {

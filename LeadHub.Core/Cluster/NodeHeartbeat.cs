@@ -25,28 +25,8 @@ public sealed class NodeHeartbeat(
         await base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.Cluster.HeartbeatSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await BeatAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    log.LogWarning(e, "Heartbeat failed; trying again in {Seconds} s", options.Value.Cluster.HeartbeatSeconds);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(TimeSpan.FromSeconds(options.Value.Cluster.HeartbeatSeconds), time, BeatAsync, log, "Heartbeat", stoppingToken);
 
     // A node that stops cleanly leaves at once: whatever it left routing is recoverable without waiting.
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -118,9 +118,9 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         }
         catch (Exception e) when (attemptsLeft > 1)
         {
-            // Another node may have committed the same KPI minute or cap key first (a unique
-            // violation) or the database chose this transaction as a deadlock victim: the next
-            // attempt reads what that node wrote.
+            // Writes of several nodes can still collide: the database broke a deadlock by failing
+            // this transaction, or another node committed a unique key first. The next attempt
+            // reads what that node wrote.
             log.LogWarning(e, "Lead write failed; trying again");
             await WriteBatchAsync(batch, attemptsLeft - 1);
         }

@@ -257,21 +257,6 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
-                name: "Nodes",
-                columns: table => new
-                {
-                    Id = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    Machine = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
-                    ProcessId = table.Column<int>(type: "INTEGER", nullable: false),
-                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    SeenAt = table.Column<long>(type: "INTEGER", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_Nodes", x => x.Id);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "PublisherPings",
                 columns: table => new
                 {
@@ -458,11 +443,6 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                         onDelete: ReferentialAction.Cascade);
                 });
 
-            migrationBuilder.InsertData(
-                table: "ConfigVersions",
-                columns: new[] { "Id", "Version" },
-                values: new object[] { 1, 0L });
-
             migrationBuilder.CreateIndex(
                 name: "IX_Alerts_Kind_Subject_Status",
                 table: "Alerts",
@@ -635,9 +615,6 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Leads");
-
-            migrationBuilder.DropTable(
-                name: "Nodes");
 
             migrationBuilder.DropTable(
                 name: "PublisherPings");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace LeadHub.Core.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(LeadHubDbContext))]
-    [Migration("20261124151214_Initial")]
+    [Migration("20261124130031_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -391,13 +391,6 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.ToTable("ConfigVersions");
-
-                    b.HasData(
-                        new
-                        {
-                            Id = 1,
-                            Version = 0L
-                        });
                 });
 
             modelBuilder.Entity("LeadHub.Core.Storage.ContractRow", b =>
@@ -541,31 +534,6 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Leads");
-                });
-
-            modelBuilder.Entity("LeadHub.Core.Storage.NodeRow", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Machine")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("ProcessId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("SeenAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("StartedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("Nodes");
                 });
 
             modelBuilder.Entity("LeadHub.Core.Storage.PublisherPingRow", b =>
