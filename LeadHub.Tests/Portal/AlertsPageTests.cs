@@ -28,10 +28,12 @@ public sealed class AlertsPageTests(LeadHubFactory host) : PortalTestContext(hos
         cut.WaitForAssertion(() => Assert.Contains(alert.Subject, cut.Find("#alerts-table").TextContent));
 
         cut.Find($"#alert-ack-{alert.Id}").Click();
-        cut.WaitForAssertion(() => Assert.Equal(AlertStatus.Acknowledged, ReloadAsync(alert.Id).GetAwaiter().GetResult().Status));
+        cut.WaitForAssertion(() => Assert.Contains($"Alert {AlertStatus.Acknowledged}.", cut.Markup));
+        Assert.Equal(AlertStatus.Acknowledged, (await ReloadAsync(alert.Id)).Status);
         cut.Find($"#alert-resolve-{alert.Id}").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal(AlertStatus.Resolved, ReloadAsync(alert.Id).GetAwaiter().GetResult().Status));
+        cut.WaitForAssertion(() => Assert.Contains($"Alert {AlertStatus.Resolved}.", cut.Markup));
+        Assert.Equal(AlertStatus.Resolved, (await ReloadAsync(alert.Id)).Status);
         Assert.Equal("manager@leadhub.test", (await ReloadAsync(alert.Id)).HandledBy);
         cut.WaitForAssertion(() => Assert.DoesNotContain(alert.Subject, cut.Find("#alerts-table").TextContent));
     }

@@ -90,7 +90,7 @@ public sealed class CampaignEditorTests(LeadHubFactory host) : PortalTestContext
         var credit = (await StoredAsync(key)).Fields.Single(f => f.Name == "credit");
         Assert.Equal(FieldTypes.Enum, credit.Type);
         Assert.Equal(["excellent", "good", "poor"], credit.Values!.Select(v => v.GetString()));
-        Assert.Empty(cut.FindAll("#campaign-errors"));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("#campaign-errors")), PortalKit.Wait);
     }
 
     [Fact]
@@ -220,7 +220,7 @@ public sealed class CampaignEditorTests(LeadHubFactory host) : PortalTestContext
 
         cut.WaitForAssertion(() => Assert.Contains($"Campaign {key} deactivated.", cut.Markup), PortalKit.Wait);
         Assert.False((await StoredAsync(key)).Active);
-        Assert.Empty(cut.FindAll("#campaign-delete-refused"));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("#campaign-delete-refused")), PortalKit.Wait);
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class ContractFormatEditorTests(LeadHubFactory host) : PortalTestC
         cut.Find("input#contract-secret").Change("s3cret-pass");
         cut.Find("#contract-save").Click();
 
-        cut.WaitForAssertion(() => Assert.NotNull(SavedAsync(contract).GetAwaiter().GetResult().Format));
+        cut.WaitForAssertion(() => Assert.Contains($"Contract {contract} saved.", cut.Markup));
         var saved = (await SavedAsync(contract)).Format!;
         Assert.Equal("form", saved.Ping!.ContentType);
         Assert.True(saved.Auth!.PasswordSet);

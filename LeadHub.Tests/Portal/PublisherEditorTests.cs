@@ -182,7 +182,8 @@ public sealed class PublisherEditorTests(LeadHubFactory host) : PortalTestContex
         Assert.StartsWith("lh_", shown);
         Assert.Contains("shown only once", cut.Find("#publisher-key-warning").TextContent);
         cut.Find("#publisher-key-copy").Click();
-        Assert.Contains(JSInterop.Invocations, i => i.Identifier == "navigator.clipboard.writeText" && Equals(i.Arguments[0], shown));
+        cut.WaitForAssertion(() =>
+            Assert.Contains(JSInterop.Invocations, i => i.Identifier == "navigator.clipboard.writeText" && Equals(i.Arguments[0], shown)));
         Assert.Equal(HttpStatusCode.OK, await PostLeadAsync(shown, s.Campaign));
 
         cut.Find("#publisher-key-done").Click();

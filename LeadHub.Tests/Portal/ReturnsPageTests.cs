@@ -78,7 +78,7 @@ public sealed class ReturnsPageTests(LeadHubFactory host) : PortalTestContext(ho
         var cut = RenderPage<ReturnsPage>();
         cut.WaitForAssertion(() => cut.Find($"#deny-{returnId}"));
 
-        cut.Find($"#deny-{returnId}").Click();
+        await cut.InvokeAsync(() => cut.Find($"#deny-{returnId}").Click());
         cut.WaitForAssertion(() => Assert.True(cut.Find("#reason-confirm").HasAttribute("disabled")));
         cut.Find("#reason-text").Input("the lead answered");
         cut.WaitForAssertion(() => Assert.False(cut.Find("#reason-confirm").HasAttribute("disabled")));

@@ -64,8 +64,11 @@ public sealed class SegmentsTests(LeadHubFactory host) : PortalTestContext(host)
         Assert.False(active[keys[1]]);
         Assert.True(active[keys[2]]);
         Assert.True(active[keys[3]]);
-        Assert.Contains("2 buyers · 0 active", cut.Find($"#segment-{a}-summary").TextContent);
-        Assert.Contains("2 buyers · 1 active", cut.Find($"#segment-{b}-summary").TextContent);
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("2 buyers · 0 active", cut.Find($"#segment-{a}-summary").TextContent);
+            Assert.Contains("2 buyers · 1 active", cut.Find($"#segment-{b}-summary").TextContent);
+        });
         await using (var db = await Host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync())
         {
             var audit = await db.Audit.Where(r => r.EntityType == "buyer" && keys.Contains(r.EntityKey) && r.Action == "pause").ToListAsync();
