@@ -4,6 +4,7 @@ using System.Globalization;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 
 namespace LeadHub.Core.Routing;
 
@@ -11,7 +12,7 @@ namespace LeadHub.Core.Routing;
 // conditional upsert per cap, all in one transaction and one round trip, so two nodes racing
 // for the last slot cannot both get it (the row lock orders them; the second sees the count the
 // first committed). Keys are taken in sorted order, so two reservations never deadlock.
-public sealed class DatabaseCapLedger(IDbContextFactory<LeadHubDbContext> dbFactory) : ICapLedger
+public sealed class DatabaseCapLedger(IDbContextFactory<LeadHubDbContext> dbFactory, ILogger<DatabaseCapLedger> log) : ICapLedger
 {
     // What this node last learned of each counter: lets it stop pinging a buyer whose cap is
     // full. Trusted briefly only, because another node may release a slot at any time; the
@@ -98,6 +99,21 @@ public sealed class DatabaseCapLedger(IDbContextFactory<LeadHubDbContext> dbFact
     public async ValueTask ReleaseAsync(CapReservation reservation)
     {
         if (reservation.Limits.Count == 0) return;
+        try
+        {
+            await ReleaseInDatabaseAsync(reservation);
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException or TimeoutException)
+        {
+            // The lead goes on to the next offer: a slot left taken undersells the cap until its period
+            // ends, which is better than failing a lead that can still be sold.
+            log.LogError(e, "Could not give back a cap slot of {Keys}", string.Join(", ", reservation.Limits.Select(l => l.Key)));
+        }
+        foreach (var limit in reservation.Limits) _seen.TryRemove(limit.Key, out _);
+    }
+
+    private async Task ReleaseInDatabaseAsync(CapReservation reservation)
+    {
         await using var db = await dbFactory.CreateDbContextAsync();
         await db.Database.OpenConnectionAsync();
         await using var cmd = db.Database.GetDbConnection().CreateCommand();
@@ -111,7 +127,6 @@ public sealed class DatabaseCapLedger(IDbContextFactory<LeadHubDbContext> dbFact
         }
         cmd.CommandText = sql.ToString();
         await cmd.ExecuteNonQueryAsync();
-        foreach (var limit in reservation.Limits) _seen.TryRemove(limit.Key, out _);
     }
 
     // Every node reads the counters from the database at reservation time: nothing to preload.
