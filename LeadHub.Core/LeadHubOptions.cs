@@ -39,6 +39,7 @@ public sealed class LeadHubOptions
 
 public sealed class DatabaseOptions
 {
+    // "Sqlite" (one node) or "Postgres" (one or several nodes on one database).
     public string Provider { get; set; } = "Sqlite";
 }
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace LeadHub.Core.Storage;
 
@@ -26,9 +27,9 @@ public sealed class LeadHubDbFactory : IDbContextFactory<LeadHubDbContext>
 {
     private readonly Func<LeadHubDbContext> _create;
 
-    public LeadHubDbFactory(IConfiguration config, IHostEnvironment env, ILoggerFactory loggers)
+    public LeadHubDbFactory(IOptions<LeadHubOptions> settings, IConfiguration config, IHostEnvironment env, ILoggerFactory loggers)
     {
-        Provider = DatabaseProviders.Validate(config[$"{LeadHubOptions.Section}:Database:Provider"]);
+        Provider = DatabaseProviders.Validate(settings.Value.Database.Provider);
         if (Provider == DatabaseProviders.Postgres)
         {
             ConnectionString = config.GetConnectionString("LeadHub") is { Length: > 0 } cs ? cs
