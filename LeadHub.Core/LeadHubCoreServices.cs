@@ -69,7 +69,10 @@ public static class LeadHubCoreServices
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 MaxConnectionsPerServer = 1024,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
-                AutomaticDecompression = System.Net.DecompressionMethods.All,
+                // BuyerExchange decompresses itself, within the contract's answer limit (a gzip bomb
+                // stops there), and a redirect is an error, never followed to an origin nobody configured.
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                AllowAutoRedirect = false,
                 UseCookies = false,
             })
             // Deadlines come from the auction's own cancellation, not HttpClient's 100 s default.

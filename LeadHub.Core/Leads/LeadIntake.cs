@@ -60,7 +60,7 @@ public sealed class LeadIntake(
             new AuctionLead(Guid.Empty, pingId.ToString(), campaign, pingFields, pingFields, lead.Test, now), lifetime.ApplicationStopping);
         var best = phase.Offers.Count > 0 ? phase.Offers[0].Price : 0;
         var offer = lead.Test || best == 0 ? 0 : Payouts.For(publisher.PayoutFor(campaign.Key), best);
-        var hold = new PingHold(phase.PingedTiers, phase.Offers.Select(o => new HeldBid(o.Contract.Key, o.Tier, o.Price, o.At)).ToList());
+        var hold = new PingHold(phase.PingedTiers, phase.Offers.Select(o => new HeldBid(o.Contract.Key, o.Tier, o.Price, o.At, o.Captured)).ToList());
         var expiresAt = now + campaign.BidTtl;
 
         await using var db = await dbFactory.CreateDbContextAsync();

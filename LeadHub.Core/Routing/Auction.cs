@@ -5,8 +5,10 @@ using LeadHub.Core.Workspace;
 
 namespace LeadHub.Core.Routing;
 
-// A price one contract offers for the lead: a bid from a ping or a direct-post fixed price.
-public sealed record Offer(ContractSnapshot Contract, int Tier, decimal Price, DateTimeOffset At);
+// A price one contract offers for the lead: a bid from a ping or a direct-post fixed price, with
+// what the contract's rules captured from its ping answer for the post.
+public sealed record Offer(ContractSnapshot Contract, int Tier, decimal Price, DateTimeOffset At,
+    IReadOnlyDictionary<string, string>? Captured = null);
 
 // What the auction needs to know of a lead. PingFields are the non-PII fields, the only ones
 // a ping may carry.
@@ -19,8 +21,10 @@ public sealed record AuctionLead(
     bool Test,
     DateTimeOffset ReceivedAt);
 
-// Bids held from a publisher's ping (two-step ping/post), by the tiers that were pinged.
-public sealed record HeldBid(string Contract, int Tier, decimal Price, DateTimeOffset At);
+// Bids held from a publisher's ping (two-step ping/post), by the tiers that were pinged, with
+// their captured values: the post to that buyer still carries its own ping's token.
+public sealed record HeldBid(string Contract, int Tier, decimal Price, DateTimeOffset At,
+    IReadOnlyDictionary<string, string>? Captured = null);
 
 public sealed record PingHold(IReadOnlyList<int> PingedTiers, IReadOnlyList<HeldBid> Bids);
 
@@ -131,7 +135,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
             if (held is not null)
             {
                 // Buyers that passed on the publisher's ping are not asked again.
-                if (held.TryGetValue(contract.Key, out var bid)) offers.Add(new Offer(contract, tier.Tier, bid.Price, bid.At));
+                if (held.TryGetValue(contract.Key, out var bid)) offers.Add(new Offer(contract, tier.Tier, bid.Price, bid.At, bid.Captured));
                 continue;
             }
             pings.Add(PingAsync(lead, contract, tier, deadline, ct));
@@ -181,9 +185,16 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         Offer? offer = null;
         if (result.Outcome == PingOutcome.Bid)
         {
-            if (IsAboveFloors(contract, tier, result.Bid)) offer = new Offer(contract, tier.Tier, result.Bid, time.GetUtcNow());
+            // A bid above the ceiling is a buyer's mistake (a decimal point, a fat finger): never a sale.
+            if (contract.MaxBid(lead.Campaign.Config) is { } max && result.Bid > max)
+            {
+                outcome = TraceOutcomes.Error;
+                reason = Invariant($"bid {result.Bid:0.00} is above the max bid {max:0.00}; not sold");
+            }
+            else if (IsAboveFloors(contract, tier, result.Bid)) offer = new Offer(contract, tier.Tier, result.Bid, time.GetUtcNow(), result.Captured);
             else reason = Invariant($"below floor {FloorOf(contract, tier)}");
         }
+        reason = WithCaptured(reason, result.Captured);
         var bid = result.Outcome == PingOutcome.Bid ? result.Bid : (decimal?)null;
         return (new TraceStep(TraceKinds.Ping, contract.Buyer.Key, contract.Key, tier.Tier, outcome, bid, null, reason, latency, at), offer);
     }
@@ -207,7 +218,8 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         PostResult result;
         try
         {
-            result = await transport.PostAsync(offer.Contract, new PostRequest(lead.PingId, lead.LeadId, offer.Price, lead.Fields), linked.Token);
+            result = await transport.PostAsync(offer.Contract,
+                new PostRequest(lead.PingId, lead.LeadId, offer.Price, lead.Fields, offer.Captured), linked.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
@@ -237,6 +249,16 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         if (!contract.Schedule.IsOpen(now)) return "outside schedule: " + contract.Schedule.Description;
         return lead.Test ? null : caps.Reached(contract, now);
     }
+
+    // The trace shows what a ping answer gave the post (buyer ids and tokens, never LeadHub's secrets).
+    private static string? WithCaptured(string? reason, IReadOnlyDictionary<string, string>? captured)
+    {
+        if (captured is not { Count: > 0 }) return reason;
+        var text = "captured " + string.Join(", ", captured.Select(p => $"{p.Key}={Shorten(p.Value)}"));
+        return reason is null ? text : reason + "; " + text;
+    }
+
+    private static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
     // Trace reasons are stored text: numbers read the same whatever the server's culture.
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
