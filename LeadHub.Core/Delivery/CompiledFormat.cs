@@ -76,10 +76,12 @@ public sealed class CompiledFormat
         if (_authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", _authorization);
     }
 
-    public static CompiledFormat Compile(ContractConfig contract, ContractSecrets? secrets)
+    // `campaignMaxBid`: the campaign's ceiling; the lower of it and the contract's own maxBid holds.
+    public static CompiledFormat Compile(ContractConfig contract, ContractSecrets? secrets, decimal? campaignMaxBid = null)
     {
         var problems = new List<string>();
-        var compiled = Compile(contract, "format", (path, message) => problems.Add($"{path}: {message}"), secrets ?? ContractSecrets.None);
+        var compiled = Compile(contract, "format", (path, message) => problems.Add($"{path}: {message}"), secrets ?? ContractSecrets.None,
+            maxBid: MaxBid(contract.MaxBid, campaignMaxBid));
         if (problems.Count > 0)
             throw new InvalidOperationException("A buyer format the workspace validator should have refused: " + string.Join("; ", problems));
         return compiled;
@@ -102,31 +104,34 @@ public sealed class CompiledFormat
         var used = UsedSecrets(contract);
         foreach (var name in used.Where(n => !named.ContainsKey(n)))
             error($"{path}.format.secrets", $"'{name}' is used in a template but not defined here");
-        Compile(contract, $"{path}.format", error, ContractSecrets.None, $"{path}.");
+        Compile(contract, $"{path}.format", error, ContractSecrets.None, $"{path}.", contract.MaxBid);
         if (format?.Auth is { } auth) CheckAuth(auth, $"{path}.format.auth", error);
     }
 
+    public static decimal? MaxBid(decimal? contract, decimal? campaign) =>
+        contract is { } own && campaign is { } all ? Math.Min(own, all) : contract ?? campaign;
+
     private static CompiledFormat Compile(ContractConfig contract, string path, Action<string, string> error, ContractSecrets secrets,
-        string? urlPath = null)
+        string? urlPath = null, decimal? maxBid = null)
     {
         var format = contract.Format;
         var agreed = contract.Mode == ContractModes.PingPost ? contract.Price : null;
         var ping = contract.Mode == ContractModes.DirectPost
             ? null
-            : Phase(format?.Ping, ReferenceFormat.Ping, contract.PingUrl, true, $"{path}.ping", $"{urlPath ?? path + "."}pingUrl", error, agreed);
-        var post = Phase(format?.Post, ReferenceFormat.Post, contract.PostUrl, false, $"{path}.post", $"{urlPath ?? path + "."}postUrl", error, null);
+            : Phase(format?.Ping, ReferenceFormat.Ping, contract.PingUrl, true, $"{path}.ping", $"{urlPath ?? path + "."}pingUrl", error, agreed, maxBid);
+        var post = Phase(format?.Post, ReferenceFormat.Post, contract.PostUrl, false, $"{path}.post", $"{urlPath ?? path + "."}postUrl", error, null, null);
         return new CompiledFormat(ping, post, contract.MaxAnswerBytes ?? ContractConfig.DefaultMaxAnswerBytes,
             AuthorizationOf(format?.Auth, secrets.Auth), secrets);
     }
 
     private static CompiledPhase Phase(PhaseFormat? f, PhaseFormat reference, string? url, bool ping, string path, string urlPath,
-        Action<string, string> error, decimal? agreedPrice)
+        Action<string, string> error, decimal? agreedPrice, decimal? maxBid)
     {
         var phase = f ?? reference;
         return new CompiledPhase(
             UrlTemplate.Compile(url, urlPath, error),
             FormattedRequest.Compile(phase, ping, path, error),
-            ResponseReader.Compile(phase.Response ?? reference.Response!, ping, $"{path}.response", error, agreedPrice));
+            ResponseReader.Compile(phase.Response ?? reference.Response!, ping, $"{path}.response", error, agreedPrice, maxBid));
     }
 
     // The secrets that the contract's URLs, headers and templates name (`secrets.x`).

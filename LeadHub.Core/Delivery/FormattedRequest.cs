@@ -72,7 +72,8 @@ public sealed partial class FormattedRequest
     private TextEncoder _encoder = NullEncoder.Default;
     private Dictionary<string, string> _rename = [];
     private Dictionary<string, Dictionary<string, JsonNode?>> _valueMaps = [];
-    private List<(string Name, JsonNode? Value)> _static = [];
+    // A text value may be a template, e.g. `"Key": "{{ secrets.api_key }}"` for buyers that want their key in the body.
+    private List<(string Name, JsonNode? Value, IFluidTemplate? Template)> _static = [];
     private List<(string Meta, string Name)> _meta = [];
     private List<(string Name, string Value, IFluidTemplate? Template)> _headers = [];
     private FrozenSet<string>? _fields;
@@ -158,7 +159,9 @@ public sealed partial class FormattedRequest
             else if (checkXmlNames && !IsXmlName(name)) error($"{path}.static.{name}", "is not a valid XML element name");
             if (!IsScalar(value)) error($"{path}.static.{name}", "must be a string, number, boolean or null");
         }
-        r._static = f.Static.Select(p => (p.Key, Node(p.Value))).ToList();
+        r._static = f.Static.Select(p => (p.Key, Node(p.Value),
+            p.Value.ValueKind == JsonValueKind.String && IsTemplate(p.Value.GetString())
+                ? ParseTemplate(p.Value.GetString()!, $"{path}.static.{p.Key}", error) : null)).ToList();
 
         foreach (var (meta, name) in f.Meta)
         {
@@ -208,7 +211,7 @@ public sealed partial class FormattedRequest
         var context = NewContext(values, secrets);
         context.SetValue("lead", Mapped(values.Fields));
         var statics = new JsonObject();
-        foreach (var (name, value) in _static) statics[name] = value?.DeepClone();
+        foreach (var (name, value, _) in _static) statics[name] = value?.DeepClone();
         context.SetValue("static", statics);
         return context;
     }
@@ -238,7 +241,7 @@ public sealed partial class FormattedRequest
     {
         TemplateContext? context = null;
         TemplateContext Ctx() => context ??= Context(values, secrets);
-        var body = _template is null ? Serialize(Flatten(values)) : Render(_template, Ctx(), _encoder);
+        var body = _template is null ? Serialize(Flatten(values, Ctx)) : Render(_template, Ctx(), _encoder);
         if (body is null) return null;
         HttpRequestMessage request;
         if (_method == HttpMethod.Get)
@@ -275,7 +278,7 @@ public sealed partial class FormattedRequest
     private JsonNode? Map(string field, JsonNode? value) =>
         _valueMaps.TryGetValue(field, out var map) && map.TryGetValue(Text(value), out var to) ? to?.DeepClone() : value?.DeepClone();
 
-    private JsonObject Flatten(FormatValues values)
+    private JsonObject Flatten(FormatValues values, Func<TemplateContext> context)
     {
         var body = new JsonObject();
         var fields = body;
@@ -289,7 +292,10 @@ public sealed partial class FormattedRequest
             var value = Meta(meta, values);
             if (value is not null) body[name] = value;
         }
-        foreach (var (name, value) in _static) body[name] = value?.DeepClone();
+        foreach (var (name, value, template) in _static)
+        {
+            body[name] = template is null ? value?.DeepClone() : Render(template, context(), NullEncoder.Default);
+        }
         return body;
     }
 

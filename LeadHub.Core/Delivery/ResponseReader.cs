@@ -29,11 +29,12 @@ public sealed class ResponseReader
     private readonly Regex? _acceptedMatches;
     private readonly string _defaultOutcome;
     private readonly FrozenSet<int>? _successStatuses;
-    private readonly decimal? _agreedPrice;
+    private readonly decimal? _agreedPrice, _maxBid;
 
     private ResponseReader(ResponseRules rules, Rule? bid, Rule? accepted, Rule? reason, Rule? buyerLeadId, Rule? bids,
-        IReadOnlyList<(string, Rule)> capture, Regex? acceptedMatches, decimal? agreedPrice)
+        IReadOnlyList<(string, Rule)> capture, Regex? acceptedMatches, decimal? agreedPrice, decimal? maxBid)
     {
+        _maxBid = maxBid;
         _kind = rules.Kind;
         _bid = bid;
         _accepted = accepted;
@@ -49,7 +50,9 @@ public sealed class ResponseReader
     }
 
     // `agreedPrice` is a ping-post contract's `price`: the bid of a ping answer that says accepted without one.
-    public static ResponseReader Compile(ResponseRules rules, bool ping, string path, Action<string, string> error, decimal? agreedPrice = null)
+    // `maxBid`: a bid above it is an error (a decimal point in the wrong place, a fat finger), never a sale.
+    public static ResponseReader Compile(ResponseRules rules, bool ping, string path, Action<string, string> error,
+        decimal? agreedPrice = null, decimal? maxBid = null)
     {
         if (rules.Kind is not (ResponseKinds.Json or ResponseKinds.Xml or ResponseKinds.Regex))
         {
@@ -94,7 +97,7 @@ public sealed class ResponseReader
         {
             if (rules.SuccessStatuses![i] is < 100 or > 599) error($"{path}.successStatuses[{i}]", "must be an HTTP status (100-599)");
         }
-        return new ResponseReader(rules, bid, accepted, reason, buyerLeadId, bids, capture, acceptedMatches, agreedPrice);
+        return new ResponseReader(rules, bid, accepted, reason, buyerLeadId, bids, capture, acceptedMatches, agreedPrice, maxBid);
     }
 
     public PingResult ReadPing(int status, string body)
@@ -116,7 +119,7 @@ public sealed class ResponseReader
                     ? PingResult.Passed(_reason?.Read(root, root), captured)
                     : PingResult.Failed("no bid in answer");
             }
-            if (!Money.TryParse(text, out var bid, out var why)) return PingResult.Failed("unreadable bid: " + why);
+            if (!TryBid(text, out var bid, out var why)) return PingResult.Failed(why!);
             return bid == 0 ? PingResult.Passed(_reason?.Read(root, root), captured) : new PingResult(PingOutcome.Bid, bid, null, captured);
         });
     }
@@ -155,14 +158,30 @@ public sealed class ResponseReader
         {
             var text = _bid?.Read(root, candidate);
             if (text is null) continue;
-            if (!Money.TryParse(text, out var amount, out var why))
+            if (!TryBid(text, out var amount, out var why))
             {
-                problem ??= "unreadable bid: " + why;
+                problem ??= why;
                 continue;
             }
             if (best is null || amount > best.Value.Amount) best = (candidate, text, amount);
         }
         return best is { } b ? (b.Scope, b.Text, null) : (root, null, problem);
+    }
+
+    private bool TryBid(string text, out decimal bid, out string? problem)
+    {
+        if (!Money.TryParse(text, out bid, out var why))
+        {
+            problem = "unreadable bid: " + why;
+            return false;
+        }
+        if (bid > _maxBid)
+        {
+            problem = string.Create(CultureInfo.InvariantCulture, $"bid {bid:0.00} is above the max bid {_maxBid:0.00}; not sold");
+            return false;
+        }
+        problem = null;
+        return true;
     }
 
     private IReadOnlyDictionary<string, string>? Capture(Scope root, Scope scope)

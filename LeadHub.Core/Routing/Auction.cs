@@ -185,13 +185,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         Offer? offer = null;
         if (result.Outcome == PingOutcome.Bid)
         {
-            // A bid above the ceiling is a buyer's mistake (a decimal point, a fat finger): never a sale.
-            if (contract.MaxBid(lead.Campaign.Config) is { } max && result.Bid > max)
-            {
-                outcome = TraceOutcomes.Error;
-                reason = Invariant($"bid {result.Bid:0.00} is above the max bid {max:0.00}; not sold");
-            }
-            else if (IsAboveFloors(contract, tier, result.Bid)) offer = new Offer(contract, tier.Tier, result.Bid, time.GetUtcNow(), result.Captured);
+            if (IsAboveFloors(contract, tier, result.Bid)) offer = new Offer(contract, tier.Tier, result.Bid, time.GetUtcNow(), result.Captured);
             else reason = Invariant($"below floor {FloorOf(contract, tier)}");
         }
         reason = WithCaptured(reason, result.Captured);

@@ -38,7 +38,8 @@ public sealed class RoutingSnapshot
         foreach (var buyer in doc.Buyers)
         {
             foreach (var c in buyer.Contracts)
-                contracts[c.Key] = new ContractSnapshot(c, Buyers[buyer.Key], contractSecrets?.GetValueOrDefault(c.Key));
+                contracts[c.Key] = new ContractSnapshot(c, Buyers[buyer.Key], contractSecrets?.GetValueOrDefault(c.Key),
+                    doc.Campaigns.FirstOrDefault(k => k.Key == c.Campaign)?.MaxBid);
         }
         Contracts = contracts.ToFrozenDictionary();
 
@@ -121,7 +122,7 @@ public sealed class ContractSnapshot
     // How this buyer is pinged and posted to: its own format, or the reference JSON of CONTRACT §2.
     public CompiledFormat Format { get; }
 
-    public ContractSnapshot(ContractConfig config, BuyerSnapshot buyer, ContractSecrets? secrets = null)
+    public ContractSnapshot(ContractConfig config, BuyerSnapshot buyer, ContractSecrets? secrets = null, decimal? campaignMaxBid = null)
     {
         Config = config;
         Buyer = buyer;
@@ -129,16 +130,9 @@ public sealed class ContractSnapshot
         Schedule = Schedule.Compile(config.Schedule);
         PingTimeout = TimeSpan.FromMilliseconds(config.TimeoutMs);
         PostTimeout = TimeSpan.FromMilliseconds(config.PostTimeoutMs);
-        Format = CompiledFormat.Compile(config, secrets);
+        // A bid above the lower of the contract's and the campaign's maxBid is read as an error.
+        Format = CompiledFormat.Compile(config, secrets, campaignMaxBid);
     }
-
-    // The highest bid this contract may sell at: its own maxBid and its campaign's, whichever is lower.
-    public decimal? MaxBid(CampaignConfig campaign) =>
-        (Config.MaxBid, campaign.MaxBid) switch
-        {
-            ({ } own, { } all) => Math.Min(own, all),
-            (var own, var all) => own ?? all,
-        };
 }
 
 public sealed class RoutingSnapshotHolder

@@ -158,7 +158,7 @@ public static partial class WorkspaceValidator
         if (c.MinBid is < 0) error($"{path}.minBid", "must not be negative");
         if (c.MaxBid is <= 0) error($"{path}.maxBid", "must be above 0 (or null for no ceiling)");
         if (c.MaxBid < c.MinBid) error($"{path}.maxBid", "must not be below minBid");
-        var ceiling = c.MaxBid is { } own && campaign?.MaxBid is { } all ? Math.Min(own, all) : c.MaxBid ?? campaign?.MaxBid;
+        var ceiling = CompiledFormat.MaxBid(c.MaxBid, campaign?.MaxBid);
         if (c.Price > ceiling) error($"{path}.price", $"is above the max bid {ceiling} (the contract's or its campaign's)");
         CheckSentFields(c, campaign, path, error);
         if (c.TimeoutMs is < 10 or > 60_000) error($"{path}.timeoutMs", "must be between 10 and 60000");
