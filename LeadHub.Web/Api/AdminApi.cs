@@ -88,7 +88,7 @@ public static class AdminApi
             $"{errors.Count} problem(s); nothing was changed.",
             errors.GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
 
-    public sealed record TryRequest(string? Phase, JsonElement? Lead, decimal? Price);
+    public sealed record TryRequest(string? Phase, JsonElement? Lead, decimal? Price, Dictionary<string, string>? Captured = null);
 
     private static async Task<IResult> TryContract(string key, HttpRequest request, ContractTrial trial, CancellationToken ct)
     {
@@ -101,9 +101,9 @@ public static class AdminApi
         catch (JsonException)
         {
             return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request",
-                "Send { \"phase\": \"ping\" | \"post\", \"lead\": { …fields… } (optional), \"price\": 10.00 (optional) }.");
+                "Send { \"phase\": \"ping\" | \"post\", \"lead\": { …fields… } (optional), \"price\": 10.00 (optional), \"captured\": { \"name\": \"value\" } (optional, for a post) }.");
         }
-        var (result, refusal) = await trial.RunAsync(key, body?.Phase ?? "ping", body?.Lead, body?.Price, ct);
+        var (result, refusal) = await trial.RunAsync(key, body?.Phase ?? "ping", body?.Lead, body?.Price, ct, body?.Captured);
         return refusal switch
         {
             null => TypedResults.Ok(result),
