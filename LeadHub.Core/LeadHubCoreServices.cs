@@ -56,6 +56,8 @@ public static class LeadHubCoreServices
         services.AddHostedService<Cluster.ConfigWatcher>();
         services.AddSingleton<LeadRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadRecovery>());
+        services.AddSingleton<HotPathWarmUp>();
+        services.AddHostedService(sp => sp.GetRequiredService<HotPathWarmUp>());
         services.AddSingleton<PublisherRateLimiter>();
         services.AddSingleton<KpiQueries>();
         services.AddSingleton<LeadHubStartup>();
