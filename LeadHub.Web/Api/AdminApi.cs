@@ -110,7 +110,7 @@ public static class AdminApi
             {
                 using var parsed = JsonUnicode.Parse(bytes, out var invalid);
                 if (invalid.Count > 0)
-                    return PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Invalid lead", "Some text is not valid Unicode.",
+                    return PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Invalid text", "Some text is not valid Unicode.",
                         invalid.ToDictionary(p => p, _ => new[] { JsonUnicode.Message }));
                 body = parsed.RootElement.Deserialize<TryRequest>(WorkspaceJson.Options);
             }
