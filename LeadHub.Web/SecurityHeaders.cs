@@ -19,7 +19,8 @@ public static class SecurityHeaders
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
     {
-        var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // Hex: valid in a CSP nonce and never HTML-encoded in the attribute ('+' of base64 would be).
+        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         http.Items[NonceKey] = nonce;
         // When the response starts: the exception handler clears headers set before it runs.
         http.Response.OnStarting(() =>
