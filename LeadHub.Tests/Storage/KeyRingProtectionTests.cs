@@ -3,15 +3,18 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
+using System.Collections.Concurrent;
 using LeadHub.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LeadHub.Tests.Storage;
 
 // A host whose Data Protection key ring is protected by a certificate from configuration
 // (LeadHub:DataProtection:CertificatePath + CertificatePassword), made here, self-signed.
-public sealed class CertificateKeyRingHost : LeadHubFactory
+public class CertificateKeyRingHost : LeadHubFactory
 {
     public const string CertificatePassword = "pfx-pass-123";
     public string CertificatePath { get; } = Path.Combine(Path.GetTempPath(), $"leadhub-keyring-{Guid.NewGuid():N}.pfx");
@@ -69,5 +72,70 @@ public sealed class KeyRingProtectionTests(CertificateKeyRingHost host) : IClass
         using var request = new HttpRequestMessage(HttpMethod.Post, "http://127.0.0.1:9/ping");
         contract.Format!.Authorize(request);
         Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("acme:" + password)), request.Headers.GetValues("Authorization").Single());
+    }
+}
+
+// Collects start-up log lines of a host.
+public sealed class LogCapture : ILoggerProvider
+{
+    public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose() { }
+
+    private sealed class Logger(LogCapture capture) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            capture.Lines.Enqueue((logLevel, formatter(state, exception)));
+    }
+}
+
+public sealed class LoggedHost : LeadHubFactory
+{
+    public LogCapture Logs { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(l => l.AddProvider(Logs));
+    }
+}
+
+public sealed class LoggedCertificateHost : CertificateKeyRingHost
+{
+    public LogCapture Logs { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureLogging(l => l.AddProvider(Logs));
+    }
+}
+
+public sealed class KeyRingStartupWarningTests
+{
+    private static bool Warned(LogCapture logs) =>
+        logs.Lines.Any(l => l.Level == LogLevel.Warning && l.Message.Contains("UNENCRYPTED") && l.Message.Contains("LeadHub:DataProtection:CertificatePath"));
+
+    [Fact]
+    public async Task Start_up_warns_when_the_key_ring_is_stored_unencrypted()
+    {
+        await using var host = new LoggedHost();
+        using var _ = host.CreateClient();
+
+        Assert.True(Warned(host.Logs), "no start-up warning about the unencrypted key ring");
+    }
+
+    [Fact]
+    public async Task Start_up_names_the_certificate_and_does_not_warn_when_one_is_configured()
+    {
+        await using var host = new LoggedCertificateHost();
+        using var _ = host.CreateClient();
+
+        Assert.False(Warned(host.Logs));
+        Assert.Contains(host.Logs.Lines, l => l.Message.Contains("Data Protection keys are encrypted with certificate"));
     }
 }
