@@ -27,8 +27,10 @@ public static class LeadHubCoreServices
         services.AddScoped(sp => sp.GetRequiredService<LeadHubDbFactory>().CreateDbContext());
 
         // Buyer credentials are encrypted at rest; the key ring lives in LeadHub's own database so
-        // every node and every restart can decrypt what any node stored.
-        services.AddDataProtection().SetApplicationName("LeadHub").PersistKeysToDbContext<LeadHubDbContext>();
+        // every node and every restart can decrypt what any node stored, itself encrypted with
+        // the configured certificate (KeyRingProtection).
+        var dataProtection = services.AddDataProtection().SetApplicationName("LeadHub").PersistKeysToDbContext<LeadHubDbContext>();
+        services.AddSingleton(LeadHub.Core.Security.KeyRingProtection.Configure(dataProtection, configuration));
 
         services.AddSingleton<RoutingSnapshotHolder>();
         services.AddSingleton<WorkspaceService>();

@@ -12,7 +12,9 @@ using Microsoft.Extensions.Logging;
 
 namespace LeadHub.Core.Leads;
 
-public sealed record LeadSubmission(string Campaign, string? SubId, string? ExternalId, bool Test, JsonElement Fields);
+// InputErrors: fields whose text was not valid Unicode (repaired in Fields); the lead is invalid.
+public sealed record LeadSubmission(string Campaign, string? SubId, string? ExternalId, bool Test, JsonElement Fields,
+    IReadOnlyDictionary<string, string[]>? InputErrors = null);
 
 public abstract record IntakeResult
 {
@@ -50,7 +52,7 @@ public sealed class LeadIntake(
     {
         if (!snapshots.Current.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
         if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
-        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields, ValidationMode.PingOnly);
+        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields, ValidationMode.PingOnly).WithErrors(lead.InputErrors);
         if (!validation.IsValid) return new IntakeResult.Invalid(null, validation.Errors);
 
         var pingId = Guid.CreateVersion7();
@@ -124,7 +126,7 @@ public sealed class LeadIntake(
         if (!snapshots.Current.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
         if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
 
-        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields);
+        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields).WithErrors(lead.InputErrors);
         var now = time.GetUtcNow();
         var row = new LeadRow
         {

@@ -36,7 +36,7 @@ public sealed class WorkspaceService(
 
         await ChangeAsync(actor, async (db, current, audit) =>
         {
-            var document = KeepStoredSecrets(incoming, current);
+            var document = KeepStoredUrls(KeepStoredSecrets(incoming, current), current);
             errors = WorkspaceValidator.Validate(document, Merge(current, document));
             if (errors.Count > 0) return false;
             foreach (var c in document.Campaigns) await UpsertCampaignAsync(db, c, audit, ct);
@@ -148,10 +148,18 @@ public sealed class WorkspaceService(
         return refusal;
     }
 
+    // What the admin API, the portal and the demo see: buyer URLs without their credentials.
     public async Task<WorkspaceDocument> ExportAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await LoadAsync(db, ct);
+        var doc = await LoadAsync(db, ct);
+        return doc with
+        {
+            Buyers = doc.Buyers.Select(b => b with
+            {
+                Contracts = b.Contracts.Select(c => c with { PingUrl = UrlCredentials.Redact(c.PingUrl), PostUrl = UrlCredentials.Redact(c.PostUrl) }).ToList(),
+            }).ToList(),
+        };
     }
 
     public async Task ReloadAsync(CancellationToken ct = default)
@@ -238,6 +246,21 @@ public sealed class WorkspaceService(
             };
         }
         return incoming with { Buyers = incoming.Buyers.Select(b => b with { Contracts = b.Contracts.Select(Keep).ToList() }).ToList() };
+    }
+
+    // An exported URL comes back redacted ("https://***@host/ping"): where it is exactly the
+    // redacted form of the stored URL, the stored one (with its credentials) is kept. Any other
+    // URL with *** is refused by validation: keeping credentials for a changed host would send
+    // them wherever the person editing (who cannot see them) points it.
+    private static WorkspaceDocument KeepStoredUrls(WorkspaceDocument incoming, WorkspaceDocument current)
+    {
+        var stored = current.Buyers.SelectMany(b => b.Contracts).ToDictionary(c => c.Key);
+        static string? Keep(string? url, string? storedUrl) =>
+            UrlCredentials.IsRedacted(url) && storedUrl is not null && url == UrlCredentials.Redact(storedUrl) ? storedUrl : url;
+        ContractConfig Restore(ContractConfig c) => stored.TryGetValue(c.Key, out var s)
+            ? c with { PingUrl = Keep(c.PingUrl, s.PingUrl), PostUrl = Keep(c.PostUrl, s.PostUrl) }
+            : c;
+        return incoming with { Buyers = incoming.Buyers.Select(b => b with { Contracts = b.Contracts.Select(Restore).ToList() }).ToList() };
     }
 
     // One change: serialised, in a transaction with its audit rows; the snapshot is rebuilt
@@ -399,8 +422,12 @@ public sealed class WorkspaceService(
         Record(audit, before.Length == 0 ? "create" : "update", type, key, before.Length == 0 ? null : before, after);
     }
 
+    // The audit log is read in the portal: URL credentials are not written into it.
     private static void Record(List<AuditRow> audit, string action, string type, string key, string? before, string? after) =>
-        audit.Add(new AuditRow { Action = action, EntityType = type, EntityKey = key, Before = before, After = after });
+        audit.Add(new AuditRow
+        {
+            Action = action, EntityType = type, EntityKey = key, Before = UrlCredentials.Redact(before), After = UrlCredentials.Redact(after),
+        });
 
     private static string Write<T>(T value) => JsonSerializer.Serialize(value, WorkspaceJson.Options);
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using LeadHub.Core.Delivery;
 using LeadHub.Core.Routing;
+using LeadHub.Core.Security;
 
 namespace LeadHub.Core.Workspace;
 
@@ -200,6 +201,8 @@ public static partial class WorkspaceValidator
         var fixedPart = url is null ? null : url.Split("{{")[0].Split("{%")[0];
         if (!Uri.TryCreate(fixedPart, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             error(path, "must be an absolute http(s) URL");
+        else if (UrlCredentials.IsRedacted(url))
+            error(path, $"holds redacted credentials ({UrlCredentials.Mask}) that do not match the stored URL: type the user name and password again, or remove them");
     }
 
     private static void CheckPayout(PayoutConfig payout, string path, Action<string, string> error)
