@@ -20,7 +20,7 @@ public sealed class WireExchange
     // scheme only, and every secret value (also base64-encoded, as in Basic) is blanked wherever it stands.
     public async Task RecordAsync(HttpRequestMessage message, IEnumerable<string> secrets)
     {
-        var text = new StringBuilder($"{message.Method} {message.RequestUri}\n");
+        var text = new StringBuilder($"{message.Method} {Security.UrlCredentials.Redact(message.RequestUri?.OriginalString)}\n");
         foreach (var (name, values) in message.Headers.Concat(message.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>()))
         {
             var value = name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
