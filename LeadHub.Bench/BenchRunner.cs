@@ -164,6 +164,14 @@ public static class BenchRunner
             }
             result.Soak = SoakResult.Of(rate, samples);
         }
+
+        if (options.All && target.Process is { } idle)
+        {
+            var before = idle.CpuTime;
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(5), ct);
+            result.IdleCores = Math.Round((idle.CpuTime - before).TotalSeconds / clock.Elapsed.TotalSeconds, 2);
+        }
         return result;
     }
 
