@@ -234,7 +234,7 @@ public static class Report
                 o is null ? "n/a" : Invariant($"p50 {o.Overhead.P50Ms:0.00} ms, p99 {o.Overhead.P99Ms:0.00} ms"),
                 o is null ? null : o.Overhead.P50Ms <= 1 && o.Overhead.P99Ms <= 3);
         }
-        Line("cold: first 10 s after ready ≥ 0.8 × warm", Ratio(lh?.ColdRatio), AtLeast(lh?.ColdRatio, 0.8));
+        Line($"cold: first {F(r.Options.ColdWindowSeconds)} s after ready ≥ 0.8 × warm", Ratio(lh?.ColdRatio), AtLeast(lh?.ColdRatio, 0.8));
         Line("PostgreSQL one node ≥ 0.6 × SQLite max rate", r.RatioPostgres is null ? "n/a (--postgres)" : Ratio(r.RatioPostgres),
             AtLeast(r.RatioPostgres, 0.6));
         Line("peak working set reported", lh?.Steps.Max(s => s.PeakWorkingSetMb) is { } peak ? Invariant($"{peak:0} MB") : "n/a",
