@@ -105,15 +105,18 @@ public static class BaselineService
                 sold = await PostAsync(buyers[best].Post, postBody);
             }
 
-            context.Response.ContentType = "application/json";
-            await context.Response.Body.WriteAsync(Serialize(w =>
+            var answer = Serialize(w =>
             {
                 w.WriteString("leadId", pingId);
                 w.WriteString("status", sold ? "sold" : "unsold");
                 w.WriteNumber("payout", sold ? Math.Floor(price * 70) / 100 : 0);
                 w.WriteStartArray("reasons");
                 w.WriteEndArray();
-            }));
+            });
+            // With the length known the answer is one write, not a chunk plus a terminating chunk.
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = answer.Length;
+            await context.Response.Body.WriteAsync(answer);
         }
 
         private async Task<decimal> PingAsync(Uri uri, byte[] body)

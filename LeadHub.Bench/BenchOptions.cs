@@ -29,9 +29,39 @@ public sealed record BenchOptions
     public int Refine { get; init; } = 2;
     public double PauseSeconds { get; init; } = 1;
 
-    // Also measure the baseline fan-out service; null = on with --find-max, off otherwise.
+    // Also measure the baseline fan-out service; null = on with --find-max or --all, off otherwise.
     public bool? Baseline { get; init; }
-    public bool RunBaseline => BaselineOnly || (Baseline ?? FindMax);
+    public bool RunBaseline => BaselineOnly || (Baseline ?? (FindMax || All));
+
+    // Find-max also measures the overhead at this fixed low rate (0 = not).
+    public double LowRate { get; init; } = 25;
+
+    // Closed loop: this many connections, each sending the next lead when the previous answer
+    // came back (what a publisher's synchronous integration does). Null = no closed-loop phase.
+    public int? ClosedLoop { get; init; }
+
+    // Cold start: on the freshly started target, a closed-loop window right after it is ready,
+    // closed-loop traffic for ColdWarmupSeconds, then the same window again (= warm).
+    public bool Cold { get; init; }
+    public double ColdWindowSeconds { get; init; } = 10;
+    public double ColdWarmupSeconds { get; init; } = 30;
+
+    // Open-loop run of this many minutes (at --rate, or half the max found) in 10 s steps, to see
+    // whether the working set grows. 0 = none.
+    public double SoakMinutes { get; init; }
+
+    // Everything in one run: cold start and closed loop with instant buyers, find-max open loop with
+    // the configured buyers, overhead at --low-rate and half the max, a soak if asked, PostgreSQL
+    // beside SQLite if --postgres is given; the report is also written to OutPath.
+    public bool All { get; init; }
+
+    // The closed-loop and cold phases of --all use buyers that answer at once, so the figures are
+    // the target's own cost, not the buyers' 50 ms.
+    public bool InstantClosedLoop => All;
+    public int ClosedLoopConnections => ClosedLoop ?? 32;
+
+    // The printed report is also written here (--all: LeadHub.Bench/results/<date>-all.txt).
+    public string? OutPath { get; init; }
 
     // Measure only the baseline (to see what the machine itself allows).
     public bool BaselineOnly { get; init; }
@@ -60,7 +90,7 @@ public sealed record BenchOptions
     public int Attempts { get; init; } = 3;
 
     public const string Usage = """
-        LeadHub load bench: a buyer fleet on loopback, LeadHub (child process or --target), open-loop load.
+        LeadHub load bench: a buyer fleet on loopback, LeadHub (child process or --target), open- or closed-loop load.
 
           dotnet run -c Release --project LeadHub.Bench -- [options]
 
@@ -83,7 +113,23 @@ public sealed record BenchOptions
           --step-factor <x>         next step = previous × x (default 1.3)
           --max-rate <leads/s>      find-max never offers more (default 20000)
           --refine <n>              bisection steps after the first failing step (default 2)
-          --baseline | --no-baseline  also measure the minimal fan-out service (default: on with --find-max)
+          --low-rate <leads/s>      find-max also measures the overhead at this rate (default 25, 0 = not)
+          --buyer-latency <ms>      buyers answer after exactly this delay (0 = at once); same as
+                                    --latency-mean <ms> --latency-sd 0
+          --closed-loop <n>         closed loop: n connections, each sends the next lead when the previous
+                                    answer arrives; reports leads/s and latency (default n with --cold/--all: 32)
+          --cold                    fresh target: a --cold-window right after /health/ready (closed loop),
+                                    --cold-warmup of traffic, the window again (= warm); prints cold/warm
+          --cold-window <s>         (default 10)
+          --cold-warmup <s>         (default 30)
+          --soak <minutes>          open loop at --rate (with --find-max/--all: half the max) in 10 s steps;
+                                    prints working set first/last/max and its slope in MB/min
+          --all                     everything in one report: --cold and --closed-loop with instant buyers,
+                                    one lead at a time, --find-max with the configured buyers (overhead at
+                                    --low-rate and half the max), --soak if given, PostgreSQL beside SQLite
+                                    if --postgres is given, the baseline, the targets met or missed
+          --out <path>              also write the printed report there (--all: LeadHub.Bench/results/<date>-all.txt)
+          --baseline | --no-baseline  also measure the minimal fan-out service (default: on with --find-max/--all)
           --baseline-only           measure the baseline alone (what the machine itself allows)
           --json <path>             write the report as JSON too
           --postgres <connstring>   run LeadHub on this PostgreSQL server (a fresh database, dropped after)
@@ -117,6 +163,15 @@ public sealed record BenchOptions
                 "--timeout-ms" => o with { ContractTimeoutMs = (int)Number() },
                 "--auction-timeout-ms" => o with { AuctionTimeoutMs = (int)Number() },
                 "--find-max" => o with { FindMax = true },
+                "--low-rate" => o with { LowRate = Number() },
+                "--buyer-latency" => o with { LatencyMeanMs = Number(), LatencySdMs = 0 },
+                "--closed-loop" => o with { ClosedLoop = (int)Number() },
+                "--cold" => o with { Cold = true },
+                "--cold-window" => o with { ColdWindowSeconds = Number() },
+                "--cold-warmup" => o with { ColdWarmupSeconds = Number() },
+                "--soak" => o with { SoakMinutes = Number() },
+                "--all" => o with { All = true, FindMax = true, Cold = true },
+                "--out" => o with { OutPath = Value() },
                 "--overhead-bound-ms" => o with { OverheadBoundMs = Number() },
                 "--start-rate" => o with { StartRate = Number() },
                 "--step-factor" => o with { StepFactor = Number() },
@@ -140,6 +195,9 @@ public sealed record BenchOptions
         }
         if (o.Rate <= 0 || o.DurationSeconds <= 0 || o.Buyers < 1) throw new ArgumentException("--rate, --duration and --buyers must be positive");
         if (o.FindMax && (o.StepFactor <= 1 || o.StartRate <= 0)) throw new ArgumentException("--step-factor must be > 1 and --start-rate > 0");
+        if (o.ClosedLoop is < 1 || o.ColdWindowSeconds <= 0 || o.ColdWarmupSeconds < 0 || o.SoakMinutes < 0)
+            throw new ArgumentException("--closed-loop, --cold-window must be positive, --cold-warmup and --soak not negative");
+        if (o.Cold && o.Target is not null) throw new ArgumentException("--cold needs a LeadHub the bench starts (not --target)");
         if (o.Target is not null && o.AdminToken is null) throw new ArgumentException("--target needs --admin-token");
         if (o.Nodes < 1 || (o.Nodes > 1 && o.Postgres is null)) throw new ArgumentException("--nodes needs --postgres (SQLite is one node)");
         return o;

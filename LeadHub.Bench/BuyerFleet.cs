@@ -20,7 +20,8 @@ namespace LeadHub.Bench;
 public sealed class BuyerFleet : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly FleetOptions _options;
+    // Replaced whole by SetLatency (--all switches between instant and N(50,10) buyers).
+    private volatile FleetOptions _options;
     private readonly ConcurrentDictionary<string, LeadDelays> _delays = new();
     private long _pings, _posts;
 
@@ -44,6 +45,9 @@ public sealed class BuyerFleet : IAsyncDisposable
         if (options.Buyers < 1) throw new ArgumentOutOfRangeException(nameof(options), "at least one buyer");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // Kestrel's default, stated because instant buyers depend on it: with Nagle on, a small
+        // answer can wait ~40 ms for the caller's delayed ACK and the figures would be the kernel's.
+        builder.WebHost.UseSockets(s => s.NoDelay = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
             for (var i = 0; i < options.Buyers; i++) k.Listen(IPAddress.Loopback, 0);
@@ -63,6 +67,11 @@ public sealed class BuyerFleet : IAsyncDisposable
         return self;
     }
 
+    // Buyers' answer delay from now on: N(mean, sd) ms, 0 = at once.
+    public void SetLatency(double meanMs, double sdMs) => _options = _options with { LatencyMeanMs = meanMs, LatencySdMs = sdMs };
+
+    public (double MeanMs, double SdMs) Latency => (_options.LatencyMeanMs, _options.LatencySdMs);
+
     // The delays applied for one pingId; null if no buyer saw it. Removes it.
     public LeadDelays? Take(string pingId) => _delays.TryRemove(pingId, out var d) ? d : null;
 
@@ -71,9 +80,10 @@ public sealed class BuyerFleet : IAsyncDisposable
 
     private async Task AnswerAsync(HttpContext http, bool ping)
     {
+        var options = _options;
         var pingId = await ReadPingIdAsync(http.Request);
         var clock = Stopwatch.GetTimestamp();
-        var delayMs = Normal(_options.LatencyMeanMs, _options.LatencySdMs);
+        var delayMs = Normal(options.LatencyMeanMs, options.LatencySdMs);
         if (delayMs > 0)
         {
             try
@@ -90,7 +100,7 @@ public sealed class BuyerFleet : IAsyncDisposable
         if (pingId is not null)
         {
             var d = _delays.GetOrAdd(pingId, static _ => new LeadDelays());
-            if (ping) d.AddPing(applied, _options.ContractTimeout);
+            if (ping) d.AddPing(applied, options.ContractTimeout);
             else d.AddPost(applied);
         }
 
@@ -98,7 +108,7 @@ public sealed class BuyerFleet : IAsyncDisposable
         if (ping)
         {
             Interlocked.Increment(ref _pings);
-            var bid = Math.Round(Math.Max(0.5, Normal(_options.BidMean, _options.BidSd)), 2);
+            var bid = Math.Round(Math.Max(0.5, Normal(options.BidMean, options.BidSd)), 2);
             body = Encoding.UTF8.GetBytes($"{{\"bid\":{bid.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}");
         }
         else
@@ -106,6 +116,8 @@ public sealed class BuyerFleet : IAsyncDisposable
             Interlocked.Increment(ref _posts);
             body = AcceptBody;
         }
+        // Length known and one write: Kestrel sends headers and body in one segment, so the caller
+        // never waits for a second packet (and an instant buyer is really instant).
         http.Response.ContentType = "application/json";
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body);

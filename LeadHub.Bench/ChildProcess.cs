@@ -28,6 +28,9 @@ public sealed class ChildProcess : IDisposable
     public Uri BaseAddress { get; }
     public int Id => _process.Id;
 
+    // When the health URL first answered 200 (Stopwatch timestamp): where a cold start's clock starts.
+    public long ReadyTimestamp { get; private set; }
+
     private ChildProcess(Process process, Uri baseAddress)
     {
         _process = process;
@@ -99,7 +102,11 @@ public sealed class ChildProcess : IDisposable
             try
             {
                 using var response = await http.GetAsync(healthPath);
-                if (response.StatusCode == HttpStatusCode.OK) return;
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    ReadyTimestamp = Stopwatch.GetTimestamp();
+                    return;
+                }
             }
             catch (HttpRequestException)
             {

@@ -32,15 +32,16 @@ public sealed class LeadHubTarget : IBenchTarget
     private readonly string? _tempDir;
     private readonly IReadOnlyList<ChildProcess> _nodes;
     private readonly Func<Task>? _dropDatabase;
-    public string Name => "LeadHub";
+    public string Name { get; }
     public Uri LeadsUrl => AllLeadsUrls[0];
     public IReadOnlyList<Uri> AllLeadsUrls { get; }
     public string ApiKey { get; }
     public ChildProcess? Process => _nodes.Count > 0 ? _nodes[0] : null;
 
-    private LeadHubTarget(IReadOnlyList<Uri> baseAddresses, string apiKey, IReadOnlyList<ChildProcess> nodes, string? tempDir,
+    private LeadHubTarget(string name, IReadOnlyList<Uri> baseAddresses, string apiKey, IReadOnlyList<ChildProcess> nodes, string? tempDir,
         Func<Task>? dropDatabase = null)
     {
+        Name = name;
         AllLeadsUrls = baseAddresses.Select(b => new Uri(b, "/api/v1/leads")).ToList();
         ApiKey = apiKey;
         _nodes = nodes;
@@ -48,7 +49,8 @@ public sealed class LeadHubTarget : IBenchTarget
         _dropDatabase = dropDatabase;
     }
 
-    public static async Task<LeadHubTarget> StartAsync(BenchOptions options, BuyerFleet fleet, BenchWorkspace workspace, TextWriter log)
+    public static async Task<LeadHubTarget> StartAsync(BenchOptions options, BuyerFleet fleet, BenchWorkspace workspace, TextWriter log,
+        string name = "LeadHub")
     {
         var apiKey = RandomToken();
         if (options.Target is { } external)
@@ -56,7 +58,7 @@ public sealed class LeadHubTarget : IBenchTarget
             var token = options.AdminToken ?? throw new ArgumentException("--target needs --admin-token");
             await ImportAsync(external, token, workspace.Document(fleet, options, apiKey));
             log.WriteLine($"LeadHub: external instance {external}");
-            return new LeadHubTarget([external], apiKey, [], null);
+            return new LeadHubTarget(name, [external], apiKey, [], null);
         }
 
         var dll = options.LeadHubDll ?? Path.Combine(AppContext.BaseDirectory, "LeadHub.Web.dll");
@@ -97,8 +99,8 @@ public sealed class LeadHubTarget : IBenchTarget
             // Imported on one node; the others pick the change up within LeadHub:Cluster:ConfigPollMilliseconds.
             await ImportAsync(nodes[0].BaseAddress, adminToken, workspace.Document(fleet, options, apiKey));
             foreach (var node in nodes)
-                log.WriteLine($"LeadHub: {dll} as pid {node.Id} on {node.BaseAddress} (Production, {where})");
-            return new LeadHubTarget(nodes.Select(n => n.BaseAddress).ToList(), apiKey, nodes, dir, drop);
+                log.WriteLine($"{name}: {dll} as pid {node.Id} on {node.BaseAddress} (Production, {where})");
+            return new LeadHubTarget(name, nodes.Select(n => n.BaseAddress).ToList(), apiKey, nodes, dir, drop);
         }
         catch
         {

@@ -7,9 +7,11 @@ using HdrHistogram;
 
 namespace LeadHub.Bench;
 
-// Open-loop load: lead i is sent at start + i/rate whatever happened to the earlier ones, and its
+// Open-loop load (RunAsync): lead i is sent at start + i/rate whatever happened to the earlier ones, and its
 // latency counts from that scheduled time, so a slow answer can never hold back the next
-// request and hide its own queueing (no coordinated omission). One shared HttpClient.
+// request and hide its own queueing (no coordinated omission). Closed-loop load (RunClosedAsync):
+// a fixed number of senders, each waiting for its answer, as a publisher's synchronous client
+// does; it measures throughput at full load and per-lead latency. One shared HttpClient.
 public sealed class LoadDriver : IDisposable
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
@@ -36,7 +38,38 @@ public sealed class LoadDriver : IDisposable
         { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    public async Task<StepResult> RunAsync(IBenchTarget target, double rate, TimeSpan duration, string phase)
+    // Open loop at `rate` for `duration`.
+    public Task<StepResult> RunAsync(IBenchTarget target, double rate, TimeSpan duration, string phase) =>
+        MeasureAsync(target, phase, rate, null, duration, async run =>
+        {
+            var total = (long)Math.Round(rate * duration.TotalSeconds);
+            var started = Stopwatch.GetTimestamp();
+            var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var scheduler = new Thread(() =>
+            {
+                try
+                {
+                    run.Schedule(started, rate, total);
+                    scheduled.SetResult();
+                }
+                catch (Exception e)
+                {
+                    scheduled.SetException(e);
+                }
+            })
+            { IsBackground = true, Name = "bench-scheduler", Priority = ThreadPriority.AboveNormal };
+            scheduler.Start();
+            await scheduled.Task;
+            return total;
+        });
+
+    // Closed loop: `connections` senders, each posting its next lead as soon as the previous answer
+    // came back, until `duration` is over. Latency counts from each send (nothing is scheduled).
+    public Task<StepResult> RunClosedAsync(IBenchTarget target, int connections, TimeSpan duration, string phase) =>
+        MeasureAsync(target, phase, 0, connections, duration, run => run.ClosedLoopAsync(connections, duration));
+
+    private async Task<StepResult> MeasureAsync(IBenchTarget target, string phase, double rate, int? connections, TimeSpan duration,
+        Func<Run, Task<long>> drive)
     {
         var run = new Run(this, target);
         _fleet.Clear();
@@ -59,26 +92,9 @@ public sealed class LoadDriver : IDisposable
             }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(200))
             : null;
 
-        var total = (long)Math.Round(rate * duration.TotalSeconds);
         var sentBefore = _sentTo.GetValueOrDefault(target.Name);
+        var total = await drive(run);
         _sentTo[target.Name] = sentBefore + total;
-        var started = Stopwatch.GetTimestamp();
-        var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var scheduler = new Thread(() =>
-        {
-            try
-            {
-                run.Schedule(started, rate, total);
-                scheduled.SetResult();
-            }
-            catch (Exception e)
-            {
-                scheduled.SetException(e);
-            }
-        })
-        { IsBackground = true, Name = "bench-scheduler", Priority = ThreadPriority.AboveNormal };
-        scheduler.Start();
-        await scheduled.Task;
         try
         {
             // Every lead answered or timed out on its own deadline.
@@ -108,6 +124,7 @@ public sealed class LoadDriver : IDisposable
             Target = target.Name,
             Phase = phase,
             OfferedRate = rate,
+            Connections = connections,
             DurationSeconds = duration.TotalSeconds,
             Sent = total,
             LeadsBefore = sentBefore,
@@ -124,6 +141,7 @@ public sealed class LoadDriver : IDisposable
             PingsPerSecond = pings / seconds,
             CpuSecondsPer1000Leads = cpu is { } c && run.Ok > 0 ? c.TotalSeconds * 1000 / run.Ok : null,
             PeakWorkingSetMb = target.Process is null ? null : peakWorkingSet / (1024.0 * 1024.0),
+            EndWorkingSetMb = target.Process is { HasExited: false } w ? w.WorkingSet / (1024.0 * 1024.0) : null,
             BenchCpuSecondsPer1000Leads = run.Ok > 0 ? benchCpu.TotalSeconds * 1000 / run.Ok : null,
             OtherCpuCores = target.Process is null ? null : otherCores,
         };
@@ -193,6 +211,25 @@ public sealed class LoadDriver : IDisposable
                 i++;
             }
             Done();
+        }
+
+        public async Task<long> ClosedLoopAsync(int connections, TimeSpan duration)
+        {
+            var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            long sent = 0;
+            async Task Sender()
+            {
+                await Task.Yield();
+                while (Stopwatch.GetTimestamp() < end)
+                {
+                    Interlocked.Increment(ref sent);
+                    Interlocked.Increment(ref _inFlight);
+                    await SendAsync(driver._leads.Next(), Stopwatch.GetTimestamp());
+                }
+            }
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Sender()));
+            Done();
+            return sent;
         }
 
         private long _nextNode;
@@ -316,6 +353,9 @@ public sealed record StepResult
     public string Target { get; init; } = "";
     public string Phase { get; init; } = "";
     public double OfferedRate { get; init; }
+
+    // Closed-loop steps: the number of connections (OfferedRate is then 0).
+    public int? Connections { get; init; }
     public double DurationSeconds { get; init; }
     public long Sent { get; init; }
 
@@ -334,6 +374,9 @@ public sealed record StepResult
     public double PingsPerSecond { get; init; }
     public double? CpuSecondsPer1000Leads { get; init; }
     public double? PeakWorkingSetMb { get; init; }
+
+    // The target's working set when the step ended (the soak's samples).
+    public double? EndWorkingSetMb { get; init; }
     public double? BenchCpuSecondsPer1000Leads { get; init; }
 
     // Cores used on average by other processes than the bench and the target during the step.

@@ -15,13 +15,22 @@ public sealed class BenchReport
     public TargetResult? LeadHub { get; set; }
     public TargetResult? Baseline { get; set; }
 
+    // --all --postgres: LeadHub on one PostgreSQL node, find-max only (LeadHub above is then SQLite).
+    public TargetResult? PostgresLeadHub { get; set; }
+
     // LeadHub's max rate within the overhead bound as a share of the baseline's (find-max only).
     public double? RatioWithinBound => Ratio(LeadHub?.MaxRateWithinBound, Baseline?.MaxRateWithinBound);
 
     // The same for the highest rate each kept up with at all.
     public double? RatioKeptUp => Ratio(LeadHub?.MaxKeptUpRate, Baseline?.MaxKeptUpRate);
 
-    private static double? Ratio(double? a, double? b) => a is { } x && b is > 0 ? Math.Round(x / b.Value, 2) : null;
+    // Closed loop (warm): LeadHub's leads/s as a share of the baseline's.
+    public double? RatioClosedLoop => Ratio(LeadHub?.ClosedLoop?.AchievedRate, Baseline?.ClosedLoop?.AchievedRate);
+
+    // PostgreSQL's highest rate kept up with as a share of SQLite's.
+    public double? RatioPostgres => Ratio(PostgresLeadHub?.MaxKeptUpRate, LeadHub?.MaxKeptUpRate);
+
+    internal static double? Ratio(double? a, double? b) => a is { } x && b is > 0 ? Math.Round(x / b.Value, 2) : null;
 }
 
 public sealed class TargetResult
@@ -37,8 +46,52 @@ public sealed class TargetResult
     public double? MaxKeptUpRate { get; set; }
     public double? FirstNotKeptUpRate { get; set; }
 
-    // A step at half of MaxKeptUpRate.
+    // A step at half of MaxKeptUpRate, and one at --low-rate.
     public StepResult? HalfSustained { get; set; }
+    public StepResult? Low { get; set; }
+
+    // --cold: seconds from /health/ready to the first lead (LeadHub: the workspace import), the
+    // closed-loop window right after, and the same window after the warm-up (= ClosedLoop).
+    public double? ReadyToLoadSeconds { get; set; }
+    public StepResult? Cold { get; set; }
+    public double? ColdRatio => BenchReport.Ratio(Cold?.AchievedRate, ClosedLoop?.AchievedRate);
+
+    // The warm closed-loop step (--closed-loop or --cold), and one connection (--all).
+    public StepResult? ClosedLoop { get; set; }
+    public StepResult? OneAtATime { get; set; }
+
+    public SoakResult? Soak { get; set; }
+
+    // --all: cores the target used while idle after the run (timers, jobs, pollers), which every
+    // lead's CPU figure above includes.
+    public double? IdleCores { get; set; }
+
+    // The highest working set seen in each phase (cold, warm, step, soak, …).
+    public Dictionary<string, double> PeakWorkingSetMbByPhase => Steps
+        .Where(s => s.PeakWorkingSetMb is not null)
+        .GroupBy(s => s.Phase.TrimEnd('?'))
+        .ToDictionary(g => g.Key, g => Math.Round(g.Max(s => s.PeakWorkingSetMb!.Value)));
+}
+
+// --soak: the working set at the end of each 10 s step, and its trend.
+public sealed record SoakResult(double Rate, double Minutes, double FirstMb, double LastMb, double MaxMb, double SlopeMbPerMinute)
+{
+    // The working set may rise and fall with the GC; the least-squares slope over all samples is
+    // what tells a leak from noise.
+    public static SoakResult Of(double rate, IReadOnlyList<StepResult> steps)
+    {
+        var ws = steps.Select(s => s.EndWorkingSetMb ?? 0).ToArray();
+        var minutes = steps.Select((s, i) => i * s.DurationSeconds / 60).ToArray();
+        double slope = 0;
+        if (ws.Length > 1)
+        {
+            var (mx, my) = (minutes.Average(), ws.Average());
+            var sxx = minutes.Sum(x => (x - mx) * (x - mx));
+            slope = sxx > 0 ? minutes.Zip(ws, (x, y) => (x - mx) * (y - my)).Sum() / sxx : 0;
+        }
+        return new SoakResult(rate, steps.Sum(s => s.DurationSeconds) / 60, Math.Round(ws.FirstOrDefault()), Math.Round(ws.LastOrDefault()),
+            Math.Round(steps.Max(s => s.PeakWorkingSetMb ?? 0)), Math.Round(slope, 2));
+    }
 }
 
 public sealed record MachineInfo(int Cores, string Cpu, string Os, string Runtime, long MemoryMb)
@@ -72,15 +125,25 @@ public static class Report
             LeadHub bench — {r.StartedAt:yyyy-MM-dd HH:mm} UTC
             Machine: {r.Machine.Cores} cores ({r.Machine.Cpu}), {r.Machine.MemoryMb / 1024.0:0.#} GiB, {r.Machine.Os}, {r.Machine.Runtime}
             Buyers: {o.Buyers} ping/post, latency N({F(o.LatencyMeanMs)}, {F(o.LatencySdMs)}) ms, bids N({F(o.BidMean)}, {F(o.BidSd)}), timeoutMs {o.ContractTimeoutMs}, auctionTimeoutMs {o.AuctionTimeoutMs}
-            Load: open loop, {(o.FindMax ? $"find-max from {F(o.StartRate)}/s ×{F(o.StepFactor)}, p99 overhead bound {F(o.OverheadBoundMs)} ms" : $"{F(o.Rate)} leads/s")}, {F(o.DurationSeconds)} s per step; baseline {(o.RunBaseline ? "on" : "off")}
+            Load: {Modes(o)}open loop, {(o.FindMax ? $"find-max from {F(o.StartRate)}/s ×{F(o.StepFactor)}, p99 overhead bound {F(o.OverheadBoundMs)} ms" : $"{F(o.Rate)} leads/s")}, {F(o.DurationSeconds)} s per step; baseline {(o.RunBaseline ? "on" : "off")}
             Overhead = end-to-end − (slowest in-time ping + post) as the buyers applied them. Latencies in ms; cpu s/1k = CPU seconds
             of the target process per 1000 leads; before = leads sent to the target earlier in this run; ok = kept up and p99 overhead
             within the bound (yes), kept up only (slow), fell behind (no); other = cores used by other programs during the step.
             """);
     }
 
+    // Closed-loop and cold-start phases, as the header's first words.
+    private static string Modes(BenchOptions o)
+    {
+        var buyers = o.InstantClosedLoop ? "instant buyers" : "the buyers above";
+        var cold = o.Cold ? Invariant($"cold start ({F(o.ColdWindowSeconds)} s window right after ready, {F(o.ColdWarmupSeconds)} s warm-up, window again = warm) and ") : "";
+        return o.Cold || o.ClosedLoop is not null
+            ? Invariant($"{cold}closed loop ({o.ClosedLoopConnections} connections{(o.All ? "; then 1" : "")}) with {buyers}; then ")
+            : "";
+    }
+
     public const string TableHeader =
-        "target   phase     offered achieved |  e2e p50    p95    p99    max | ovh p50    p95    p99    max | pings/s | cpu s/1k | peak MB | errors | sold   | before | other | ok";
+        "target    phase     offered achieved |  e2e p50    p95    p99    max | ovh p50    p95    p99    max | pings/s | cpu s/1k | peak MB | errors | sold   | before | other | ok";
 
     public static string Row(StepResult s)
     {
@@ -88,25 +151,37 @@ public static class Report
         var h = s.Overhead;
         var ok = s.KeptUp switch { null => "", false => "no", true => s.WithinBound == true ? "yes" : "slow" };
         return Invariant(
-            $"{s.Target,-8} {s.Phase,-8} {s.OfferedRate,8:0} {s.AchievedRate,8:0} | {e.P50Ms,7:0.0} {e.P95Ms,6:0.0} {e.P99Ms,6:0.0} {e.MaxMs,6:0} | {h.P50Ms,7:0.00} {h.P95Ms,6:0.00} {h.P99Ms,6:0.00} {h.MaxMs,6:0} | {s.PingsPerSecond,7:0} | {Opt(s.CpuSecondsPer1000Leads, "0.00"),8} | {Opt(s.PeakWorkingSetMb, "0"),7} | {s.Errors,6} | {s.Sold,6} | {s.LeadsBefore,6} | {Opt(s.OtherCpuCores, "0.00"),5} | {ok}");
+            $"{s.Target,-9} {s.Phase,-8} {(s.Connections is { } c ? $"{c} conn" : s.OfferedRate.ToString("0", Inv)),8} {s.AchievedRate,8:0} | {e.P50Ms,7:0.0} {e.P95Ms,6:0.0} {e.P99Ms,6:0.0} {e.MaxMs,6:0} | {h.P50Ms,7:0.00} {h.P95Ms,6:0.00} {h.P99Ms,6:0.00} {h.MaxMs,6:0} | {s.PingsPerSecond,7:0} | {Opt(s.CpuSecondsPer1000Leads, "0.00"),8} | {Opt(s.PeakWorkingSetMb, "0"),7} | {s.Errors,6} | {s.Sold,6} | {s.LeadsBefore,6} | {Opt(s.OtherCpuCores, "0.00"),5} | {ok}");
     }
 
     public static string Summary(BenchReport r)
     {
         var sb = new StringBuilder();
         sb.AppendLine("Summary");
-        foreach (var t in new[] { r.LeadHub, r.Baseline })
+        foreach (var t in new[] { r.LeadHub, r.PostgresLeadHub, r.Baseline })
         {
             if (t is null) continue;
+            if (t.Cold is { } cold && t.ClosedLoop is { } warm)
+                sb.AppendLine(Invariant(
+                    $"  {t.Target,-9} cold start: first lead {t.ReadyToLoadSeconds:0.0} s after ready; first {cold.DurationSeconds:0} s {cold.AchievedRate:0} leads/s (p50 {cold.EndToEnd.P50Ms:0.0} ms, p99 {cold.EndToEnd.P99Ms:0.0} ms), warm {warm.AchievedRate:0} leads/s: cold/warm {t.ColdRatio:0.00}"));
+            foreach (var (label, c) in new[] { ("closed loop", t.ClosedLoop), ("one at a time", t.OneAtATime) })
+            {
+                if (c is null) continue;
+                sb.AppendLine(Invariant(
+                    $"  {t.Target,-9} {label} ({c.Connections} conn): {c.AchievedRate:0} leads/s, latency p50 {c.EndToEnd.P50Ms:0.00} ms, p99 {c.EndToEnd.P99Ms:0.00} ms, overhead p50 {c.Overhead.P50Ms:0.00} ms, p99 {c.Overhead.P99Ms:0.00} ms, {c.Errors} errors"));
+            }
             if (r.Options.FindMax)
             {
-                var within = Invariant($"  {t.Target,-8} max rate with p99 overhead ≤ {F(r.Options.OverheadBoundMs)} ms: {t.MaxRateWithinBound:0} leads/s");
+                var within = Invariant($"  {t.Target,-9} max rate with p99 overhead ≤ {F(r.Options.OverheadBoundMs)} ms: {t.MaxRateWithinBound:0} leads/s");
                 var next = t.FirstOutsideBoundRate is { } f ? Invariant($" (next: {f:0}/s over the bound)") : "";
                 var notAt = t.FirstNotKeptUpRate is { } n ? Invariant($" (not at {n:0}/s)") : "";
                 sb.AppendLine($"{within}{next}; highest rate kept up with: {Opt(t.MaxKeptUpRate, "0")} leads/s{notAt}");
-                if (t.HalfSustained is { } half)
+                foreach (var (label, o) in new[] { ("at half the rate kept up with", t.HalfSustained), ("at the low rate", t.Low) })
+                {
+                    if (o is null) continue;
                     sb.AppendLine(Invariant(
-                        $"  {t.Target,-8} at half the rate kept up with ({half.OfferedRate:0}/s): p99 overhead {half.Overhead.P99Ms:0.00} ms, p99 end-to-end {half.EndToEnd.P99Ms:0.0} ms"));
+                        $"  {t.Target,-9} {label} ({o.OfferedRate:0}/s): overhead p50 {o.Overhead.P50Ms:0.00} ms, p99 {o.Overhead.P99Ms:0.00} ms; end-to-end p99 {o.EndToEnd.P99Ms:0.0} ms"));
+                }
             }
             else
             {
@@ -114,14 +189,60 @@ public static class Report
                 {
                     var kinds = s.ErrorKinds.Count > 0 ? $" ({string.Join(", ", s.ErrorKinds.Select(k => $"{k.Key}: {k.Value}"))})" : "";
                     sb.AppendLine(Invariant(
-                        $"  {t.Target,-8} {s.AchievedRate:0} leads/s achieved of {s.OfferedRate:0} offered; p99 end-to-end {s.EndToEnd.P99Ms:0.0} ms, p99 overhead {s.Overhead.P99Ms:0.00} ms, {s.Errors} errors{kinds}"));
+                        $"  {t.Target,-9} {s.AchievedRate:0} leads/s achieved of {s.OfferedRate:0} offered; p99 end-to-end {s.EndToEnd.P99Ms:0.0} ms, p99 overhead {s.Overhead.P99Ms:0.00} ms, {s.Errors} errors{kinds}"));
                 }
             }
+            if (t.Soak is { } soak)
+                sb.AppendLine(Invariant(
+                    $"  {t.Target,-9} soak {soak.Minutes:0.#} min at {soak.Rate:0}/s: working set first {soak.FirstMb:0} MB, last {soak.LastMb:0} MB, max {soak.MaxMb:0} MB, slope {soak.SlopeMbPerMinute:0.00} MB/min"));
+            if (t.IdleCores is { } idle)
+                sb.AppendLine(Invariant($"  {t.Target,-9} idle after the run: {idle:0.00} cores"));
+            if (t.PeakWorkingSetMbByPhase.Count > 0)
+                sb.AppendLine(Invariant(
+                    $"  {t.Target,-9} peak working set by phase: {string.Join(", ", t.PeakWorkingSetMbByPhase.Select(p => $"{p.Key} {p.Value:0} MB"))}"));
         }
         if (r.RatioWithinBound is { } ratio)
             sb.AppendLine(Invariant($"  LeadHub / baseline, max rate within the overhead bound: {ratio:0.00}"));
         if (r.RatioKeptUp is { } kept)
             sb.AppendLine(Invariant($"  LeadHub / baseline, highest rate kept up with: {kept:0.00}"));
+        if (r.RatioClosedLoop is { } closed)
+            sb.AppendLine(Invariant($"  LeadHub / baseline, closed loop leads/s: {closed:0.00}"));
+        if (r.RatioPostgres is { } pg)
+            sb.AppendLine(Invariant($"  LeadHub PostgreSQL / SQLite, highest rate kept up with: {pg:0.00}"));
+        if (r.Options.All) sb.AppendLine().Append(Targets(r));
+        return sb.ToString().TrimEnd();
+    }
+
+    // The issue's targets, each with what this run measured. "n/a" = not measured in this run.
+    public static string Targets(BenchReport r)
+    {
+        var lh = r.LeadHub;
+        var sb = new StringBuilder("Targets (this machine, bench, buyers and target on the same cores, baseline in the same run)\n");
+        void Line(string target, string measured, bool? met) =>
+            sb.AppendLine($"  {target,-58} {measured,-42} {(met switch { true => "met", false => "MISSED", null => "n/a" })}");
+        string Ratio(double? x) => x is { } v ? v.ToString("0.00", Inv) : "n/a";
+        bool? AtLeast(double? x, double target) => x is { } v ? v >= target : null;
+
+        // Not even the first find-max step kept up with: a ratio of 0, not "not measured".
+        var keptUp = r.RatioKeptUp ?? (lh is { MaxKeptUpRate: null, FirstNotKeptUpRate: not null } && r.Baseline?.MaxKeptUpRate > 0 ? 0 : null);
+        Line("warm max rate, open loop, ≥ 0.8 × baseline", Ratio(keptUp), AtLeast(keptUp, 0.8));
+        Line("closed loop, instant buyers, ≥ 0.8 × baseline", Ratio(r.RatioClosedLoop), AtLeast(r.RatioClosedLoop, 0.8));
+        foreach (var (label, o) in new[] { ("half the max", lh?.HalfSustained), ("the low rate", lh?.Low) })
+        {
+            var at = o is null ? "" : Invariant($" ({o.OfferedRate:0}/s)");
+            Line($"overhead at {label}{at}: p50 ≤ 1 ms, p99 ≤ 3 ms",
+                o is null ? "n/a" : Invariant($"p50 {o.Overhead.P50Ms:0.00} ms, p99 {o.Overhead.P99Ms:0.00} ms"),
+                o is null ? null : o.Overhead.P50Ms <= 1 && o.Overhead.P99Ms <= 3);
+        }
+        Line($"cold: first {F(r.Options.ColdWindowSeconds)} s after ready ≥ 0.8 × warm", Ratio(lh?.ColdRatio), AtLeast(lh?.ColdRatio, 0.8));
+        Line("PostgreSQL one node ≥ 0.6 × SQLite max rate", r.RatioPostgres is null ? "n/a (--postgres)" : Ratio(r.RatioPostgres),
+            AtLeast(r.RatioPostgres, 0.6));
+        Line("peak working set reported", lh?.Steps.Max(s => s.PeakWorkingSetMb) is { } peak ? Invariant($"{peak:0} MB") : "n/a",
+            lh is null ? null : true);
+        // "Not growing": under 1 MB per minute, i.e. less than 10 MB over the 10-minute soak.
+        Line("working set not growing over a soak at half the max",
+            lh?.Soak is { } soak ? Invariant($"{soak.SlopeMbPerMinute:0.00} MB/min over {soak.Minutes:0.#} min") : "n/a (--soak 10)",
+            lh?.Soak is { } s2 ? s2.SlopeMbPerMinute < 1 : null);
         return sb.ToString().TrimEnd();
     }
 
