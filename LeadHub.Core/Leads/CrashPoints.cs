@@ -15,6 +15,9 @@ public sealed class CrashPoints(IConfiguration config, IHostEnvironment env)
 
     public void Reached(string point)
     {
-        if (_armed == point) Environment.FailFast("LeadHub:Testing:CrashAt=" + point);
+        // SIGKILL to itself: nothing runs after this line, not even the writer's drain on shutdown.
+        if (_armed != point) return;
+        System.Diagnostics.Process.GetCurrentProcess().Kill();
+        Environment.FailFast("LeadHub:Testing:CrashAt=" + point);
     }
 }
