@@ -8,6 +8,7 @@ using LeadHub.Core.Workspace;
 using LeadHub.Tests.Infrastructure;
 using LeadHub.Tests.Integration;
 using Microsoft.EntityFrameworkCore;
+using Xunit.Abstractions;
 
 namespace LeadHub.Tests.Leads;
 
@@ -18,8 +19,9 @@ namespace LeadHub.Tests.Leads;
 // pings, so a lead that recovery wrongly routed again would go to "low": a lead posted to both
 // buyers, or sold to a buyer other than the one its posts went to, is a double sale. Posts are
 // counted on the buyers' side.
-public sealed class CrashPointTests : IAsyncLifetime
+public sealed class CrashPointTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private const string AdminToken = "crash-points-admin-token-0123456789";
     private const string PublisherKey = "crash-points-publisher-key-0123456789";
     private const int Burst = 8;
@@ -165,6 +167,7 @@ public sealed class CrashPointTests : IAsyncLifetime
             }
         }).ToList();
         Assert.True(app.WaitForExit(TimeSpan.FromSeconds(60)), $"the app did not crash at {point}");
+        Log("crashed");
         var answers = await Task.WhenAll(posts);
         _buyers.Set("high", new BuyerBehaviour { Ping = BuyerAnswer.Pass(), Post = BuyerAnswer.Accept() });
         return answers.OfType<JsonElement>().ToDictionary(a => a.GetProperty("leadId").GetString()!, a => a.GetProperty("status").GetString()!);
@@ -221,7 +224,11 @@ public sealed class CrashPointTests : IAsyncLifetime
             int alerts;
             await using (var db = OpenDatabase())
                 alerts = await db.Alerts.CountAsync(a => a.Kind == "post-outcome-unknown");
-            if (leads.All(l => l.Status is not ("routing" or "received")) && alerts == unknown) return leads;
+            if (leads.All(l => l.Status is not ("routing" or "received")) && alerts == unknown)
+            {
+                Log($"settled: {string.Join(", ", leads.GroupBy(l => l.Status).Select(g => $"{g.Count()} {g.Key}"))}");
+                return leads;
+            }
             if (clock.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("leads not settled in 60 s: " + string.Join(", ", leads.Select(l => l.Status)));
             await Task.Delay(50);
         }
@@ -252,6 +259,8 @@ public sealed class CrashPointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
+
+    private void Log(string what) => output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:0.0} s  {what}");
 
     private static string LeadOf(ReceivedCall call) => call.Body["leadId"]!.GetValue<string>();
 
@@ -287,7 +296,10 @@ public sealed class CrashPointTests : IAsyncLifetime
             ["LeadHub__Recovery__RerouteWithinSeconds"] = "600",
         };
         if (crashAt is not null) environment["LeadHub__Testing__CrashAt"] = crashAt;
-        return AppProcess.Start(environment);
+        Log("starting the app" + (crashAt is null ? "" : " armed at " + crashAt));
+        var app = AppProcess.Start(environment);
+        Log("app ready");
+        return app;
     }
 
     private static HttpClient Admin(AppProcess app)
