@@ -77,8 +77,9 @@ public sealed class KpiRollups
             {
                 var row = Row(lead, step.Buyer);
                 row.Posts++;
-                // A post that timed out or errored is a rejection too (CONTRACT §2).
-                if (step.Outcome != TraceOutcomes.Accepted) row.Rejects++;
+                // A post that timed out or errored is a rejection too (CONTRACT §2); one whose answer a
+                // crash hid (`unknown`) is not: the buyer may well have taken the lead.
+                if (step.Outcome is not (TraceOutcomes.Accepted or TraceOutcomes.Unknown)) row.Rejects++;
             }
         }
     }

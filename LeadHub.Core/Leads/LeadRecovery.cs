@@ -105,11 +105,13 @@ public sealed class LeadRecovery(
                 return;
             }
             var reason = $"outcome of the post to {open.BuyerKey} unknown after a restart: confirm the sale or release the lead";
-            await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Unknown, open.Price, open.BuyerKey, open.ContractKey, 0, reason, now,
-                [.. posted, Note(now, "recovered after restart; " + reason)], held, firstSeq, KpiLead.Of(lead)));
+            // The alert first: a crash between the two leaves the lead routing, and the next recovery
+            // parks it again and finds the same open alert.
             await alerts.RaiseAsync(AlertKinds.PostOutcomeUnknown, UnknownOutcomes.AlertSubject(lead.Id),
                 $"Lead {lead.Id} was posted to {open.BuyerKey} ({open.ContractKey}) at {open.Price} and the process stopped before the answer was stored. " +
                 "Confirm the sale to that buyer or release the lead to route it again.");
+            await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Unknown, open.Price, open.BuyerKey, open.ContractKey, 0, reason, now,
+                [.. posted, Note(now, "recovered after restart; " + reason)], held, firstSeq, KpiLead.Of(lead)));
             log.LogWarning("Lead {LeadId}: outcome of the post to {Buyer} unknown after a restart; waiting for a manager", lead.Id, open.BuyerKey);
             return;
         }
