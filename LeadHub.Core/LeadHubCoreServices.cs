@@ -27,8 +27,10 @@ public static class LeadHubCoreServices
         services.AddScoped(sp => sp.GetRequiredService<LeadHubDbFactory>().CreateDbContext());
 
         // Buyer credentials are encrypted at rest; the key ring lives in LeadHub's own database so
-        // every node and every restart can decrypt what any node stored.
-        services.AddDataProtection().SetApplicationName("LeadHub").PersistKeysToDbContext<LeadHubDbContext>();
+        // every node and every restart can decrypt what any node stored, itself encrypted with
+        // the configured certificate (KeyRingProtection).
+        var dataProtection = services.AddDataProtection().SetApplicationName("LeadHub").PersistKeysToDbContext<LeadHubDbContext>();
+        services.AddSingleton(LeadHub.Core.Security.KeyRingProtection.Configure(dataProtection, configuration));
 
         services.AddSingleton<RoutingSnapshotHolder>();
         services.AddSingleton<WorkspaceService>();
@@ -59,6 +61,8 @@ public static class LeadHubCoreServices
         services.AddHostedService<Cluster.ConfigWatcher>();
         services.AddSingleton<LeadRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadRecovery>());
+        services.AddSingleton<HotPathWarmUp>();
+        services.AddHostedService(sp => sp.GetRequiredService<HotPathWarmUp>());
         services.AddSingleton<PublisherRateLimiter>();
         services.AddSingleton<KpiQueries>();
         services.AddSingleton<LeadHubStartup>();
@@ -72,7 +76,10 @@ public static class LeadHubCoreServices
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
                 MaxConnectionsPerServer = 1024,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
-                AutomaticDecompression = System.Net.DecompressionMethods.All,
+                // BuyerExchange decompresses itself, within the contract's answer limit (a gzip bomb
+                // stops there), and a redirect is an error, never followed to an origin nobody configured.
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                AllowAutoRedirect = false,
                 UseCookies = false,
             })
             // Deadlines come from the auction's own cancellation, not HttpClient's 100 s default.

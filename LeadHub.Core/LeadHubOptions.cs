@@ -21,6 +21,10 @@ public sealed class LeadHubOptions
 
     public SandboxOptions Sandbox { get; set; } = new();
 
+    // How long a starting node runs its hot path (no buyer called, nothing stored) before
+    // /health/ready says yes, so it serves at warm speed from its first lead. 0 = not at all.
+    public double WarmUpSeconds { get; set; } = 3;
+
     // Largest lead body accepted, in bytes (413 above it).
     public int MaxLeadBytes { get; set; } = 64 * 1024;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LeadHub.Core.Routing;
+using LeadHub.Core.Security;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
 using Microsoft.EntityFrameworkCore;
@@ -16,10 +17,18 @@ public sealed class LeadHubStartup(
     ICapLedger caps,
     TimeProvider time,
     IOptions<LeadHubOptions> options,
+    KeyRingStatus keyRing,
     ILogger<LeadHubStartup> log)
 {
     public async Task InitializeAsync(CancellationToken ct = default)
     {
+        if (keyRing.CertificateThumbprint is { } thumbprint)
+            log.LogInformation("Data Protection keys are encrypted with certificate {Thumbprint}", thumbprint);
+        else
+            log.LogWarning("Data Protection keys, which encrypt buyer credentials, are stored UNENCRYPTED in the database next to them. " +
+                           "Set {Section}:CertificatePath (+ CertificatePassword) or {Section}:CertificateThumbprint to protect them",
+                KeyRingProtection.Section, KeyRingProtection.Section);
+
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             await db.Database.MigrateAsync(ct);

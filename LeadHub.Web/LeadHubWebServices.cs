@@ -124,6 +124,7 @@ public static class LeadHubWebServices
 
     public static WebApplication UseLeadHubWeb(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         // Every unhandled error becomes a bare 500 problem: no stack trace leaves the process.
         app.UseExceptionHandler();
         app.UseStatusCodePages();

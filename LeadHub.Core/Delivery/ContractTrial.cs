@@ -14,7 +14,8 @@ public sealed record TrialResult(
     decimal? Bid,
     string? Reason,
     string? BuyerLeadId,
-    int LatencyMs);
+    int LatencyMs,
+    IReadOnlyDictionary<string, string>? Captured = null);
 
 public abstract record TrialRefusal(string Message)
 {
@@ -28,8 +29,9 @@ public abstract record TrialRefusal(string Message)
 // moves, nothing is sold.
 public sealed class ContractTrial(RoutingSnapshotHolder snapshots, IBuyerTransport transport, TimeProvider time)
 {
+    // `captured`: values a test post carries as if a ping had answered them (the portal passes its last test ping's).
     public async Task<(TrialResult? Result, TrialRefusal? Refusal)> RunAsync(string contractKey, string phase, JsonElement? lead,
-        decimal? price, CancellationToken ct)
+        decimal? price, CancellationToken ct, IReadOnlyDictionary<string, string>? captured = null)
     {
         var snapshot = snapshots.Current;
         if (!snapshot.Contracts.TryGetValue(contractKey, out var contract)
@@ -57,14 +59,14 @@ public sealed class ContractTrial(RoutingSnapshotHolder snapshots, IBuyerTranspo
         {
             var ping = await transport.PingAsync(contract, new PingRequest(pingId, campaign.Key, campaign.PingFieldsOf(fields)), cts.Token);
             result = new TrialResult(phase, exchange.Request, exchange.Status, exchange.Response, ping.Outcome.ToString().ToLowerInvariant(),
-                ping.Outcome == PingOutcome.Bid ? ping.Bid : null, ping.Reason, null, Elapsed(started));
+                ping.Outcome == PingOutcome.Bid ? ping.Bid : null, ping.Reason, null, Elapsed(started), ping.Captured);
         }
         else
         {
             var amount = price ?? contract.Config.Price ?? 1m;
-            var post = await transport.PostAsync(contract, new PostRequest(pingId, Guid.NewGuid(), amount, fields), cts.Token);
+            var post = await transport.PostAsync(contract, new PostRequest(pingId, Guid.NewGuid(), amount, fields, captured), cts.Token);
             result = new TrialResult(phase, exchange.Request, exchange.Status, exchange.Response, post.Outcome.ToString().ToLowerInvariant(),
-                null, post.Reason, post.BuyerLeadId, Elapsed(started));
+                null, post.Reason, post.BuyerLeadId, Elapsed(started), post.Captured);
         }
         return (result, null);
     }

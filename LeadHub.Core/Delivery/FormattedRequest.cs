@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -7,31 +8,43 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Xml;
 using Fluid;
+using Fluid.Values;
 using LeadHub.Core.Workspace;
 
 namespace LeadHub.Core.Delivery;
 
-// What one ping or post carries, whatever the format.
-public sealed record FormatValues(string PingId, string Campaign, Guid? LeadId, decimal? Price, JsonObject Fields)
+// What one ping or post carries, whatever the format. `Captured` are the values a contract's
+// rules kept from its ping answer (README "Buyer formats"), for the post.
+public sealed record FormatValues(string PingId, string Campaign, Guid? LeadId, decimal? Price, JsonObject Fields,
+    IReadOnlyDictionary<string, string>? Captured = null)
 {
     public static FormatValues Of(PingRequest r) => new(r.PingId, r.Campaign, null, null, r.Fields);
 
-    public static FormatValues Of(PostRequest r, string campaign) => new(r.PingId, campaign, r.LeadId, r.Price, r.Fields);
+    public static FormatValues Of(PostRequest r, string campaign) => new(r.PingId, campaign, r.LeadId, r.Price, r.Fields, r.Captured);
 }
 
 // The request half of a phase format, compiled once: the hot path only fills in values.
 public sealed partial class FormattedRequest
 {
     // Thread-safe and reusable; parsing happens only when a workspace is validated or loaded.
-    private static readonly FluidParser Liquid = new();
+    internal static readonly FluidParser Liquid = new();
 
-    private static readonly TemplateOptions LiquidOptions = new()
+    internal static readonly TemplateOptions LiquidOptions = NewLiquidOptions();
+
+    private static TemplateOptions NewLiquidOptions()
     {
-        CultureInfo = CultureInfo.InvariantCulture,
-        TimeZone = TimeZoneInfo.Utc,
-        // A template loops over a handful of fields; a runaway loop must not hold up an auction.
-        MaxSteps = 10_000,
-    };
+        var options = new TemplateOptions
+        {
+            CultureInfo = CultureInfo.InvariantCulture,
+            TimeZone = TimeZoneInfo.Utc,
+            // A template loops over a handful of fields; a runaway loop must not hold up an auction.
+            MaxSteps = 10_000,
+        };
+        // `base64` reads better in an Authorization header than Liquid's `base64_encode`; both work.
+        options.Filters.AddFilter("base64", (input, _, _) =>
+            new ValueTask<FluidValue>(new StringValue(Convert.ToBase64String(Encoding.UTF8.GetBytes(input.ToStringValue())))));
+        return options;
+    }
 
     private static readonly Dictionary<string, string> MediaTypes = new()
     {
@@ -40,11 +53,13 @@ public sealed partial class FormattedRequest
         [ContentTypes.Xml] = "application/xml",
     };
 
-    // Set by LeadHub itself, or (Authorization) only through `auth` so the secret is stored encrypted.
+    // Set by LeadHub itself. Authorization is allowed only as a template over `secrets`, so no
+    // credential is ever kept in clear in the configuration.
     private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
-        { "Authorization", "Host", "Content-Length", "Transfer-Encoding", "Connection" };
+        { "Host", "Content-Length", "Transfer-Encoding", "Connection" };
 
     private static readonly string[] MetaNames = ["ping_id", "lead_id", "price", "campaign"];
+    public const string CapturedPrefix = "captured.";
 
     [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
     private static partial Regex HeaderName();
@@ -57,9 +72,12 @@ public sealed partial class FormattedRequest
     private TextEncoder _encoder = NullEncoder.Default;
     private Dictionary<string, string> _rename = [];
     private Dictionary<string, Dictionary<string, JsonNode?>> _valueMaps = [];
-    private List<(string Name, JsonNode? Value)> _static = [];
+    // A text value may be a template, e.g. `"Key": "{{ secrets.api_key }}"` for buyers that want their key in the body.
+    private List<(string Name, JsonNode? Value, IFluidTemplate? Template)> _static = [];
     private List<(string Meta, string Name)> _meta = [];
-    private List<(string Name, string Value)> _headers = [];
+    private List<(string Name, string Value, IFluidTemplate? Template)> _headers = [];
+    private FrozenSet<string>? _fields;
+    private string? _fieldsUnder;
 
     private FormattedRequest() { }
 
@@ -100,6 +118,20 @@ public sealed partial class FormattedRequest
         // Element names only matter when LeadHub writes the XML itself.
         var checkXmlNames = xml && f.Template is null;
 
+        if (f.Fields is { } only)
+        {
+            if (only.Any(string.IsNullOrWhiteSpace)) error($"{path}.fields", "names must not be empty");
+            r._fields = only.ToFrozenSet();
+        }
+        if (f.FieldsUnder is { } under)
+        {
+            if (string.IsNullOrWhiteSpace(under)) error($"{path}.fieldsUnder", "must be a non-empty name");
+            else if (f.Template is not null) error($"{path}.fieldsUnder", "a template writes the whole body: put the fields where it says");
+            else if (r._contentType == ContentTypes.Form) error($"{path}.fieldsUnder", "form and query strings are flat: use json or xml");
+            else if (checkXmlNames && !IsXmlName(under)) error($"{path}.fieldsUnder", "is not a valid XML element name");
+            r._fieldsUnder = under;
+        }
+
         foreach (var (from, to) in f.Rename)
         {
             if (string.IsNullOrWhiteSpace(to)) error($"{path}.rename.{from}", "must be a non-empty name");
@@ -127,12 +159,17 @@ public sealed partial class FormattedRequest
             else if (checkXmlNames && !IsXmlName(name)) error($"{path}.static.{name}", "is not a valid XML element name");
             if (!IsScalar(value)) error($"{path}.static.{name}", "must be a string, number, boolean or null");
         }
-        r._static = f.Static.Select(p => (p.Key, Node(p.Value))).ToList();
+        r._static = f.Static.Select(p => (p.Key, Node(p.Value),
+            p.Value.ValueKind == JsonValueKind.String && IsTemplate(p.Value.GetString())
+                ? ParseTemplate(p.Value.GetString()!, $"{path}.static.{p.Key}", error) : null)).ToList();
 
         foreach (var (meta, name) in f.Meta)
         {
-            if (!MetaNames.Contains(meta)) error($"{path}.meta.{meta}", $"unknown; one of: {string.Join(", ", MetaNames)}");
-            else if (ping && meta is "lead_id" or "price") error($"{path}.meta.{meta}", "is not known when pinging");
+            var captured = meta.StartsWith(CapturedPrefix, StringComparison.Ordinal);
+            if (captured && meta.Length == CapturedPrefix.Length) error($"{path}.meta.{meta}", "names no captured value: captured.<name>");
+            else if (!captured && !MetaNames.Contains(meta))
+                error($"{path}.meta.{meta}", $"unknown; one of: {string.Join(", ", MetaNames)}, captured.<name>");
+            else if (ping && (captured || meta is "lead_id" or "price")) error($"{path}.meta.{meta}", "is not known when pinging");
             if (string.IsNullOrWhiteSpace(name)) error($"{path}.meta.{meta}", "must be a non-empty name");
             else if (checkXmlNames && !IsXmlName(name)) error($"{path}.meta.{meta}", "is not a valid XML element name");
         }
@@ -140,25 +177,71 @@ public sealed partial class FormattedRequest
 
         foreach (var (name, value) in f.Headers)
         {
+            var template = IsTemplate(value) ? ParseTemplate(value, $"{path}.headers.{name}", error) : null;
             if (!HeaderName().IsMatch(name)) error($"{path}.headers", $"'{name}' is not a valid header name");
-            else if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
-                error($"{path}.headers.{name}", "use format.auth: credentials are stored encrypted, headers are not");
+            else if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase) && !UsesSecrets(value))
+                error($"{path}.headers.{name}", "must take its credentials from format.secrets, e.g. \"Basic {{ secrets.key }}\" (or use format.auth): secrets are stored encrypted, headers are not");
             else if (ReservedHeaders.Contains(name)) error($"{path}.headers.{name}", "is set by LeadHub");
             else if (value is null || value.Any(char.IsControl)) error($"{path}.headers.{name}", "must be a single-line text");
             else if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
-                if (MediaTypeHeaderValue.TryParse(value, out _)) r._mediaType = value;
+                if (template is null && MediaTypeHeaderValue.TryParse(value, out _)) r._mediaType = value;
                 else error($"{path}.headers.{name}", "is not a valid media type");
             }
-            else r._headers.Add((name, value));
+            else r._headers.Add((name, value, template));
         }
         return r;
     }
 
-    // Null when the template fails at run time (its step limit): that buyer's request fails, not the auction.
-    public HttpRequestMessage? Build(Uri uri, FormatValues values)
+    internal static bool IsTemplate(string? text) => text is not null && (text.Contains("{{") || text.Contains("{%"));
+
+    internal static bool UsesSecrets(string? text) => text is not null && IsTemplate(text) && text.Contains("secrets.");
+
+    internal static IFluidTemplate? ParseTemplate(string text, string path, Action<string, string> error)
     {
-        var body = _template is null ? Serialize(Flatten(values)) : Render(values);
+        if (Liquid.TryParse(text, out var template, out var problem)) return template;
+        error(path, "Liquid: " + problem.Split('\n')[0].Trim());
+        return null;
+    }
+
+    // What every template of a phase sees: the lead (value maps applied), the exchange's own
+    // values, the static fields, the values captured from the ping answer and the contract's secrets.
+    private TemplateContext Context(FormatValues values, IReadOnlyDictionary<string, string>? secrets)
+    {
+        var context = NewContext(values, secrets);
+        context.SetValue("lead", Mapped(values.Fields));
+        var statics = new JsonObject();
+        foreach (var (name, value, _) in _static) statics[name] = value?.DeepClone();
+        context.SetValue("static", statics);
+        return context;
+    }
+
+    internal static TemplateContext NewContext(FormatValues values, IReadOnlyDictionary<string, string>? secrets)
+    {
+        var context = new TemplateContext(LiquidOptions);
+        context.SetValue("ping_id", values.PingId);
+        context.SetValue("campaign", values.Campaign);
+        if (values.LeadId is { } leadId) context.SetValue("lead_id", leadId.ToString());
+        if (values.Price is { } price) context.SetValue("price", price);
+        context.SetValue("captured", Object(values.Captured));
+        context.SetValue("secrets", Object(secrets));
+        return context;
+    }
+
+    private static JsonObject Object(IReadOnlyDictionary<string, string>? values)
+    {
+        var o = new JsonObject();
+        foreach (var (name, value) in values ?? FrozenDictionary<string, string>.Empty) o[name] = value;
+        return o;
+    }
+
+    // Null when a template fails at run time (its step limit) or renders an impossible header: that
+    // buyer's request fails, not the auction.
+    public HttpRequestMessage? Build(Uri uri, FormatValues values, IReadOnlyDictionary<string, string>? secrets = null)
+    {
+        TemplateContext? context = null;
+        TemplateContext Ctx() => context ??= Context(values, secrets);
+        var body = _template is null ? Serialize(Flatten(values, Ctx)) : Render(_template, Ctx(), _encoder);
         if (body is null) return null;
         HttpRequestMessage request;
         if (_method == HttpMethod.Get)
@@ -171,7 +254,16 @@ public sealed partial class FormattedRequest
             request = new HttpRequestMessage(_method, uri) { Content = new StringContent(body, Encoding.UTF8) };
             request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(_mediaType);
         }
-        foreach (var (name, value) in _headers) request.Headers.TryAddWithoutValidation(name, value);
+        foreach (var (name, value, template) in _headers)
+        {
+            var text = template is null ? value : Render(template, Ctx(), NullEncoder.Default);
+            if (text is null || text.Any(char.IsControl))
+            {
+                request.Dispose();
+                return null;
+            }
+            request.Headers.TryAddWithoutValidation(name, text);
+        }
         return request;
     }
 
@@ -186,16 +278,24 @@ public sealed partial class FormattedRequest
     private JsonNode? Map(string field, JsonNode? value) =>
         _valueMaps.TryGetValue(field, out var map) && map.TryGetValue(Text(value), out var to) ? to?.DeepClone() : value?.DeepClone();
 
-    private JsonObject Flatten(FormatValues values)
+    private JsonObject Flatten(FormatValues values, Func<TemplateContext> context)
     {
         var body = new JsonObject();
-        foreach (var (name, value) in values.Fields) body[_rename.GetValueOrDefault(name, name)] = Map(name, value);
+        var fields = body;
+        if (_fieldsUnder is not null) body[_fieldsUnder] = fields = new JsonObject();
+        foreach (var (name, value) in values.Fields)
+        {
+            if (_fields is null || _fields.Contains(name)) fields[_rename.GetValueOrDefault(name, name)] = Map(name, value);
+        }
         foreach (var (meta, name) in _meta)
         {
             var value = Meta(meta, values);
             if (value is not null) body[name] = value;
         }
-        foreach (var (name, value) in _static) body[name] = value?.DeepClone();
+        foreach (var (name, value, template) in _static)
+        {
+            body[name] = template is null ? value?.DeepClone() : Render(template, context(), NullEncoder.Default);
+        }
         return body;
     }
 
@@ -205,23 +305,16 @@ public sealed partial class FormattedRequest
         "campaign" => values.Campaign,
         "lead_id" => values.LeadId?.ToString(),
         "price" => values.Price,
+        _ when meta.StartsWith(CapturedPrefix, StringComparison.Ordinal)
+            => values.Captured?.GetValueOrDefault(meta[CapturedPrefix.Length..]),
         _ => null,
     };
 
-    private string? Render(FormatValues values)
+    internal static string? Render(IFluidTemplate template, TemplateContext context, TextEncoder encoder)
     {
-        var context = new TemplateContext(LiquidOptions);
-        context.SetValue("lead", Mapped(values.Fields));
-        context.SetValue("ping_id", values.PingId);
-        context.SetValue("campaign", values.Campaign);
-        if (values.LeadId is { } leadId) context.SetValue("lead_id", leadId.ToString());
-        if (values.Price is { } price) context.SetValue("price", price);
-        var statics = new JsonObject();
-        foreach (var (name, value) in _static) statics[name] = value?.DeepClone();
-        context.SetValue("static", statics);
         try
         {
-            return _template!.Render(context, _encoder);
+            return template.Render(context, encoder);
         }
         catch (InvalidOperationException)
         {
@@ -241,12 +334,26 @@ public sealed partial class FormattedRequest
                 using (var w = XmlWriter.Create(text, new XmlWriterSettings { OmitXmlDeclaration = true }))
                 {
                     w.WriteStartElement(_xmlRoot);
-                    foreach (var (name, value) in body) w.WriteElementString(XmlConvert.EncodeLocalName(name), Text(value));
+                    WriteXml(w, body);
                     w.WriteEndElement();
                 }
                 return text.ToString();
             default:
                 return body.ToJsonString();
+        }
+    }
+
+    private static void WriteXml(XmlWriter w, JsonObject elements)
+    {
+        foreach (var (name, value) in elements)
+        {
+            if (value is JsonObject nested)
+            {
+                w.WriteStartElement(XmlConvert.EncodeLocalName(name));
+                WriteXml(w, nested);
+                w.WriteEndElement();
+            }
+            else w.WriteElementString(XmlConvert.EncodeLocalName(name), Text(value));
         }
     }
 

@@ -4,26 +4,44 @@ using System.Text.Json;
 
 namespace LeadHub.Core.Delivery;
 
-// The part of JSONPath that locating one value in a buyer's answer needs: `$`, then any of
+// The part of JSONPath that locating one value in a buyer's answer needs: `$` (the answer) or
+// `@` (the bid being read, in an answer with several bids), then any of
 // `.name`, `['name']` / `["name"]` (for names with spaces or dots) and `[0]`. Names match
 // exactly (JSON is case-sensitive). Wildcards, filters and `..` are refused, not half-supported.
 public sealed class SimpleJsonPath
 {
     private readonly IReadOnlyList<(string? Name, int Index)> _steps;
 
-    private SimpleJsonPath(IReadOnlyList<(string? Name, int Index)> steps) => _steps = steps;
+    private SimpleJsonPath(IReadOnlyList<(string? Name, int Index)> steps, bool relative)
+    {
+        _steps = steps;
+        IsRelative = relative;
+    }
+
+    // Starts with `@`: read from the current bid, not from the whole answer.
+    public bool IsRelative { get; }
 
     public static bool TryParse(string text, out SimpleJsonPath? path, out string? problem)
     {
         path = null;
         problem = Parse(text, out var steps);
-        if (problem is null) path = new SimpleJsonPath(steps);
+        if (problem is null) path = new SimpleJsonPath(steps, text.StartsWith('@'));
         return problem is null;
     }
 
     // The value as text: strings as they are, numbers and booleans as written, objects and arrays
     // as JSON. Null, missing or blank is null.
-    public string? Find(JsonElement root)
+    public string? Find(JsonElement root) => Locate(root) is { } e ? TextOf(e) : null;
+
+    // The elements of the array (or the one object) at this path: the bids of a multi-bid answer.
+    public IReadOnlyList<JsonElement> FindAll(JsonElement root) => Locate(root) switch
+    {
+        { ValueKind: JsonValueKind.Array } array => array.EnumerateArray().ToList(),
+        { ValueKind: JsonValueKind.Object } one => [one],
+        _ => [],
+    };
+
+    private JsonElement? Locate(JsonElement root)
     {
         var e = root;
         foreach (var (name, index) in _steps)
@@ -35,9 +53,14 @@ public sealed class SimpleJsonPath
             else if (e.ValueKind != JsonValueKind.Array || index >= e.GetArrayLength()) return null;
             else e = e[index];
         }
+        return e;
+    }
+
+    private static string? TextOf(JsonElement e)
+    {
         var text = e.ValueKind switch
         {
-            JsonValueKind.String => e.GetString(),
+            JsonValueKind.String => StringOf(e),
             JsonValueKind.True => "true",
             JsonValueKind.False => "false",
             JsonValueKind.Number or JsonValueKind.Object or JsonValueKind.Array => e.GetRawText(),
@@ -46,10 +69,17 @@ public sealed class SimpleJsonPath
         return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
     }
 
+    // A lone surrogate escaped in a buyer's string (\ud800) cannot become text: no value, not a crash.
+    private static string? StringOf(JsonElement e)
+    {
+        try { return e.GetString(); }
+        catch (InvalidOperationException) { return null; }
+    }
+
     private static string? Parse(string text, out List<(string? Name, int Index)> steps)
     {
         steps = [];
-        if (!text.StartsWith('$')) return "must start with '$'";
+        if (!text.StartsWith('$') && !text.StartsWith('@')) return "must start with '$' (the answer) or '@' (the current bid)";
         var i = 1;
         while (i < text.Length)
         {

@@ -16,24 +16,41 @@ public sealed class WireExchange
 
     public static WireExchange Begin() => Slot.Value = new WireExchange();
 
-    public async Task RecordAsync(HttpRequestMessage message)
+    // Credentials stay secret even from the admin trying the contract out: Authorization shows its
+    // scheme only, and every secret value (also base64-encoded, as in Basic) is blanked wherever it stands.
+    public async Task RecordAsync(HttpRequestMessage message, IEnumerable<string> secrets)
     {
         var text = new StringBuilder($"{message.Method} {message.RequestUri}\n");
         foreach (var (name, values) in message.Headers.Concat(message.Content?.Headers ?? Enumerable.Empty<KeyValuePair<string, IEnumerable<string>>>()))
         {
-            // Credentials stay secret even from the admin trying the contract out.
             var value = name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
                 ? (values.FirstOrDefault()?.Split(' ')[0] ?? "") + " ***"
                 : string.Join(", ", values);
             text.Append(name).Append(": ").Append(value).Append('\n');
         }
         if (message.Content is not null) text.Append('\n').Append(await message.Content.ReadAsStringAsync());
+        foreach (var secret in secrets)
+        {
+            text.Replace(secret, "***").Replace(Convert.ToBase64String(Encoding.UTF8.GetBytes(secret)), "***")
+                .Replace(Uri.EscapeDataString(secret), "***");
+        }
         Request = text.ToString();
     }
 
-    public async Task RecordAsync(HttpResponseMessage response, CancellationToken ct)
+    public void Record(ExchangeResult result)
     {
-        Status = (int)response.StatusCode;
-        Response = await response.Content.ReadAsStringAsync(ct);
+        switch (result)
+        {
+            case ExchangeResult.Answered a:
+                Status = a.Status;
+                Response = a.Body;
+                break;
+            case ExchangeResult.Failed f:
+                Response = "(no answer read: " + f.Reason + ")";
+                break;
+            default:
+                Response = "(no answer in time)";
+                break;
+        }
     }
 }

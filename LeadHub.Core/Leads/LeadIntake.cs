@@ -12,7 +12,9 @@ using Microsoft.Extensions.Logging;
 
 namespace LeadHub.Core.Leads;
 
-public sealed record LeadSubmission(string Campaign, string? SubId, string? ExternalId, bool Test, JsonElement Fields);
+// InputErrors: fields whose text was not valid Unicode (repaired in Fields); the lead is invalid.
+public sealed record LeadSubmission(string Campaign, string? SubId, string? ExternalId, bool Test, JsonElement Fields,
+    IReadOnlyDictionary<string, string[]>? InputErrors = null);
 
 public abstract record IntakeResult
 {
@@ -51,7 +53,7 @@ public sealed class LeadIntake(
     {
         if (!snapshots.Current.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
         if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
-        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields, ValidationMode.PingOnly);
+        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields, ValidationMode.PingOnly).WithErrors(lead.InputErrors);
         if (!validation.IsValid) return new IntakeResult.Invalid(null, validation.Errors);
 
         var pingId = Guid.CreateVersion7();
@@ -61,7 +63,7 @@ public sealed class LeadIntake(
             new AuctionLead(Guid.Empty, pingId.ToString(), campaign, pingFields, pingFields, lead.Test, now), lifetime.ApplicationStopping);
         var best = phase.Offers.Count > 0 ? phase.Offers[0].Price : 0;
         var offer = lead.Test || best == 0 ? 0 : Payouts.For(publisher.PayoutFor(campaign.Key), best);
-        var hold = new PingHold(phase.PingedTiers, phase.Offers.Select(o => new HeldBid(o.Contract.Key, o.Tier, o.Price, o.At)).ToList());
+        var hold = new PingHold(phase.PingedTiers, phase.Offers.Select(o => new HeldBid(o.Contract.Key, o.Tier, o.Price, o.At, o.Captured)).ToList());
         var expiresAt = now + campaign.BidTtl;
 
         await using var db = await dbFactory.CreateDbContextAsync();
@@ -125,7 +127,7 @@ public sealed class LeadIntake(
         if (!snapshots.Current.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
         if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
 
-        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields);
+        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields).WithErrors(lead.InputErrors);
         var now = time.GetUtcNow();
         var row = new LeadRow
         {

@@ -136,7 +136,8 @@ public sealed class LeadRecovery(
         var now = time.GetUtcNow();
         var fields = Fields(lead);
         var auctionLead = LeadIntake.AuctionLeadOf(Fresh(lead, now), campaign, fields, firstSeq);
-        var (step, accepted) = await auction.RepostAsync(auctionLead, new Offer(contract, open.Tier, open.Price, now), trace.Count,
+        var offer = new Offer(contract, open.Tier, open.Price, now, PostJournal.CapturedOf(open));
+        var (step, accepted) = await auction.RepostAsync(auctionLead, offer, trace.Count,
             CancellationToken.None);
         trace.Add(step);
         if (accepted)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 
@@ -18,9 +19,16 @@ public sealed class PostJournal(LeadWriter writer, CrashPoints crash, TimeProvid
         {
             LeadId = lead.LeadId, Seq = seq, BuyerKey = offer.Contract.Buyer.Key, ContractKey = offer.Contract.Key,
             Tier = offer.Tier, Price = offer.Price, At = time.GetUtcNow(),
+            DataJson = JsonSerializer.Serialize(new PostIntentData(offer.Captured), Json),
         });
         crash.Reached(CrashPoints.AfterPostIntent);
     }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // What a re-post to the same buyer must carry again: the values captured from its ping answer.
+    public static IReadOnlyDictionary<string, string>? CapturedOf(PostIntentRow intent) =>
+        JsonSerializer.Deserialize<PostIntentData>(intent.DataJson, Json)?.Captured;
 
     public void AfterPost(AuctionLead lead, int seq, string outcome)
     {
@@ -28,3 +36,5 @@ public sealed class PostJournal(LeadWriter writer, CrashPoints crash, TimeProvid
         if (outcome != TraceOutcomes.Accepted) writer.Answered(lead.LeadId, seq, outcome);
     }
 }
+
+public sealed record PostIntentData(IReadOnlyDictionary<string, string>? Captured);

@@ -100,7 +100,7 @@ public sealed class Housekeeping(
             if (leads.Count == 0) return total;
             foreach (var lead in leads)
             {
-                var fields = JsonNode.Parse(lead.FieldsJson) as JsonObject ?? [];
+                var fields = JsonNode.Parse(Validation.JsonUnicode.Repair(lead.FieldsJson)) as JsonObject ?? [];
                 var kept = campaigns.TryGetValue(lead.CampaignKey, out var campaign) ? campaign.PingFieldsOf(fields) : [];
                 lead.FieldsJson = kept.ToJsonString();
                 lead.PhoneKey = null;

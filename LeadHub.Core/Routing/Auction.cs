@@ -5,8 +5,10 @@ using LeadHub.Core.Workspace;
 
 namespace LeadHub.Core.Routing;
 
-// A price one contract offers for the lead: a bid from a ping or a direct-post fixed price.
-public sealed record Offer(ContractSnapshot Contract, int Tier, decimal Price, DateTimeOffset At);
+// A price one contract offers for the lead: a bid from a ping or a direct-post fixed price, with
+// what the contract's rules captured from its ping answer for the post.
+public sealed record Offer(ContractSnapshot Contract, int Tier, decimal Price, DateTimeOffset At,
+    IReadOnlyDictionary<string, string>? Captured = null);
 
 // What the auction needs to know of a lead. PingFields are the non-PII fields, the only ones
 // a ping may carry.
@@ -20,8 +22,10 @@ public sealed record AuctionLead(
     DateTimeOffset ReceivedAt,
     int TraceBase = 0); // where this auction's first trace step lands in the lead's stored trace
 
-// Bids held from a publisher's ping (two-step ping/post), by the tiers that were pinged.
-public sealed record HeldBid(string Contract, int Tier, decimal Price, DateTimeOffset At);
+// Bids held from a publisher's ping (two-step ping/post), by the tiers that were pinged, with
+// their captured values: the post to that buyer still carries its own ping's token.
+public sealed record HeldBid(string Contract, int Tier, decimal Price, DateTimeOffset At,
+    IReadOnlyDictionary<string, string>? Captured = null);
 
 public sealed record PingHold(IReadOnlyList<int> PingedTiers, IReadOnlyList<HeldBid> Bids);
 
@@ -141,7 +145,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
             if (held is not null)
             {
                 // Buyers that passed on the publisher's ping are not asked again.
-                if (held.TryGetValue(contract.Key, out var bid)) offers.Add(new Offer(contract, tier.Tier, bid.Price, bid.At));
+                if (held.TryGetValue(contract.Key, out var bid)) offers.Add(new Offer(contract, tier.Tier, bid.Price, bid.At, bid.Captured));
                 continue;
             }
             pings.Add(PingAsync(lead, contract, tier, deadline, ct));
@@ -191,9 +195,10 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         Offer? offer = null;
         if (result.Outcome == PingOutcome.Bid)
         {
-            if (IsAboveFloors(contract, tier, result.Bid)) offer = new Offer(contract, tier.Tier, result.Bid, time.GetUtcNow());
+            if (IsAboveFloors(contract, tier, result.Bid)) offer = new Offer(contract, tier.Tier, result.Bid, time.GetUtcNow(), result.Captured);
             else reason = Invariant($"below floor {FloorOf(contract, tier)}");
         }
+        reason = WithCaptured(reason, result.Captured);
         var bid = result.Outcome == PingOutcome.Bid ? result.Bid : (decimal?)null;
         return (new TraceStep(TraceKinds.Ping, contract.Buyer.Key, contract.Key, tier.Tier, outcome, bid, null, reason, latency, at), offer);
     }
@@ -231,7 +236,8 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         PostResult result;
         try
         {
-            result = await transport.PostAsync(offer.Contract, new PostRequest(lead.PingId, lead.LeadId, offer.Price, lead.Fields), linked.Token);
+            result = await transport.PostAsync(offer.Contract,
+                new PostRequest(lead.PingId, lead.LeadId, offer.Price, lead.Fields, offer.Captured), linked.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
@@ -261,6 +267,16 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         if (!contract.Schedule.IsOpen(now)) return "outside schedule: " + contract.Schedule.Description;
         return lead.Test ? null : caps.Reached(contract, now);
     }
+
+    // The trace shows what a ping answer gave the post (buyer ids and tokens, never LeadHub's secrets).
+    private static string? WithCaptured(string? reason, IReadOnlyDictionary<string, string>? captured)
+    {
+        if (captured is not { Count: > 0 }) return reason;
+        var text = "captured " + string.Join(", ", captured.Select(p => $"{p.Key}={Shorten(p.Value)}"));
+        return reason is null ? text : reason + "; " + text;
+    }
+
+    private static string Shorten(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
     // Trace reasons are stored text: numbers read the same whatever the server's culture.
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

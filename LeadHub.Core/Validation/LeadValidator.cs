@@ -18,6 +18,15 @@ public sealed record LeadValidationResult(
     string? EmailKey)
 {
     public bool IsValid => Errors.Count == 0;
+
+    // Adds errors found before validation (text that was not valid Unicode, see JsonUnicode).
+    public LeadValidationResult WithErrors(IReadOnlyDictionary<string, string[]>? more)
+    {
+        if (more is null || more.Count == 0) return this;
+        var all = new Dictionary<string, string[]>(Errors, StringComparer.Ordinal);
+        foreach (var (field, messages) in more) all[field] = all.TryGetValue(field, out var had) ? [.. messages, .. had] : messages;
+        return this with { Errors = all };
+    }
 }
 
 // CONTRACT §3.1: checks a lead's fields against the campaign's definitions and normalises them,

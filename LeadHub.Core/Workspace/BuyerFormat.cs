@@ -11,6 +11,18 @@ public sealed record BuyerFormat
     public PhaseFormat? Ping { get; init; }
     public PhaseFormat? Post { get; init; }
     public BuyerAuth? Auth { get; init; }
+
+    // Write-only values that headers, URLs and templates use as `{{ secrets.name }}` (an API key, a
+    // token per phase, a custom Authorization scheme). Read only on import and stored encrypted;
+    // exported with every value null, and an import that leaves a value null keeps the stored one.
+    public Dictionary<string, string?>? Secrets { get; init; }
+
+    // Whether an import brings a secret value (not only "keep the stored one").
+    [JsonIgnore]
+    public bool HasSecretValues => Auth?.Secret is not null || Secrets?.Values.Any(v => v is not null) == true;
+
+    public BuyerFormat WithoutSecretValues() =>
+        Secrets is null ? this : this with { Secrets = Secrets.Keys.ToDictionary(k => k, string? (_) => null) };
 }
 
 public sealed record PhaseFormat
@@ -29,7 +41,14 @@ public sealed record PhaseFormat
     public Dictionary<string, Dictionary<string, JsonElement>> ValueMaps { get; init; } = [];
     public Dictionary<string, JsonElement> Static { get; init; } = [];
 
-    // The values of the ping or post itself (ping_id, lead_id, price, campaign) → the name each is sent under.
+    // Only these lead fields are sent (by LeadHub name); null sends every field the phase may carry.
+    public List<string>? Fields { get; init; }
+
+    // Nest the lead's fields under this name (a JSON object or an XML element) instead of beside the meta values.
+    public string? FieldsUnder { get; init; }
+
+    // The values of the ping or post itself (ping_id, lead_id, price, campaign, and `captured.<name>`
+    // from the ping answer) → the name each is sent under.
     public Dictionary<string, string> Meta { get; init; } = [];
     public Dictionary<string, string> Headers { get; init; } = [];
     public ResponseRules? Response { get; init; }
@@ -46,6 +65,13 @@ public sealed record ResponseRules
     public string? AcceptedMatches { get; init; }
     public string? Reason { get; init; }
     public string? BuyerLeadId { get; init; }
+
+    // Answers with several bids: where the list is. `bid` and any capture starting with `@` (JSON)
+    // or a relative XPath are then read from each bid, and the best bid is taken.
+    public string? Bids { get; init; }
+
+    // Values of the answer to keep, by name: a ping's are carried to the post as `captured.<name>`.
+    public Dictionary<string, string> Capture { get; init; } = [];
 
     // When the answer holds no bid (ping) or no accepted flag (post).
     public string DefaultOutcome { get; init; } = DefaultOutcomes.Error;

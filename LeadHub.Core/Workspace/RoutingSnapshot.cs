@@ -24,7 +24,7 @@ public sealed class RoutingSnapshot
     // `contractSecrets` are the decrypted buyer credentials by contract key; they end up only in
     // each contract's compiled format.
     public RoutingSnapshot(WorkspaceDocument doc, IReadOnlyDictionary<string, string> publisherKeyHashes,
-        IReadOnlyDictionary<string, string> buyerKeyHashes, long version, IReadOnlyDictionary<string, string>? contractSecrets = null)
+        IReadOnlyDictionary<string, string> buyerKeyHashes, long version, IReadOnlyDictionary<string, ContractSecrets>? contractSecrets = null)
     {
         Version = version;
         Publishers = doc.Publishers.ToFrozenDictionary(p => p.Key,
@@ -38,7 +38,8 @@ public sealed class RoutingSnapshot
         foreach (var buyer in doc.Buyers)
         {
             foreach (var c in buyer.Contracts)
-                contracts[c.Key] = new ContractSnapshot(c, Buyers[buyer.Key], contractSecrets?.GetValueOrDefault(c.Key));
+                contracts[c.Key] = new ContractSnapshot(c, Buyers[buyer.Key], contractSecrets?.GetValueOrDefault(c.Key),
+                    doc.Campaigns.FirstOrDefault(k => k.Key == c.Campaign)?.MaxBid);
         }
         Contracts = contracts.ToFrozenDictionary();
 
@@ -114,26 +115,23 @@ public sealed class ContractSnapshot
     public string Key => Config.Key;
     public IReadOnlyList<Filter> Filters { get; }
     public Schedule Schedule { get; }
-    public Uri? PingUri { get; }
-    public Uri? PostUri { get; }
     public bool IsDirectPost => Config.Mode == ContractModes.DirectPost;
     public TimeSpan PingTimeout { get; }
     public TimeSpan PostTimeout { get; }
 
-    // Null: the reference JSON of CONTRACT §2.
-    public CompiledFormat? Format { get; }
+    // How this buyer is pinged and posted to: its own format, or the reference JSON of CONTRACT §2.
+    public CompiledFormat Format { get; }
 
-    public ContractSnapshot(ContractConfig config, BuyerSnapshot buyer, string? secret = null)
+    public ContractSnapshot(ContractConfig config, BuyerSnapshot buyer, ContractSecrets? secrets = null, decimal? campaignMaxBid = null)
     {
         Config = config;
         Buyer = buyer;
         Filters = config.Filters.Select(Filter.Compile).ToList();
         Schedule = Schedule.Compile(config.Schedule);
-        PingUri = config.PingUrl is null ? null : new Uri(config.PingUrl);
-        PostUri = config.PostUrl is null ? null : new Uri(config.PostUrl);
         PingTimeout = TimeSpan.FromMilliseconds(config.TimeoutMs);
         PostTimeout = TimeSpan.FromMilliseconds(config.PostTimeoutMs);
-        Format = config.Format is null ? null : CompiledFormat.Compile(config.Format, secret);
+        // A bid above the lower of the contract's and the campaign's maxBid is read as an error.
+        Format = CompiledFormat.Compile(config, secrets, campaignMaxBid);
     }
 }
 

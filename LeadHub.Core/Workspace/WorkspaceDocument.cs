@@ -21,6 +21,10 @@ public sealed record CampaignConfig
     public bool Active { get; init; } = true;
     public int AuctionTimeoutMs { get; init; } = 800;
     public decimal Floor { get; init; }
+
+    // Extension: a ceiling for every contract's bid in this campaign; a bid above it is an error
+    // step, never a sale (a fat finger, or a buyer's decimal point in the wrong place). Null = none.
+    public decimal? MaxBid { get; init; }
     public int MaxPostAttempts { get; init; } = 3;
     public int BidTtlMs { get; init; } = 60_000;
     public int DedupeWindowDays { get; init; } = 30;
@@ -131,9 +135,19 @@ public sealed record ContractConfig
     public int Priority { get; init; } = 1;
     public string? PingUrl { get; init; }
     public string? PostUrl { get; init; }
+    // Direct-post: the fixed price. Ping-post: the agreed price, used when the ping answer says
+    // "matched" without a bid.
     public decimal? Price { get; init; }
     public decimal? MinBid { get; init; }
+
+    // Extension: a bid above this is an error step with the reason, never a sale. Null = none.
+    public decimal? MaxBid { get; init; }
     public int TimeoutMs { get; init; } = 300;
+
+    // Extension: a buyer's answer longer than this (after decompression) is an error, cut off while
+    // reading. Null = 64 KiB.
+    public int? MaxAnswerBytes { get; init; }
+    public const int DefaultMaxAnswerBytes = 64 * 1024;
 
     // Extension: a post may take longer than a ping; a post that times out is never billed.
     public int PostTimeoutMs { get; init; } = 3000;

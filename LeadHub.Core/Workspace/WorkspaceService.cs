@@ -1,3 +1,4 @@
+using LeadHub.Core.Delivery;
 using System.Security.Cryptography;
 using System.Text.Json;
 using LeadHub.Core.Security;
@@ -31,14 +32,11 @@ public sealed class WorkspaceService(
 
         // Before the transaction: protecting may create a Data Protection key, which is written to
         // this same database by a connection of its own and would wait on our write lock.
-        var secrets = incoming.Buyers.SelectMany(b => b.Contracts)
-            .Where(c => c.Format?.Auth?.Secret is not null)
-            .GroupBy(c => c.Key)
-            .ToDictionary(g => g.Key, g => _credentials.Protect(g.Last().Format!.Auth!.Secret!));
+        var secrets = await ProtectSecretsAsync(incoming, ct);
 
         await ChangeAsync(actor, async (db, current, audit) =>
         {
-            var document = KeepStoredSecrets(incoming, current);
+            var document = KeepStoredUrls(KeepStoredSecrets(incoming, current), current);
             errors = WorkspaceValidator.Validate(document, Merge(current, document));
             if (errors.Count > 0) return false;
             foreach (var c in document.Campaigns) await UpsertCampaignAsync(db, c, audit, ct);
@@ -150,10 +148,18 @@ public sealed class WorkspaceService(
         return refusal;
     }
 
+    // What the admin API, the portal and the demo see: buyer URLs without their credentials.
     public async Task<WorkspaceDocument> ExportAsync(CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await LoadAsync(db, ct);
+        var doc = await LoadAsync(db, ct);
+        return doc with
+        {
+            Buyers = doc.Buyers.Select(b => b with
+            {
+                Contracts = b.Contracts.Select(c => c with { PingUrl = UrlCredentials.Redact(c.PingUrl), PostUrl = UrlCredentials.Redact(c.PostUrl) }).ToList(),
+            }).ToList(),
+        };
     }
 
     public async Task ReloadAsync(CancellationToken ct = default)
@@ -169,15 +175,18 @@ public sealed class WorkspaceService(
     }
 
     // Decrypted once per snapshot, not per request.
-    private async Task<Dictionary<string, string>> ContractSecretsAsync(LeadHubDbContext db, CancellationToken ct)
+    private async Task<Dictionary<string, ContractSecrets>> ContractSecretsAsync(LeadHubDbContext db, CancellationToken ct,
+        IReadOnlyCollection<string>? only = null)
     {
-        var secrets = new Dictionary<string, string>();
-        var stored = await db.Contracts.AsNoTracking().Where(c => c.AuthSecret != null).Select(c => new { c.Key, c.AuthSecret }).ToListAsync(ct);
+        var secrets = new Dictionary<string, ContractSecrets>();
+        var rows = db.Contracts.AsNoTracking().Where(c => c.AuthSecret != null);
+        if (only is not null) rows = rows.Where(c => only.Contains(c.Key));
+        var stored = await rows.Select(c => new { c.Key, c.AuthSecret }).ToListAsync(ct);
         foreach (var row in stored)
         {
             try
             {
-                secrets[row.Key] = _credentials.Unprotect(row.AuthSecret!);
+                secrets[row.Key] = ContractSecrets.FromJson(_credentials.Unprotect(row.AuthSecret!));
             }
             catch (CryptographicException)
             {
@@ -188,26 +197,70 @@ public sealed class WorkspaceService(
         return secrets;
     }
 
+    // Each contract's secrets as they will be after the import (what it brings over what is stored),
+    // protected, for the contracts whose document has any: `auth` or `format.secrets`.
+    private async Task<Dictionary<string, string>> ProtectSecretsAsync(WorkspaceDocument incoming, CancellationToken ct)
+    {
+        var contracts = incoming.Buyers.SelectMany(b => b.Contracts)
+            .Where(c => c.Format?.Auth is not null || c.Format?.Secrets is { Count: > 0 })
+            .GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.Last());
+        if (contracts.Count == 0) return [];
+        Dictionary<string, ContractSecrets> stored;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct)) stored = await ContractSecretsAsync(db, ct, contracts.Keys);
+        return contracts.ToDictionary(p => p.Key, p =>
+        {
+            var format = p.Value.Format!;
+            var before = stored.GetValueOrDefault(p.Key) ?? ContractSecrets.None;
+            var named = (format.Secrets ?? []).Select(s => (s.Key, Value: s.Value ?? before.Named.GetValueOrDefault(s.Key)))
+                .Where(s => s.Value is not null).ToDictionary(s => s.Key, s => s.Value!);
+            return _credentials.Protect(new ContractSecrets(format.Auth?.Secret ?? (format.Auth is null ? null : before.Auth), named).ToJson());
+        });
+    }
+
     // An import without the secret (an export, say) keeps the one stored for the same contract and
-    // auth type; the *Set flags say which is which, whatever the document claimed.
+    // auth type; the *Set flags say which is which, whatever the document claimed. A named secret
+    // left null that is not stored is dropped, so a template that uses it is refused by name.
     private static WorkspaceDocument KeepStoredSecrets(WorkspaceDocument incoming, WorkspaceDocument current)
     {
-        var stored = current.Buyers.SelectMany(b => b.Contracts)
-            .Where(c => c.Format?.Auth?.SecretSet == true)
-            .ToDictionary(c => c.Key, c => c.Format!.Auth!.Type);
+        var contracts = current.Buyers.SelectMany(b => b.Contracts).ToDictionary(c => c.Key);
         ContractConfig Keep(ContractConfig c)
         {
-            if (c.Format?.Auth is not { Secret: null } auth) return c;
-            var keep = stored.GetValueOrDefault(c.Key) == auth.Type;
+            if (c.Format is null) return c;
+            var before = contracts.GetValueOrDefault(c.Key)?.Format;
+            var format = c.Format;
+            if (format.Secrets is { } named)
+            {
+                format = format with
+                {
+                    Secrets = named.Where(s => s.Value is not null || before?.Secrets?.ContainsKey(s.Key) == true).ToDictionary(),
+                };
+            }
+            if (format.Auth is not { Secret: null } auth) return c with { Format = format };
+            var keep = before?.Auth?.SecretSet == true && before.Auth.Type == auth.Type;
             return c with
             {
-                Format = c.Format with
+                Format = format with
                 {
                     Auth = auth with { PasswordSet = keep && auth.Type == AuthTypes.Basic, TokenSet = keep && auth.Type == AuthTypes.Bearer },
                 },
             };
         }
         return incoming with { Buyers = incoming.Buyers.Select(b => b with { Contracts = b.Contracts.Select(Keep).ToList() }).ToList() };
+    }
+
+    // An exported URL comes back redacted ("https://***@host/ping"): where it is exactly the
+    // redacted form of the stored URL, the stored one (with its credentials) is kept. Any other
+    // URL with *** is refused by validation: keeping credentials for a changed host would send
+    // them wherever the person editing (who cannot see them) points it.
+    private static WorkspaceDocument KeepStoredUrls(WorkspaceDocument incoming, WorkspaceDocument current)
+    {
+        var stored = current.Buyers.SelectMany(b => b.Contracts).ToDictionary(c => c.Key);
+        static string? Keep(string? url, string? storedUrl) =>
+            UrlCredentials.IsRedacted(url) && storedUrl is not null && url == UrlCredentials.Redact(storedUrl) ? storedUrl : url;
+        ContractConfig Restore(ContractConfig c) => stored.TryGetValue(c.Key, out var s)
+            ? c with { PingUrl = Keep(c.PingUrl, s.PingUrl), PostUrl = Keep(c.PostUrl, s.PostUrl) }
+            : c;
+        return incoming with { Buyers = incoming.Buyers.Select(b => b with { Contracts = b.Contracts.Select(Restore).ToList() }).ToList() };
     }
 
     // One change: serialised, in a transaction with its audit rows; the snapshot is rebuilt
@@ -328,15 +381,19 @@ public sealed class WorkspaceService(
             contract.BuyerKey = b.Key;
             contract.CampaignKey = c.Campaign;
             contract.Active = c.Active;
-            // No secret on import means keep the stored one (KeepStoredSecrets checked there is one).
+            // The secrets as merged before the transaction (ProtectSecretsAsync); none in the document, none stored.
             var auth = c.Format?.Auth;
-            if (auth is null) contract.AuthSecret = null;
-            else if (secrets.TryGetValue(c.Key, out var secret))
+            if (!secrets.TryGetValue(c.Key, out var secret)) contract.AuthSecret = null;
+            else if (c.Format!.HasSecretValues)
             {
                 contract.AuthSecret = secret;
                 Record(audit, "set credentials", "contract", c.Key, null, null);
             }
-            var json = Write(auth is null ? c : c with { Format = c.Format! with { Auth = auth.WithoutSecrets(contract.AuthSecret is not null) } });
+            else contract.AuthSecret = secret;
+            var json = Write(c.Format is null ? c : c with
+            {
+                Format = c.Format.WithoutSecretValues() with { Auth = auth?.WithoutSecrets(contract.AuthSecret is not null) },
+            });
             Record(audit, "contract", c.Key, contract.Json, contract.Json = json);
         }
     }
@@ -365,8 +422,12 @@ public sealed class WorkspaceService(
         Record(audit, before.Length == 0 ? "create" : "update", type, key, before.Length == 0 ? null : before, after);
     }
 
+    // The audit log is read in the portal: URL credentials are not written into it.
     private static void Record(List<AuditRow> audit, string action, string type, string key, string? before, string? after) =>
-        audit.Add(new AuditRow { Action = action, EntityType = type, EntityKey = key, Before = before, After = after });
+        audit.Add(new AuditRow
+        {
+            Action = action, EntityType = type, EntityKey = key, Before = UrlCredentials.Redact(before), After = UrlCredentials.Redact(after),
+        });
 
     private static string Write<T>(T value) => JsonSerializer.Serialize(value, WorkspaceJson.Options);
 

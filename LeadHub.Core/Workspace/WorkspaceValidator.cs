@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using LeadHub.Core.Delivery;
 using LeadHub.Core.Routing;
+using LeadHub.Core.Security;
 
 namespace LeadHub.Core.Workspace;
 
@@ -117,6 +118,8 @@ public static partial class WorkspaceValidator
         if (string.IsNullOrWhiteSpace(c.Name)) error($"{path}.name", "is required");
         if (c.AuctionTimeoutMs is < 50 or > 60_000) error($"{path}.auctionTimeoutMs", "must be between 50 and 60000");
         if (c.Floor < 0) error($"{path}.floor", "must not be negative");
+        if (c.MaxBid is <= 0) error($"{path}.maxBid", "must be above 0 (or null for no ceiling)");
+        if (c.MaxBid < c.Floor) error($"{path}.maxBid", "must not be below the floor: nothing could sell");
         if (c.MaxPostAttempts is < 1 or > 20) error($"{path}.maxPostAttempts", "must be between 1 and 20");
         if (c.BidTtlMs < 0) error($"{path}.bidTtlMs", "must not be negative");
         if (c.DedupeWindowDays < 0) error($"{path}.dedupeWindowDays", "must not be negative");
@@ -154,6 +157,11 @@ public static partial class WorkspaceValidator
         if (c.Mode == ContractModes.DirectPost && c.Price is not > 0) error($"{path}.price", "a direct-post contract needs a fixed price above 0");
         if (c.Price is < 0) error($"{path}.price", "must not be negative");
         if (c.MinBid is < 0) error($"{path}.minBid", "must not be negative");
+        if (c.MaxBid is <= 0) error($"{path}.maxBid", "must be above 0 (or null for no ceiling)");
+        if (c.MaxBid < c.MinBid) error($"{path}.maxBid", "must not be below minBid");
+        var ceiling = CompiledFormat.MaxBid(c.MaxBid, campaign?.MaxBid);
+        if (c.Price > ceiling) error($"{path}.price", $"is above the max bid {ceiling} (the contract's or its campaign's)");
+        CheckSentFields(c, campaign, path, error);
         if (c.TimeoutMs is < 10 or > 60_000) error($"{path}.timeoutMs", "must be between 10 and 60000");
         if (c.PostTimeoutMs is < 10 or > 120_000) error($"{path}.postTimeoutMs", "must be between 10 and 120000");
         if (c.Tier < 0) error($"{path}.tier", "must not be negative");
@@ -172,13 +180,29 @@ public static partial class WorkspaceValidator
             var field = campaign?.Fields.FirstOrDefault(f => f.Name == c.Filters[i].Field);
             foreach (var problem in Filter.Check(c.Filters[i], field)) error($"{path}.filters[{i}]", problem);
         }
-        if (c.Format is not null) CompiledFormat.Check(c.Format, c.Mode, $"{path}.format", error);
+        CompiledFormat.Check(c, path, error);
     }
 
+    // A field list names fields the campaign has; a ping never carries personal data, so listing one there is a mistake.
+    private static void CheckSentFields(ContractConfig c, CampaignConfig? campaign, string path, Action<string, string> error)
+    {
+        if (campaign is null) return;
+        foreach (var (phase, name) in new[] { ("ping", c.Format?.Ping), ("post", c.Format?.Post) }.SelectMany(p => (p.Item2?.Fields ?? []).Select(f => (p.Item1, f))))
+        {
+            var field = campaign.Fields.FirstOrDefault(f => f.Name == name);
+            if (field is null) error($"{path}.format.{phase}.fields", $"'{name}' is not a field of campaign '{campaign.Key}'");
+            else if (phase == "ping" && field.Pii) error($"{path}.format.ping.fields", $"'{name}' is personal data: pings never carry it");
+        }
+    }
+
+    // A URL may be a template (README "Buyer formats"); its fixed part must be an http(s) URL.
     private static void CheckUrl(string? url, string path, Action<string, string> error)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        var fixedPart = url is null ? null : url.Split("{{")[0].Split("{%")[0];
+        if (!Uri.TryCreate(fixedPart, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             error(path, "must be an absolute http(s) URL");
+        else if (UrlCredentials.IsRedacted(url))
+            error(path, $"holds redacted credentials ({UrlCredentials.Mask}) that do not match the stored URL: type the user name and password again, or remove them");
     }
 
     private static void CheckPayout(PayoutConfig payout, string path, Action<string, string> error)

@@ -97,6 +97,29 @@ public sealed class PortalJourneyTests(BrowserFixture browser) : IAsyncLifetime
         await page.Context.CloseAsync();
     }
 
+    // The content security policy must not break the portal: Blazor's scripts, the circuit's
+    // websocket and MudBlazor's styles all load, and the browser reports no violation.
+    [Fact]
+    public async Task Portal_works_under_its_content_security_policy()
+    {
+        var campaign = TestWorkspace.Unique("csp");
+        var leadId = await SoldLeadAsync(campaign);
+        var page = await browser.SignInAsync(Roles.Manager);
+        var violations = new List<string>();
+        page.Console += (_, m) => { if (m.Text.Contains("Content Security Policy")) violations.Add(m.Text); };
+
+        var response = await page.GotoAsync($"{browser.BaseUrl}/leads/{leadId}");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("#lead-price")).ToContainTextAsync("$21.00");
+        await page.GotoAsync(browser.BaseUrl + "/leads");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("#leads-table tbody tr", new() { HasText = campaign })).ToHaveCountAsync(1);
+
+        Assert.Contains("script-src 'self'", await response!.HeaderValueAsync("content-security-policy"));
+        Assert.Empty(violations);
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task Viewer_sees_masked_personal_data()
     {

@@ -280,6 +280,67 @@ public sealed class BuyerFormatsOverHttpTests(LogCapturingLeadHubFactory host) :
     }
 
     [Fact]
+    public async Task Named_secrets_sign_headers_are_encrypted_kept_on_reimport_and_shown_nowhere()
+    {
+        var key = "sk-" + Guid.NewGuid().ToString("N");
+        var token = "tk-" + Guid.NewGuid().ToString("N");
+        var format = new BuyerFormat
+        {
+            Secrets = new() { ["api_key"] = key, ["token"] = token },
+            Ping = new PhaseFormat { Headers = new() { ["X-Api-Key"] = "{{ secrets.api_key }}" } },
+            Post = new PhaseFormat { Headers = new() { ["Authorization"] = "Basic acme:{{ secrets.api_key }} Token {{ secrets.token }}" } },
+        };
+        var (campaign, publisher, buyer) = await SetUpAsync("named", format,
+            new BuyerBehaviour { Ping = BuyerAnswer.Bid(10), Post = BuyerAnswer.Accept() });
+        using var admin = host.Admin();
+        var exported = JsonNode.Parse(await admin.GetStringAsync("/api/v1/admin/workspace"))!;
+        var exportedBuyer = exported["buyers"]!.AsArray().Single(b => (string?)b!["key"] == buyer)!;
+        var secrets = exportedBuyer["contracts"]![0]!["format"]!["secrets"]!.AsObject();
+        Assert.Equal(["api_key", "token"], secrets.Select(p => p.Key).Order().ToArray());
+        Assert.All(secrets, p => Assert.Null(p.Value));
+
+        // An export imported again keeps what is stored.
+        await ApiAssert.OkJsonAsync(await admin.PutAsync("/api/v1/admin/workspace",
+            Bodies.Json(new JsonObject { ["buyers"] = new JsonArray(exportedBuyer.DeepClone()) }.ToJsonString())));
+        var (answer, lead) = await SellAsync(publisher, campaign);
+
+        Assert.Equal("sold", answer.GetProperty("status").GetString());
+        Assert.Equal(key, Assert.Single(_buyers.CallsTo(buyer, "ping")).Headers["X-Api-Key"]);
+        Assert.Equal($"Basic acme:{key} Token {token}", Assert.Single(_buyers.CallsTo(buyer, "post")).Headers["Authorization"]);
+        Assert.DoesNotContain(key, lead.GetRawText());
+        Assert.DoesNotContain(key, await admin.GetStringAsync("/api/v1/admin/workspace"));
+        Assert.All(host.Logs, line => Assert.DoesNotContain(key, line));
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
+        var row = await db.Contracts.SingleAsync(c => c.Key == buyer + "-c");
+        Assert.DoesNotContain(key, row.AuthSecret);
+        Assert.DoesNotContain(token, row.AuthSecret);
+        Assert.DoesNotContain(key, row.Json);
+
+        // "Try it" shows the request with every secret blanked.
+        var tried = await ApiAssert.OkJsonAsync(await admin.PostAsJsonAsync($"/api/v1/admin/contracts/{buyer}-c/try", new { phase = "post" }));
+        var request = tried.GetProperty("request").GetString()!;
+        Assert.Contains("Authorization: Basic ***", request);
+        Assert.DoesNotContain(key, request);
+        Assert.DoesNotContain(token, request);
+    }
+
+    [Fact]
+    public async Task A_named_secret_left_null_that_was_never_stored_is_refused_by_name()
+    {
+        var (_, _, buyer) = await SetUpAsync("nullsecret", new BuyerFormat(), new BuyerBehaviour());
+        using var admin = host.Admin();
+        var exported = JsonNode.Parse(await admin.GetStringAsync("/api/v1/admin/workspace"))!;
+        var exportedBuyer = exported["buyers"]!.AsArray().Single(b => (string?)b!["key"] == buyer)!.DeepClone();
+        exportedBuyer["contracts"]![0]!["format"] = JsonNode.Parse("""{ "secrets": { "api_key": null }, "ping": { "headers": { "X-Api-Key": "{{ secrets.api_key }}" } } }""");
+
+        var response = await admin.PutAsync("/api/v1/admin/workspace",
+            Bodies.Json(new JsonObject { ["buyers"] = new JsonArray(exportedBuyer) }.ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("api_key", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Removing_auth_forgets_the_secret()
     {
         var format = new BuyerFormat { Auth = new BuyerAuth { Type = AuthTypes.Bearer, Token = "tok-" + Guid.NewGuid().ToString("N") } };

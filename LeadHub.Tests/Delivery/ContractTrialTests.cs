@@ -16,7 +16,8 @@ public sealed class ContractTrialTests(LeadHubFactory host) : IClassFixture<Lead
         var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("try"));
         var buyer = TestWorkspace.Unique("tried");
         buyers.Set(buyer, behaviour);
-        var contract = TestWorkspace.PingPost(buyer + "-c", campaign.Key, buyers.PingUrl(buyer), buyers.PostUrl(buyer)) with
+        // Generous: the test is about what is returned, not about speed on a busy machine.
+        var contract = TestWorkspace.PingPost(buyer + "-c", campaign.Key, buyers.PingUrl(buyer), buyers.PostUrl(buyer), timeoutMs: 5000) with
         {
             Caps = new CapsConfig { Daily = 1 },
         };

@@ -138,4 +138,78 @@ public sealed class FormatValidationTests
         Assert.Contains(errors, e => e.Path == $"{Format}.auth.token");
         Assert.All(errors, e => Assert.DoesNotContain("secret-value", e.Message));
     }
+
+    [Fact]
+    public void An_authorization_header_in_clear_text_is_refused_one_over_secrets_is_not()
+    {
+        AssertRefused(new BuyerFormat { Ping = new PhaseFormat { Headers = new() { ["Authorization"] = "Basic YWNtZTpwdw==" } } },
+            $"{Format}.ping.headers.Authorization");
+        Assert.Empty(Validate(new BuyerFormat
+        {
+            Secrets = new() { ["pw"] = "x" },
+            Ping = new PhaseFormat { Headers = new() { ["Authorization"] = "Basic {{ secrets.pw | base64 }}" } },
+        }));
+    }
+
+    [Fact]
+    public void A_template_naming_an_undefined_secret_is_refused()
+    {
+        AssertRefused(new BuyerFormat { Post = new PhaseFormat { Headers = new() { ["X-Key"] = "{{ secrets.nope }}" } } }, $"{Format}.secrets");
+    }
+
+    [Fact]
+    public void Captured_values_are_known_only_to_the_post()
+    {
+        AssertRefused(new BuyerFormat { Ping = new PhaseFormat { Meta = new() { ["captured.id"] = "Id" } } }, $"{Format}.ping.meta.captured.id");
+        Assert.Empty(Validate(new BuyerFormat { Post = new PhaseFormat { Meta = new() { ["captured.id"] = "Lead_ID" } } }));
+    }
+
+    [Fact]
+    public void A_multi_bid_rule_reads_the_bid_from_each_bid()
+    {
+        AssertRefused(PingResponse(new ResponseRules { Bids = "$.bids", Bid = "$.price" }), $"{Format}.ping.response.bid");
+        AssertRefused(PingResponse(new ResponseRules { Capture = new() { ["id"] = "@.id" }, Bid = "$.price" }), $"{Format}.ping.response.capture.id");
+        AssertRefused(PingResponse(new ResponseRules { Kind = ResponseKinds.Regex, Bids = "x(y)", Bid = "p=(\\d+)" }), $"{Format}.ping.response.bids");
+        Assert.Empty(Validate(PingResponse(new ResponseRules { Bids = "$.bids", Bid = "@.price", Capture = new() { ["bid_id"] = "@.id", ["ping"] = "$.ping_id" } })));
+    }
+
+    [Fact]
+    public void A_ping_field_list_names_only_the_campaigns_non_personal_fields()
+    {
+        AssertRefused(new BuyerFormat { Ping = new PhaseFormat { Fields = ["email"] } }, $"{Format}.ping.fields");
+        AssertRefused(new BuyerFormat { Post = new PhaseFormat { Fields = ["shoe_size"] } }, $"{Format}.post.fields");
+        Assert.Empty(Validate(new BuyerFormat { Ping = new PhaseFormat { Fields = ["zip", "state"] }, Post = new PhaseFormat { Fields = ["email", "zip"] } }));
+    }
+
+    [Fact]
+    public void Fields_nest_only_where_the_body_can_nest()
+    {
+        AssertRefused(new BuyerFormat { Ping = new PhaseFormat { ContentType = ContentTypes.Form, FieldsUnder = "lead" } }, $"{Format}.ping.fieldsUnder");
+        Assert.Empty(Validate(new BuyerFormat { Ping = new PhaseFormat { ContentType = ContentTypes.Xml, FieldsUnder = "Lead" } }));
+    }
+
+    [Fact]
+    public void A_url_template_may_fill_the_path_or_query_but_never_the_host()
+    {
+        var contract = TestWorkspace.PingPost("c1", "auto", "http://b.example/ping", "http://{{ captured.host }}/post");
+        var doc = new WorkspaceDocument { Campaigns = [TestWorkspace.Campaign("auto")], Buyers = [TestWorkspace.Buyer("b1", contract)] };
+        Assert.Contains(WorkspaceValidator.Validate(doc, doc), e => e.Path == "$.buyers[0].contracts[0].postUrl");
+
+        var ok = contract with { PostUrl = "http://b.example/leads/{{ captured.lead_token }}/post" };
+        doc = doc with { Buyers = [TestWorkspace.Buyer("b1", ok)] };
+        Assert.Empty(WorkspaceValidator.Validate(doc, doc));
+    }
+
+    [Fact]
+    public void An_agreed_price_lets_a_ping_rule_have_no_bid_and_max_bids_hold_it()
+    {
+        var noBid = PingResponse(new ResponseRules { Accepted = "$.status", AcceptedWhen = "Matched" });
+        AssertRefused(noBid, $"{Format}.ping.response.bid");
+        var contract = TestWorkspace.PingPost("c1", "auto", "http://b.example/ping", "http://b.example/post") with { Price = 18m, Format = noBid };
+        var doc = new WorkspaceDocument { Campaigns = [TestWorkspace.Campaign("auto")], Buyers = [TestWorkspace.Buyer("b1", contract)] };
+        Assert.Empty(WorkspaceValidator.Validate(doc, doc));
+
+        doc = doc with { Campaigns = [TestWorkspace.Campaign("auto") with { MaxBid = 15m }] };
+        Assert.Contains(WorkspaceValidator.Validate(doc, doc), e => e.Path == "$.buyers[0].contracts[0].price");
+    }
 }

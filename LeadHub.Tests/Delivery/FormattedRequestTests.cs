@@ -32,6 +32,11 @@ public sealed class FormattedRequestTests
         return request;
     }
 
+    private static ContractConfig Contract(BuyerFormat format) =>
+        new() { Key = "c", PingUrl = "http://buyer.example/ping", PostUrl = "http://buyer.example/post", Format = format };
+
+    private static ContractSecrets Secret(string auth) => new(auth, new Dictionary<string, string>());
+
     private static async Task<string> BodyAsync(HttpRequestMessage request) => await request.Content!.ReadAsStringAsync();
 
     [Fact]
@@ -192,7 +197,7 @@ public sealed class FormattedRequestTests
     [Fact]
     public void Basic_auth_header_is_built_from_the_decrypted_password()
     {
-        var format = CompiledFormat.Compile(new BuyerFormat { Auth = new BuyerAuth { Type = AuthTypes.Basic, Username = "acme" } }, "s3cret:x");
+        var format = CompiledFormat.Compile(Contract(new BuyerFormat { Auth = new BuyerAuth { Type = AuthTypes.Basic, Username = "acme" } }), Secret("s3cret:x"));
         using var request = new HttpRequestMessage(HttpMethod.Post, Url);
 
         format.Authorize(request);
@@ -203,7 +208,7 @@ public sealed class FormattedRequestTests
     [Fact]
     public void Bearer_auth_header_carries_the_token()
     {
-        var format = CompiledFormat.Compile(new BuyerFormat { Auth = new BuyerAuth { Type = AuthTypes.Bearer } }, "tok-123");
+        var format = CompiledFormat.Compile(Contract(new BuyerFormat { Auth = new BuyerAuth { Type = AuthTypes.Bearer } }), Secret("tok-123"));
         using var request = new HttpRequestMessage(HttpMethod.Post, Url);
 
         format.Authorize(request);
@@ -214,7 +219,7 @@ public sealed class FormattedRequestTests
     [Fact]
     public void Auth_without_a_readable_secret_sends_no_header()
     {
-        var format = CompiledFormat.Compile(new BuyerFormat { Auth = new BuyerAuth { Type = AuthTypes.Basic, Username = "acme" } }, null);
+        var format = CompiledFormat.Compile(Contract(new BuyerFormat { Auth = new BuyerAuth { Type = AuthTypes.Basic, Username = "acme" } }), null);
         using var request = new HttpRequestMessage(HttpMethod.Post, Url);
 
         format.Authorize(request);

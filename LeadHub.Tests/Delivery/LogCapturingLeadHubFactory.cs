@@ -7,7 +7,7 @@ namespace LeadHub.Tests.Delivery;
 
 // The usual host with every log line of every category, down to Trace, kept for inspection:
 // where a secret would leak if anything logged it.
-public sealed class LogCapturingLeadHubFactory : LeadHubFactory
+public class LogCapturingLeadHubFactory : LeadHubFactory
 {
     public ConcurrentQueue<string> Logs { get; } = new();
 

@@ -90,7 +90,8 @@ public sealed class ResponseReaderTests
 
     [Theory]
     [InlineData("\"$50.00\"", PingOutcome.Bid, "50")]
-    [InlineData("12.346", PingOutcome.Bid, "12.35")]
+    [InlineData("12.346", PingOutcome.Error, "0")]
+    [InlineData("12.3400", PingOutcome.Bid, "12.34")]
     [InlineData("\"0\"", PingOutcome.Pass, "0")]
     [InlineData("-3", PingOutcome.Error, "0")]
     [InlineData("\"12,50\"", PingOutcome.Error, "0")]

@@ -37,6 +37,8 @@ public class LeadHubFactory : WebApplicationFactory<Program>
         builder.UseSetting("LeadHub:Demo", "false");
         // Recurring reviews are tested by calling their services; no job server in test hosts.
         builder.UseSetting("LeadHub:Jobs:RunServer", "false");
+        // Test hosts are measured for behaviour, not speed; the warm-up has tests of its own.
+        builder.UseSetting("LeadHub:WarmUpSeconds", "0");
         foreach (var (key, value) in ExtraSettings) builder.UseSetting(key, value);
     }
 

@@ -271,4 +271,24 @@ public sealed class ContractEditorTests(LeadHubFactory host) : PortalTestContext
         Assert.Empty((await Host.ExportedBuyerAsync(buyer))!.Contracts);
         Assert.Contains(await AuditOfAsync(contract), a => a.Action == "delete" && a.Actor == "manager@leadhub.test");
     }
+
+    [Fact]
+    public async Task Buyer_url_credentials_are_shown_masked_and_saving_keeps_them()
+    {
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("camp"));
+        var buyer = TestWorkspace.Unique("buyer");
+        var contract = TestWorkspace.PingPost(TestWorkspace.Unique("ct"), campaign.Key, "https://acme:hunter22@buyer.example/ping",
+            "https://acme:hunter22@buyer.example/post");
+        Assert.Empty(await Host.Workspace().ImportAsync(new WorkspaceDocument { Campaigns = [campaign], Buyers = [TestWorkspace.Buyer(buyer, contract)] }));
+
+        var cut = RenderPage<ContractEditor>(("Key", buyer), ("ContractKey", contract.Key));
+        cut.WaitForAssertion(() => Assert.Equal("https://***@buyer.example/ping", cut.Find("#contract-ping-url").GetAttribute("value")));
+        Assert.DoesNotContain("hunter22", cut.Markup);
+        cut.Type("contract-min-bid", "9");
+        cut.Find("#contract-save").Click();
+
+        var routed = Host.Services.GetRequiredService<RoutingSnapshotHolder>();
+        cut.WaitForAssertion(() => Assert.Equal(9m, routed.Current.Contracts[contract.Key].Config.MinBid));
+        Assert.Equal("https://acme:hunter22@buyer.example/ping", routed.Current.Contracts[contract.Key].Config.PingUrl);
+    }
 }

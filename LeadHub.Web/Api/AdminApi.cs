@@ -7,6 +7,7 @@ using LeadHub.Core.Kpis;
 using LeadHub.Core.Leads;
 using LeadHub.Core.Security;
 using LeadHub.Core.Storage;
+using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -68,12 +69,16 @@ public static class AdminApi
 
     private static async Task<IResult> ImportWorkspace(HttpRequest request, WorkspaceService workspace, CancellationToken ct)
     {
-        if (request.ContentLength > MaxWorkspaceBytes)
-            return PublisherRequests.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large");
+        // Counted while reading: a chunked body has no Content-Length to check.
+        var body = await PublisherRequests.ReadBodyAsync(request, MaxWorkspaceBytes);
+        if (body is null)
+            return PublisherRequests.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body must be at most {MaxWorkspaceBytes} bytes.");
         WorkspaceDocument? doc;
         try
         {
-            doc = await JsonSerializer.DeserializeAsync<WorkspaceDocument>(request.Body, WorkspaceJson.ImportOptions, ct);
+            using var parsed = JsonUnicode.Parse(body, out var invalid);
+            if (invalid.Count > 0) return WorkspaceProblem(invalid.Select(p => new WorkspaceError("$." + p, JsonUnicode.Message)).ToList());
+            doc = parsed.RootElement.Deserialize<WorkspaceDocument>(WorkspaceJson.ImportOptions);
         }
         catch (JsonException e) when (e.InnerException is not JsonException && e.Path is not null)
         {
@@ -95,22 +100,34 @@ public static class AdminApi
             $"{errors.Count} problem(s); nothing was changed.",
             errors.GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
 
-    public sealed record TryRequest(string? Phase, JsonElement? Lead, decimal? Price);
+    public sealed record TryRequest(string? Phase, JsonElement? Lead, decimal? Price, Dictionary<string, string>? Captured = null);
 
-    private static async Task<IResult> TryContract(string key, HttpRequest request, ContractTrial trial, CancellationToken ct)
+    private static async Task<IResult> TryContract(string key, HttpRequest request, ContractTrial trial, IOptions<LeadHubOptions> options,
+        CancellationToken ct)
     {
+        var limit = options.Value.MaxLeadBytes;
+        var bytes = await PublisherRequests.ReadBodyAsync(request, limit);
+        if (bytes is null)
+            return PublisherRequests.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body must be at most {limit} bytes.");
         TryRequest? body;
         try
         {
-            body = request.ContentLength is 0 ? new TryRequest("ping", null, null)
-                : await JsonSerializer.DeserializeAsync<TryRequest>(request.Body, WorkspaceJson.Options, ct);
+            if (bytes.Length == 0) body = new TryRequest("ping", null, null);
+            else
+            {
+                using var parsed = JsonUnicode.Parse(bytes, out var invalid);
+                if (invalid.Count > 0)
+                    return PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Invalid text", "Some text is not valid Unicode.",
+                        invalid.ToDictionary(p => p, _ => new[] { JsonUnicode.Message }));
+                body = parsed.RootElement.Deserialize<TryRequest>(WorkspaceJson.Options);
+            }
         }
         catch (JsonException)
         {
             return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request",
-                "Send { \"phase\": \"ping\" | \"post\", \"lead\": { …fields… } (optional), \"price\": 10.00 (optional) }.");
+                "Send { \"phase\": \"ping\" | \"post\", \"lead\": { …fields… } (optional), \"price\": 10.00 (optional), \"captured\": { \"name\": \"value\" } (optional, for a post) }.");
         }
-        var (result, refusal) = await trial.RunAsync(key, body?.Phase ?? "ping", body?.Lead, body?.Price, ct);
+        var (result, refusal) = await trial.RunAsync(key, body?.Phase ?? "ping", body?.Lead, body?.Price, ct, body?.Captured);
         return refusal switch
         {
             null => TypedResults.Ok(result),
@@ -131,8 +148,9 @@ public static class AdminApi
         return TypedResults.Ok(new LeadDetail(
             lead.Id, lead.Status, lead.CampaignKey, lead.PublisherKey, lead.SubId, lead.ExternalId, lead.Test,
             lead.Price, lead.BuyerKey, lead.ContractKey, lead.Payout, lead.Reason, lead.ReceivedAt, lead.FinishedAt,
-            JsonNode.Parse(lead.FieldsJson),
-            lead.ErrorsJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, string[]>>(lead.ErrorsJson),
+            // Repaired: a lead stored before bad Unicode was caught must still be readable.
+            JsonNode.Parse(JsonUnicode.Repair(lead.FieldsJson)),
+            lead.ErrorsJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, string[]>>(JsonUnicode.Repair(lead.ErrorsJson)),
             trace.Select(s => new TraceStepView(s.Kind, s.Buyer, s.Contract, s.Tier, s.Outcome, s.Bid, s.Price, s.Reason, s.LatencyMs, s.At)).ToList()));
     }
 
@@ -213,12 +231,19 @@ public static class AdminApi
 
     private static string? Blank(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
+    // Times the database, the minute rollups and "the previous equal range" can all represent:
+    // at DateTimeOffset's extremes the arithmetic overflows.
+    private static readonly DateTimeOffset MinTime = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset MaxTime = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     private static DateTimeOffset? ParseTime(string? value, string name, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrEmpty(value)) return null;
         // In UTC: the database compares stored times as UTC instants, so "10:00+05:00" must become "05:00Z".
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t.ToUniversalTime();
-        errors[name] = ["must be an ISO-8601 time"];
+        if (!DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+            errors[name] = ["must be an ISO-8601 time"];
+        else if (t < MinTime || t > MaxTime) errors[name] = [$"must be between {MinTime:yyyy-MM-dd} and {MaxTime:yyyy-MM-dd} (UTC)"];
+        else return t.ToUniversalTime();
         return null;
     }
 

@@ -1,3 +1,4 @@
+using LeadHub.Core.Leads;
 using LeadHub.Core.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,12 +10,15 @@ public static class HealthApi
     {
         var group = app.MapGroup("/health").WithTags("Health");
         group.MapGet("/live", () => TypedResults.Ok(new { status = "live" })).WithSummary("The process answers");
-        group.MapGet("/ready", Ready).WithSummary("The database is reachable");
+        group.MapGet("/ready", Ready).WithSummary("The database is reachable and the hot path is warm");
         return app;
     }
 
-    private static async Task<IResult> Ready(IDbContextFactory<LeadHubDbContext> dbFactory, CancellationToken ct)
+    private static async Task<IResult> Ready(IDbContextFactory<LeadHubDbContext> dbFactory, HotPathWarmUp warmUp, CancellationToken ct)
     {
+        // A load balancer that waits for this sends no lead to a node still compiling its hot path.
+        if (!warmUp.IsWarm)
+            return PublisherRequests.Problem(StatusCodes.Status503ServiceUnavailable, "Not ready", "Warming up the hot path.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Database.CanConnectAsync(ct)
             ? TypedResults.Ok(new { status = "ready" })

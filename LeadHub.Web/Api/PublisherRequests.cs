@@ -3,6 +3,7 @@ using System.Text.Json;
 using LeadHub.Core;
 using LeadHub.Core.Leads;
 using LeadHub.Core.Security;
+using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -92,9 +93,10 @@ public static class PublisherRequests
     {
         var errors = new Dictionary<string, string[]>();
         JsonElement root;
+        IReadOnlyList<string> invalid;
         try
         {
-            using var doc = JsonDocument.Parse(body);
+            using var doc = JsonUnicode.Parse(body, out invalid);
             root = doc.RootElement.Clone();
         }
         catch (JsonException e)
@@ -107,6 +109,11 @@ public static class PublisherRequests
             errors["body"] = ["must be a JSON object"];
             return (null, errors);
         }
+        // Bad text in a lead field quarantines the lead (422, the field named, the text stored
+        // repaired); anywhere else the request itself is malformed (400).
+        foreach (var path in invalid.Where(p => !p.StartsWith("fields.", StringComparison.Ordinal)))
+            errors[path] = [JsonUnicode.Message];
+        if (errors.Count > 0) return (null, errors);
 
         var campaign = OptionalString(root, "campaign", errors);
         if (campaign is null && !errors.ContainsKey("campaign")) errors["campaign"] = ["is required"];
@@ -121,7 +128,22 @@ public static class PublisherRequests
         if (!root.TryGetProperty("fields", out var fields) || fields.ValueKind != JsonValueKind.Object)
             errors["fields"] = ["is required and must be a JSON object"];
 
-        return errors.Count > 0 ? (null, errors) : (new LeadSubmission(campaign!, subId, externalId, test, fields), errors);
+        if (errors.Count > 0) return (null, errors);
+        return (new LeadSubmission(campaign!, subId, externalId, test, fields, FieldErrors(fields, invalid)), errors);
+    }
+
+    // The lead fields (top-level names) that held text that was not valid Unicode.
+    private static Dictionary<string, string[]>? FieldErrors(JsonElement fields, IReadOnlyList<string> invalid)
+    {
+        if (invalid.Count == 0) return null;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var field in fields.EnumerateObject())
+        {
+            var at = "fields." + field.Name;
+            if (invalid.Any(p => p == at || p.StartsWith(at + ".", StringComparison.Ordinal) || p.StartsWith(at + "[", StringComparison.Ordinal)))
+                errors[field.Name] = [JsonUnicode.Message];
+        }
+        return errors;
     }
 
     private static string? OptionalString(JsonElement root, string name, Dictionary<string, string[]> errors)

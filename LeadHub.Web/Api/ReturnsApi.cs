@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LeadHub.Core.Returns;
 using LeadHub.Core.Security;
+using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
 
 namespace LeadHub.Web.Api;
@@ -90,9 +91,10 @@ public static class ReturnsApi
     private static (Guid LeadId, string Reason)? Parse(byte[] body, Dictionary<string, string[]> errors)
     {
         JsonElement root;
+        IReadOnlyList<string> invalid;
         try
         {
-            using var doc = JsonDocument.Parse(body);
+            using var doc = JsonUnicode.Parse(body, out invalid);
             root = doc.RootElement.Clone();
         }
         catch (JsonException e)
@@ -105,6 +107,8 @@ public static class ReturnsApi
             errors["body"] = ["must be a JSON object"];
             return null;
         }
+        foreach (var path in invalid) errors[path] = [JsonUnicode.Message];
+        if (errors.Count > 0) return null;
 
         var leadId = Guid.Empty;
         if (!root.TryGetProperty("leadId", out var l) || l.ValueKind == JsonValueKind.Null) errors["leadId"] = ["is required"];

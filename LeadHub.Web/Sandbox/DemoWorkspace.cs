@@ -133,7 +133,7 @@ public static class DemoWorkspace
 
     private static CampaignConfig AutoInsurance() => new()
     {
-        Key = "auto-insurance", Name = "Auto insurance", AuctionTimeoutMs = 800, Floor = 2, MaxPostAttempts = 3, DedupeWindowDays = 30,
+        Key = "auto-insurance", Name = "Auto insurance", AuctionTimeoutMs = 800, Floor = 2, MaxBid = 150, MaxPostAttempts = 3, DedupeWindowDays = 30,
         Tiers = [new TierConfig { Tier = 0, Floor = 5 }, new TierConfig { Tier = 1, Floor = 1 }],
         Fields =
         [
@@ -147,7 +147,7 @@ public static class DemoWorkspace
 
     private static CampaignConfig Solar() => new()
     {
-        Key = "solar", Name = "Residential solar", AuctionTimeoutMs = 1000, Floor = 5, MaxPostAttempts = 2, DedupeWindowDays = 60,
+        Key = "solar", Name = "Residential solar", AuctionTimeoutMs = 1000, Floor = 5, MaxBid = 250, MaxPostAttempts = 2, DedupeWindowDays = 60,
         Tiers = [new TierConfig { Tier = 0, Floor = 12 }, new TierConfig { Tier = 1, Floor = 3 }],
         Fields =
         [
@@ -161,7 +161,7 @@ public static class DemoWorkspace
 
     private static CampaignConfig Mortgage() => new()
     {
-        Key = "mortgage", Name = "Mortgage", AuctionTimeoutMs = 1200, Floor = 8, MaxPostAttempts = 3, DedupeWindowDays = 30,
+        Key = "mortgage", Name = "Mortgage", AuctionTimeoutMs = 1200, Floor = 8, MaxBid = 300, MaxPostAttempts = 3, DedupeWindowDays = 30,
         Tiers = [new TierConfig { Tier = 0, Floor = 15 }, new TierConfig { Tier = 1, Floor = 5 }],
         Fields =
         [

@@ -22,6 +22,7 @@ public sealed class ContractForm
     public string? PostUrl { get; set; }
     public decimal? Price { get; set; }
     public decimal? MinBid { get; set; }
+    public decimal? MaxBid { get; set; }
     public int TimeoutMs { get; set; } = 300;
     public int PostTimeoutMs { get; set; } = 3000;
     public bool Sandbox { get; set; }
@@ -50,7 +51,7 @@ public sealed class ContractForm
     {
         _original = c,
         Key = c.Key, Campaign = c.Campaign, Active = c.Active, Mode = c.Mode, Tier = c.Tier, Priority = c.Priority,
-        PingUrl = c.PingUrl, PostUrl = c.PostUrl, Price = c.Price, MinBid = c.MinBid, TimeoutMs = c.TimeoutMs,
+        PingUrl = c.PingUrl, PostUrl = c.PostUrl, Price = c.Price, MinBid = c.MinBid, MaxBid = c.MaxBid, TimeoutMs = c.TimeoutMs,
         PostTimeoutMs = c.PostTimeoutMs, Sandbox = c.Sandbox, BreakAfterFailures = c.BreakAfterFailures,
         BreakCoolDownSeconds = c.BreakCoolDownSeconds, MaxPostErrors = c.MaxPostErrors, MaxPingsPerSecond = c.MaxPingsPerSecond,
         MaxPingsPerMinute = c.MaxPingsPerMinute, Caps = CapsForm.From(c.Caps),
@@ -83,8 +84,7 @@ public sealed class ContractForm
         }
     }
 
-    // What is hidden for the mode is not saved: a ping-post contract has no fixed price,
-    // a direct-post one is never pinged.
+    // What is hidden for the mode is not saved: a direct-post contract is never pinged, so it has no bids to bound.
     public ContractConfig ToConfig(CampaignConfig? campaign, BuyerFormat? format) => _original with
     {
         Format = format,
@@ -96,8 +96,10 @@ public sealed class ContractForm
         Priority = Priority,
         PingUrl = IsDirectPost ? null : Blank(PingUrl),
         PostUrl = Blank(PostUrl),
-        Price = IsDirectPost ? Price : null,
-        MinBid = MinBid,
+        // Direct-post: the fixed price; ping-post: the agreed price for a "matched" answer without a bid.
+        Price = Price,
+        MinBid = IsDirectPost ? null : MinBid,
+        MaxBid = IsDirectPost ? null : MaxBid,
         TimeoutMs = TimeoutMs,
         PostTimeoutMs = PostTimeoutMs,
         Sandbox = Sandbox,
