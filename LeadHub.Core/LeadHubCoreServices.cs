@@ -49,7 +49,10 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadHub.Core.Returns.ReturnReview>();
         services.AddHostedService<ContractAutoPause>();
         services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<CrashPoints>();
+        services.AddSingleton<IPostJournal, PostJournal>();
         services.AddSingleton<Auction>();
+        services.AddSingleton<UnknownOutcomes>();
         services.AddSingleton<LeadIntake>();
         services.AddSingleton<LeadWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadWriter>());

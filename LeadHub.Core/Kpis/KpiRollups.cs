@@ -44,14 +44,19 @@ public sealed class KpiRollups
     {
         if (lead.Test) return;
         var sold = finish.Status == LeadStatus.Sold;
-        var own = Row(lead, sold ? finish.BuyerKey : null);
-        own.Leads++;
-        own.Valid++;
-        if (sold)
+        // A lead parked as `unknown` (a crash hid a post's outcome) counts its pings and posts now
+        // and the lead itself once, when a manager settles it (confirmed sale or routed again).
+        if (finish.Status != LeadStatus.Unknown)
         {
-            own.Sold++;
-            own.Revenue += finish.Price ?? 0;
-            own.Payout += finish.Payout;
+            var own = Row(lead, sold ? finish.BuyerKey : null);
+            own.Leads++;
+            own.Valid++;
+            if (sold)
+            {
+                own.Sold++;
+                own.Revenue += finish.Price ?? 0;
+                own.Payout += finish.Payout;
+            }
         }
 
         foreach (var step in finish.Trace)
@@ -72,8 +77,9 @@ public sealed class KpiRollups
             {
                 var row = Row(lead, step.Buyer);
                 row.Posts++;
-                // A post that timed out or errored is a rejection too (CONTRACT §2).
-                if (step.Outcome != TraceOutcomes.Accepted) row.Rejects++;
+                // A post that timed out or errored is a rejection too (CONTRACT §2); one whose answer a
+                // crash hid (`unknown`) is not: the buyer may well have taken the lead.
+                if (step.Outcome is not (TraceOutcomes.Accepted or TraceOutcomes.Unknown)) row.Rejects++;
             }
         }
     }

@@ -38,6 +38,7 @@ public sealed class LeadIntake(
     NodeIdentity node,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
+    CrashPoints crash,
     ILogger<LeadIntake> log)
 {
     private readonly ConcurrentDictionary<(string Publisher, string Key), Task<IntakeResult>> _inFlight = new();
@@ -167,6 +168,7 @@ public sealed class LeadIntake(
                 return new IntakeResult.Processed(row.Id, LeadStatus.Duplicate, 0, [row.Reason!]);
         }
         if (!validation.IsValid) return new IntakeResult.Invalid(row.Id, validation.Errors);
+        crash.Reached(CrashPoints.AfterReceive);
 
         if (prior is not null && !await ClaimPingAsync(prior.PingId, row.Id))
             log.LogWarning("Ping {PingId} was posted twice at once; lead {LeadId} routes without its held bids", prior.PingId, row.Id);
@@ -181,8 +183,7 @@ public sealed class LeadIntake(
     {
         kpi ??= KpiLead.Of(row);
         var publisher = snapshots.Current.Publishers.GetValueOrDefault(row.PublisherKey);
-        var auctionLead = new AuctionLead(row.Id, (row.PingId ?? row.Id).ToString(), campaign, fields,
-            campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt);
+        var auctionLead = AuctionLeadOf(row, campaign, fields, firstSeq + priorTrace.Count);
 
         // Routing is not tied to the publisher's connection: a lead whose caller hung up is still sold.
         var result = await auction.RunAsync(auctionLead, hold, lifetime.ApplicationStopping);
@@ -201,9 +202,17 @@ public sealed class LeadIntake(
                 : "no buyer bid above the floor";
             finish = new LeadFinish(row.Id, LeadStatus.Unsold, null, null, null, 0, reason, time.GetUtcNow(), trace, [], firstSeq, kpi);
         }
+        crash.Reached(CrashPoints.BeforeFinish);
         await writer.FinishAsync(finish);
         return finish;
     }
+
+    public static AuctionLead AuctionLeadOf(LeadRow row, CampaignSnapshot campaign, JsonObject fields, int traceBase) =>
+        new(row.Id, (row.PingId ?? row.Id).ToString(), campaign, fields, campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt, traceBase);
+
+    public decimal PayoutFor(LeadRow row, string campaign, decimal price) =>
+        row.Test || snapshots.Current.Publishers.GetValueOrDefault(row.PublisherKey) is not { } publisher
+            ? 0 : Payouts.For(publisher.PayoutFor(campaign), price);
 
     private async Task<bool> ClaimPingAsync(Guid pingId, Guid leadId)
     {
@@ -220,7 +229,8 @@ public sealed class LeadIntake(
     private async Task<IntakeResult> ReplayAsync(LeadRow lead)
     {
         var waitUntil = time.GetUtcNow().AddSeconds(30);
-        while (lead.Status is LeadStatus.Routing or LeadStatus.Received && time.GetUtcNow() < waitUntil)
+        // A lead whose post outcome a crash hid (`unknown`) is not final either: a manager may settle it meanwhile.
+        while (lead.Status is LeadStatus.Routing or LeadStatus.Received or LeadStatus.Unknown && time.GetUtcNow() < waitUntil)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(50), time);
             await using var db = await dbFactory.CreateDbContextAsync();

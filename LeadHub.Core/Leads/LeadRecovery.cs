@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using LeadHub.Core.Kpis;
+using LeadHub.Core.Reviews;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
@@ -11,12 +12,17 @@ using Microsoft.Extensions.Options;
 namespace LeadHub.Core.Leads;
 
 // Finishes leads a crash left in `routing`: re-routed while they are fresh enough to sell,
-// otherwise closed as unsold, each with a trace note saying what happened.
+// otherwise closed as unsold, each with a trace note saying what happened. A lead whose last
+// post's answer was lost is never re-routed: it goes to `unknown` for a manager (UnknownOutcomes),
+// or back to that same buyer only where its contract allows (repostSameLeadId).
 public sealed class LeadRecovery(
     IDbContextFactory<LeadHubDbContext> dbFactory,
     RoutingSnapshotHolder snapshots,
     LeadIntake intake,
     LeadWriter writer,
+    Auction auction,
+    ICapLedger caps,
+    AlertService alerts,
     NodeIdentity node,
     TimeProvider time,
     IOptions<LeadHubOptions> options,
@@ -43,6 +49,9 @@ public sealed class LeadRecovery(
             }
             else routing = routing.Where(l => l.Owner == null || (l.Owner != node.Id && !live.Contains(l.Owner)));
             stuck = await routing.ToListAsync(ct);
+            // A decision on an `unknown` lead that a crash interrupted: the lead can be settled again.
+            await db.Leads.Where(l => l.Status == LeadStatus.Unknown && l.Owner != null && l.Owner != node.Id && !live.Contains(l.Owner))
+                .ExecuteUpdateAsync(u => u.SetProperty(l => l.Owner, (string?)null), ct);
         }
         if (stuck.Count == 0) return 0;
         log.LogWarning("Recovering {Count} leads left routing by an earlier run", stuck.Count);
@@ -57,6 +66,7 @@ public sealed class LeadRecovery(
     {
         var now = time.GetUtcNow();
         int firstSeq;
+        List<PostIntentRow> lost;
         await using (var db = await dbFactory.CreateDbContextAsync())
         {
             // Claim it first: whoever else looks at the same stuck lead (another run of this job,
@@ -65,28 +75,94 @@ public sealed class LeadRecovery(
                 .Where(l => l.Id == lead.Id && l.Status == LeadStatus.Routing && l.Owner == lead.Owner)
                 .ExecuteUpdateAsync(u => u.SetProperty(l => l.Owner, node.Id));
             if (claimed == 0) return;
-            // The crashed run may have written nothing of its trace; continue after whatever is there.
-            firstSeq = (await db.TraceSteps.Where(s => s.LeadId == lead.Id).MaxAsync(s => (int?)s.Seq) ?? -1) + 1;
+            // The crashed run wrote none of its trace, but every post it sent left an intent, placed
+            // after the stored trace; continue after both.
+            var traced = await db.TraceSteps.Where(s => s.LeadId == lead.Id).MaxAsync(s => (int?)s.Seq) ?? -1;
+            lost = await db.PostIntents.AsNoTracking().Where(i => i.LeadId == lead.Id && i.Seq > traced).OrderBy(i => i.Seq).ToListAsync();
+            firstSeq = Math.Max(traced, lost.Count == 0 ? -1 : lost[^1].Seq) + 1;
         }
+        // The trace keeps every post of the crashed run; one whose answer was never stored shows `unknown`.
+        List<TraceStep> posted = [.. lost.Select(PostStep)];
         var campaign = snapshots.Current.Campaigns.GetValueOrDefault(lead.CampaignKey);
-        if (campaign is not null && now - lead.ReceivedAt <= window)
+        var fresh = campaign is not null && now - lead.ReceivedAt <= window;
+
+        // At most one post per lead is ever open (see PostJournal). The buyer may have taken the lead:
+        // it is never posted to another buyer until a manager decides, unless the same buyer may
+        // be asked again because it treats a repeated lead id as the same lead.
+        if (lost.LastOrDefault(i => i.Outcome is null) is { } open)
         {
-            var note = Note(now, "recovered after restart; routed again");
-            // Routing measures its deadline from arrival; a recovered lead gets a fresh one.
-            var fresh = new LeadRow
+            var contract = snapshots.Current.Contracts.GetValueOrDefault(open.ContractKey);
+            var routable = contract is not null && campaign is not null && campaign.Tiers.Any(t => t.Contracts.Contains(contract));
+            // The slot the lost post had taken: an in-memory ledger forgot it with the process, the
+            // database ledger kept it. A post that happened within the cap keeps its slot.
+            var hold = lead.Test || contract is null ? null : new CapReservation(InMemoryCapLedger.LimitsFor(contract, open.At), open.Price);
+            var held = hold is null ? [] : caps.Commit(hold);
+            caps.Seed(held);
+            if (fresh && routable && contract is { Config.RepostSameLeadId: true })
             {
-                Id = lead.Id, PublisherKey = lead.PublisherKey, CampaignKey = lead.CampaignKey, Test = lead.Test,
-                PingId = lead.PingId, ReceivedAt = now,
-            };
-            var fields = JsonNode.Parse(lead.FieldsJson)?.AsObject() ?? [];
-            // Its figures still belong to the minute and source it arrived in.
-            await intake.RouteAsync(fresh, campaign, fields, null, [note], firstSeq, KpiLead.Of(lead));
+                await RepostAsync(lead, campaign!, contract, open, hold, held, [.. posted,
+                    Note(now, $"recovered after restart; the answer to the post to {open.BuyerKey} was lost; posted again to the same buyer")], firstSeq);
+                return;
+            }
+            var reason = $"outcome of the post to {open.BuyerKey} unknown after a restart: confirm the sale or release the lead";
+            // The alert first: a crash between the two leaves the lead routing, and the next recovery
+            // parks it again and finds the same open alert.
+            await alerts.RaiseAsync(AlertKinds.PostOutcomeUnknown, UnknownOutcomes.AlertSubject(lead.Id),
+                $"Lead {lead.Id} was posted to {open.BuyerKey} ({open.ContractKey}) at {open.Price} and the process stopped before the answer was stored. " +
+                "Confirm the sale to that buyer or release the lead to route it again.");
+            await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Unknown, open.Price, open.BuyerKey, open.ContractKey, 0, reason, now,
+                [.. posted, Note(now, "recovered after restart; " + reason)], held, firstSeq, KpiLead.Of(lead)));
+            log.LogWarning("Lead {LeadId}: outcome of the post to {Buyer} unknown after a restart; waiting for a manager", lead.Id, open.BuyerKey);
             return;
         }
-        var reason = campaign is null ? "recovered after restart; campaign no longer exists" : "recovered after restart; too old to route again";
-        await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Unsold, null, null, null, 0, reason, now,
-            [Note(now, reason)], [], firstSeq, KpiLead.Of(lead)));
+
+        if (fresh)
+        {
+            var note = Note(now, "recovered after restart; routed again");
+            await intake.RouteAsync(Fresh(lead, now), campaign!, Fields(lead), null, [.. posted, note], firstSeq, KpiLead.Of(lead));
+            return;
+        }
+        var closing = campaign is null ? "recovered after restart; campaign no longer exists" : "recovered after restart; too old to route again";
+        await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Unsold, null, null, null, 0, closing, now,
+            [.. posted, Note(now, closing)], [], firstSeq, KpiLead.Of(lead)));
     }
+
+    // The contract says this buyer treats a repeated lead id as the same lead: ask it again, at the
+    // same price, and no one else. Accepted: sold. Otherwise its slot is given back and the lead
+    // is routed again like any recovered lead (the buyer has said it does not have it).
+    private async Task RepostAsync(LeadRow lead, CampaignSnapshot campaign, ContractSnapshot contract, PostIntentRow open,
+        CapReservation? hold, IReadOnlyList<CapIncrement> held, List<TraceStep> trace, int firstSeq)
+    {
+        var now = time.GetUtcNow();
+        var fields = Fields(lead);
+        var auctionLead = LeadIntake.AuctionLeadOf(Fresh(lead, now), campaign, fields, firstSeq);
+        var offer = new Offer(contract, open.Tier, open.Price, now, PostJournal.CapturedOf(open));
+        var (step, accepted) = await auction.RepostAsync(auctionLead, offer, trace.Count,
+            CancellationToken.None);
+        trace.Add(step);
+        if (accepted)
+        {
+            await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Sold, open.Price, contract.Buyer.Key, contract.Key,
+                intake.PayoutFor(lead, campaign.Key, open.Price), null, time.GetUtcNow(), trace, held, firstSeq, KpiLead.Of(lead)));
+            return;
+        }
+        if (hold is not null) await caps.ReleaseAsync(hold);
+        await intake.RouteAsync(Fresh(lead, now), campaign, fields, null, trace, firstSeq, KpiLead.Of(lead));
+    }
+
+    // Routing measures its deadline from arrival; a recovered lead gets a fresh one. Its figures
+    // still belong to the minute and source it arrived in (the callers pass KpiLead.Of(lead)).
+    internal static LeadRow Fresh(LeadRow lead, DateTimeOffset now) => new()
+    {
+        Id = lead.Id, PublisherKey = lead.PublisherKey, CampaignKey = lead.CampaignKey, Test = lead.Test,
+        PingId = lead.PingId, ReceivedAt = now,
+    };
+
+    internal static JsonObject Fields(LeadRow lead) => JsonNode.Parse(lead.FieldsJson)?.AsObject() ?? [];
+
+    private static TraceStep PostStep(PostIntentRow i) => new(TraceKinds.Post, i.BuyerKey, i.ContractKey, i.Tier,
+        i.Outcome ?? TraceOutcomes.Unknown, null, i.Price,
+        i.Outcome is null ? "sent before a restart; the buyer's answer was never stored" : "sent before a restart", null, i.At);
 
     private static TraceStep Note(DateTimeOffset at, string reason) =>
         new(TraceKinds.Note, null, null, null, TraceOutcomes.Info, null, null, reason, null, at);

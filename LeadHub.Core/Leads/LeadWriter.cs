@@ -57,6 +57,17 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         public override void Fail(Exception e) => Done.TrySetException(e);
     }
 
+    private sealed record IntentOp(PostIntentRow Intent, TaskCompletionSource Done) : Op
+    {
+        public override void Fail(Exception e) => Done.TrySetException(e);
+    }
+
+    // Nobody waits for an outcome; a failed one leaves its intent open, which recovery treats as unknown.
+    private sealed record OutcomeOp(Guid LeadId, int Seq, string Outcome) : Op
+    {
+        public override void Fail(Exception e) { }
+    }
+
     // Stores a new lead. A valid lead (DedupeSince set) whose phone or email was already seen in
     // its campaign since then is stored as a duplicate; a repeated Idempotency-Key returns the first lead.
     public Task<ReceiveResult> ReceiveAsync(LeadRow lead, DateTimeOffset? dedupeSince)
@@ -78,6 +89,17 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         Enqueue(new FinishOp(finish, done));
         return done.Task;
     }
+
+    // The intent to post (see PostJournal): committed, in the next group commit, before the post leaves.
+    public Task IntendAsync(PostIntentRow intent)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new IntentOp(intent, done));
+        return done.Task;
+    }
+
+    // A post's outcome other than accepted; queued, committed before anything queued after it.
+    public void Answered(Guid leadId, int seq, string outcome) => Enqueue(new OutcomeOp(leadId, seq, outcome));
 
     private void Enqueue(Op op)
     {
@@ -159,6 +181,13 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
                         r.Done.TrySetResult(result);
                         if (result.Outcome != ReceiveOutcome.Replay) Raise(Received, result.Lead);
                     });
+                    break;
+                case IntentOp i:
+                    db.PostIntents.Add(i.Intent);
+                    completions.Add(() => i.Done.TrySetResult());
+                    break;
+                case OutcomeOp o:
+                    SetOutcome(db, o.LeadId, o.Seq, o.Outcome);
                     break;
                 case FinishOp f:
                     FinishIn(db, f.Finish);
@@ -329,7 +358,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
         lead.ContractKey = f.ContractKey;
         lead.Payout = f.Payout;
         lead.Reason = f.Reason;
-        lead.FinishedAt = f.FinishedAt;
+        // A lead parked as `unknown` is not finished: a manager settles it.
+        lead.FinishedAt = f.Status == LeadStatus.Unknown ? null : f.FinishedAt;
         lead.Owner = null;
         var entry = db.Entry(lead);
         foreach (var p in new[] { nameof(LeadRow.Status), nameof(LeadRow.Price), nameof(LeadRow.BuyerKey), nameof(LeadRow.ContractKey),
@@ -344,7 +374,17 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
                 LeadId = f.LeadId, Seq = seq++, Kind = s.Kind, Buyer = s.Buyer, Contract = s.Contract, Tier = s.Tier,
                 Outcome = s.Outcome, Bid = s.Bid, Price = s.Price, Reason = Truncate(s.Reason), LatencyMs = s.LatencyMs, At = s.At,
             });
+            // The accepted post's intent gets its outcome with the sale, in the same transaction.
+            if (s is { Kind: TraceKinds.Post, Outcome: TraceOutcomes.Accepted }) SetOutcome(db, f.LeadId, seq - 1, s.Outcome);
         }
+    }
+
+    private static void SetOutcome(LeadHubDbContext db, Guid leadId, int seq, string outcome)
+    {
+        var intent = new PostIntentRow { LeadId = leadId, Seq = seq };
+        db.PostIntents.Attach(intent);
+        intent.Outcome = outcome;
+        db.Entry(intent).Property(i => i.Outcome).IsModified = true;
     }
 
     private static string? Truncate(string? s) => s is { Length: > 1000 } ? s[..1000] : s;

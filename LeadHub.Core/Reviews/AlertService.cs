@@ -9,7 +9,7 @@ namespace LeadHub.Core.Reviews;
 public static class AlertKinds
 {
     public const string BuyerRejects = "buyer-reject-rate", SourceQuality = "source-quality", PingFatigue = "ping-fatigue",
-        FallbackIdle = "fallback-idle";
+        FallbackIdle = "fallback-idle", PostOutcomeUnknown = "post-outcome-unknown";
 }
 
 // Alerts live in LeadHub's own table (they must survive a restart; Hangfire's in-memory storage
@@ -45,6 +45,15 @@ public sealed class AlertService(
         alert.HandledAt = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
         return true;
+    }
+
+    // The condition is gone (a manager settled it elsewhere): its open alert is resolved.
+    public async Task ResolveAsync(string kind, string subject, string actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Alerts.Where(a => a.Kind == kind && a.Subject == subject && a.Status != AlertStatus.Resolved)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, AlertStatus.Resolved).SetProperty(a => a.HandledBy, actor)
+                .SetProperty(a => a.HandledAt, time.GetUtcNow()), ct);
     }
 
     // A webhook that is down must not stop the review: log and go on.

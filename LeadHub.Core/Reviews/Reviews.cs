@@ -36,7 +36,9 @@ public sealed class Reviews(
         return steps.GroupBy(s => s.Buyer!).Select(g => new BuyerPostStats(g.Key,
             g.Count(s => s.Kind == TraceKinds.Ping),
             g.Count(s => s.Kind == TraceKinds.Post),
-            g.Count(s => s.Kind == TraceKinds.Post && s.Outcome != TraceOutcomes.Accepted))).OrderBy(s => s.Buyer).ToList();
+            // A post whose answer a crash hid is not the buyer's rejection.
+            g.Count(s => s.Kind == TraceKinds.Post && s.Outcome != TraceOutcomes.Accepted && s.Outcome != TraceOutcomes.Unknown)))
+            .OrderBy(s => s.Buyer).ToList();
     }
 
     // Returns the buyers alerted.

@@ -19,7 +19,8 @@ public sealed record AuctionLead(
     JsonObject Fields,
     JsonObject PingFields,
     bool Test,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt,
+    int TraceBase = 0); // where this auction's first trace step lands in the lead's stored trace
 
 // Bids held from a publisher's ping (two-step ping/post), by the tiers that were pinged, with
 // their captured values: the post to that buyer still carries its own ping's token.
@@ -32,9 +33,18 @@ public sealed record AuctionResult(Offer? Winner, IReadOnlyList<TraceStep> Trace
 
 public sealed record PingPhaseResult(IReadOnlyList<Offer> Offers, IReadOnlyList<int> PingedTiers, IReadOnlyList<TraceStep> Trace);
 
+// Exactly-once selling across crashes: the intent to post is durable before the post leaves,
+// its outcome is recorded after. `seq` is the post step's place in the lead's stored trace.
+public interface IPostJournal
+{
+    Task BeforePostAsync(AuctionLead lead, Offer offer, int seq);
+    void AfterPost(AuctionLead lead, int seq, string outcome);
+}
+
 // The auction of CONTRACT §3.3–3.6: tiers in order; inside a tier every eligible contract at
 // once; the best offer is posted, then the next on rejection; caps reserved around each post.
-public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRejects rejects, BuyerHealth health, TimeProvider time)
+public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRejects rejects, BuyerHealth health, TimeProvider time,
+    IPostJournal? journal = null)
 {
     public async Task<AuctionResult> RunAsync(AuctionLead lead, PingHold? hold, CancellationToken ct)
     {
@@ -67,7 +77,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                 }
 
                 attempts++;
-                var result = await PostAsync(lead, offer, ct);
+                var result = await JournaledPostAsync(lead, offer, trace.Count, ct);
                 trace.Add(result.Step);
                 if (result.Accepted)
                 {
@@ -202,6 +212,20 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         var (step, fresh) = await PingAsync(lead, offer.Contract, tier, time.GetUtcNow() + offer.Contract.PingTimeout, ct);
         trace.Add(step with { Reason = step.Reason is null ? "re-ping: bid expired" : "re-ping: bid expired; " + step.Reason });
         return fresh;
+    }
+
+    // Recovery's re-post to the buyer that may already have the lead (its contract treats a repeated
+    // lead id as the same lead): that offer only, no other buyer. The caller holds the cap slot.
+    public Task<(TraceStep Step, bool Accepted)> RepostAsync(AuctionLead lead, Offer offer, int traceIndex, CancellationToken ct) =>
+        JournaledPostAsync(lead, offer, traceIndex, ct);
+
+    private async Task<(TraceStep Step, bool Accepted)> JournaledPostAsync(AuctionLead lead, Offer offer, int traceIndex, CancellationToken ct)
+    {
+        var seq = lead.TraceBase + traceIndex;
+        if (journal is not null) await journal.BeforePostAsync(lead, offer, seq);
+        var result = await PostAsync(lead, offer, ct);
+        journal?.AfterPost(lead, seq, result.Step.Outcome);
+        return result;
     }
 
     private async Task<(TraceStep Step, bool Accepted)> PostAsync(AuctionLead lead, Offer offer, CancellationToken ct)

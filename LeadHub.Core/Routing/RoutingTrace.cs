@@ -22,5 +22,7 @@ public static class TraceKinds
 public static class TraceOutcomes
 {
     public const string Bid = "bid", Pass = "pass", Timeout = "timeout", Error = "error", Accepted = "accepted",
-        Rejected = "rejected", Skipped = "skipped", Info = "info";
+        Rejected = "rejected", Skipped = "skipped", Info = "info",
+        // A post a crash hid the answer to (the buyer may have the lead).
+        Unknown = "unknown";
 }

@@ -88,8 +88,28 @@ public sealed class LeadRow
 
 public static class LeadStatus
 {
+    // `unknown`: a crash hid the outcome of a post; the lead waits for a manager (confirm the sale
+    // to that buyer, or release it to route again) and is never posted to another buyer meanwhile.
     public const string Received = "received", Invalid = "invalid", Duplicate = "duplicate", Routing = "routing",
-        Sold = "sold", Unsold = "unsold", Returned = "returned";
+        Sold = "sold", Unsold = "unsold", Returned = "returned", Unknown = "unknown";
+}
+
+// The intent to post a lead to a buyer, committed before the post leaves. Outcome stays null
+// while the post is in flight; a crash leaves it null, and recovery then knows the buyer may
+// have the lead. Keyed by the post's place in the lead's trace, so the finish marks it cheaply.
+public sealed class PostIntentRow
+{
+    public Guid LeadId { get; set; }
+    public int Seq { get; set; }
+    public string BuyerKey { get; set; } = "";
+    public string ContractKey { get; set; } = "";
+    public int Tier { get; set; }
+    public decimal Price { get; set; }
+    public DateTimeOffset At { get; set; }
+
+    // What else the post carried that a re-post to the same buyer must repeat (captured ping values).
+    public string DataJson { get; set; } = "{}";
+    public string? Outcome { get; set; }
 }
 
 public sealed class TraceStepRow

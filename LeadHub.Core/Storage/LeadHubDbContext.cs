@@ -24,6 +24,7 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
     public DbSet<ConfigVersionRow> ConfigVersions => Set<ConfigVersionRow>();
     public DbSet<LeadRow> Leads => Set<LeadRow>();
     public DbSet<TraceStepRow> TraceSteps => Set<TraceStepRow>();
+    public DbSet<PostIntentRow> PostIntents => Set<PostIntentRow>();
     public DbSet<CapCounterRow> CapCounters => Set<CapCounterRow>();
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
     public DbSet<AuditRow> Audit => Set<AuditRow>();
@@ -97,6 +98,11 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.HasKey(x => new { x.LeadId, x.Seq });
             e.HasIndex(x => x.At);
             e.Property(x => x.Reason).HasMaxLength(1000);
+        });
+        b.Entity<PostIntentRow>(e =>
+        {
+            e.HasKey(x => new { x.LeadId, x.Seq });
+            e.Property(x => x.DataJson).HasMaxLength(int.MaxValue);
         });
         b.Entity<CapCounterRow>(e => e.HasKey(x => x.Key));
         b.Entity<ApiTokenRow>(e =>

@@ -152,6 +152,10 @@ public sealed record ContractConfig
     // Extension: a post may take longer than a ping; a post that times out is never billed.
     public int PostTimeoutMs { get; init; } = 3000;
 
+    // Extension: the buyer treats a repeated lead id as the same lead (never bills it twice), so
+    // after a crash hid a post's outcome, recovery may post the lead to this contract again.
+    public bool RepostSameLeadId { get; init; }
+
     // Extension: a sandbox contract receives test leads (CONTRACT §1 "test": true) and only those.
     public bool Sandbox { get; init; }
 

@@ -189,6 +189,9 @@ public sealed class AppProcess : IDisposable
         _process.WaitForExit();
     }
 
+    // For a process that ends itself (a crash point): true once it has.
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
     public void Dispose()
     {
         if (!_process.HasExited) Kill();

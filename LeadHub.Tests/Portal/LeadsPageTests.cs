@@ -7,6 +7,7 @@ using LeadHub.Tests.Infrastructure;
 using LeadHub.Tests.Integration;
 using LeadHub.Web;
 using LeadHub.Web.Components.Pages.Leads;
+using LeadHub.Core.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -46,6 +47,36 @@ public sealed class LeadsPageTests(LeadHubFactory host) : PortalTestContext(host
         Assert.Equal(["ping", "post"], steps.Select(s => s.GetAttribute("data-kind")));
         Assert.Equal(["bid", "accepted"], steps.Select(s => s.GetAttribute("data-outcome")));
         Assert.Contains(" ms", steps[0].TextContent);
+    }
+
+    [Fact]
+    public async Task Lead_whose_post_outcome_was_lost_offers_confirm_and_release_and_confirm_sells_it_to_that_buyer()
+    {
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var (leadId, _, buyer) = await SoldLeadAsync(buyers);
+        // What recovery leaves after a crash hid the post's answer: the lead `unknown`, its intent open.
+        await using (var db = await Host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync())
+        {
+            await db.Leads.Where(l => l.Id == leadId).ExecuteUpdateAsync(u => u.SetProperty(l => l.Status, LeadStatus.Unknown)
+                .SetProperty(l => l.Payout, 0m).SetProperty(l => l.FinishedAt, (DateTimeOffset?)null));
+            await db.PostIntents.Where(i => i.LeadId == leadId).ExecuteUpdateAsync(u => u.SetProperty(i => i.Outcome, (string?)null));
+        }
+
+        var cut = RenderPage<LeadDetail>(("Id", leadId));
+        cut.WaitForAssertion(() => Assert.Contains(buyer, cut.Find("#lead-unknown").TextContent));
+        Assert.Contains(buyer, cut.Find("#confirm-sold").TextContent);
+        Assert.NotNull(cut.Find("#release-lead"));
+
+        cut.Find("#confirm-sold").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("$8.75", cut.Find("#lead-payout").TextContent));
+        Assert.Empty(cut.FindAll("#lead-unknown"));
+        await using (var db = await Host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync())
+        {
+            var lead = await db.Leads.SingleAsync(l => l.Id == leadId);
+            Assert.Equal((LeadStatus.Sold, buyer, 12.5m), (lead.Status, lead.BuyerKey, lead.Price));
+            Assert.Equal(TraceOutcomes.Accepted, (await db.PostIntents.SingleAsync(i => i.LeadId == leadId)).Outcome);
+        }
     }
 
     [Fact]

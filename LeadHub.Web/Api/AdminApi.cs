@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using LeadHub.Core;
 using LeadHub.Core.Delivery;
 using LeadHub.Core.Kpis;
+using LeadHub.Core.Leads;
 using LeadHub.Core.Security;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Validation;
@@ -29,6 +30,12 @@ public static class AdminApi
             .Produces<WorkspaceDocument>().ProducesProblem(400).ProducesValidationProblem(422);
         group.MapGet("/leads/{leadId:guid}", GetLead).WithSummary("A lead with its fields and routing trace")
             .Produces<LeadDetail>().ProducesProblem(404);
+        group.MapPost("/leads/{leadId:guid}/confirm-sale", ConfirmSale)
+            .WithSummary("A lead in `unknown` (a crash hid its post's outcome): confirm it sold to the buyer it was posted to")
+            .Produces<SettledLead>().ProducesProblem(404).ProducesProblem(409);
+        group.MapPost("/leads/{leadId:guid}/release", ReleaseLead)
+            .WithSummary("A lead in `unknown`: the buyer does not have it; route it again")
+            .Produces<SettledLead>().ProducesProblem(404).ProducesProblem(409);
         group.MapGet("/health", (BuyerHealth health, RoutingSnapshotHolder snapshots) => TypedResults.Ok(health.Report(snapshots.Current)))
             .WithSummary("Buyer health per contract: circuit breaker, post errors today, skipped pings")
             .Produces<IReadOnlyList<ContractHealthView>>();
@@ -148,7 +155,21 @@ public static class AdminApi
     }
 
     private static readonly HashSet<string> Statuses =
-        [LeadStatus.Invalid, LeadStatus.Duplicate, LeadStatus.Routing, LeadStatus.Sold, LeadStatus.Unsold, LeadStatus.Returned];
+        [LeadStatus.Invalid, LeadStatus.Duplicate, LeadStatus.Routing, LeadStatus.Sold, LeadStatus.Unsold, LeadStatus.Returned, LeadStatus.Unknown];
+
+    private static async Task<IResult> ConfirmSale(Guid leadId, UnknownOutcomes outcomes) =>
+        Settled(leadId, await outcomes.ConfirmSoldAsync(leadId, "admin-api"));
+
+    private static async Task<IResult> ReleaseLead(Guid leadId, UnknownOutcomes outcomes) =>
+        Settled(leadId, await outcomes.ReleaseAsync(leadId, "admin-api"));
+
+    private static IResult Settled(Guid leadId, SettleResult result) => result switch
+    {
+        SettleResult.Settled s => TypedResults.Ok(new SettledLead(leadId, s.Status)),
+        SettleResult.NotUnknown n => PublisherRequests.Problem(StatusCodes.Status409Conflict, "Lead not waiting for a decision",
+            $"Lead {leadId} is {n.Status}; only a lead in `unknown` (and not being settled right now) can be confirmed or released."),
+        _ => PublisherRequests.Problem(StatusCodes.Status404NotFound, "Unknown lead", $"There is no lead {leadId}."),
+    };
 
     private static async Task<IResult> ListLeads(HttpRequest request, IDbContextFactory<LeadHubDbContext> dbFactory, CancellationToken ct)
     {
@@ -244,6 +265,8 @@ public sealed record LeadDetail(Guid LeadId, string Status, string Campaign, str
 
 public sealed record LeadSummary(Guid LeadId, string Status, string Campaign, string Publisher, string? SubId, bool Test, decimal? Price,
     string? Buyer, string? Contract, decimal Payout, DateTimeOffset ReceivedAt);
+
+public sealed record SettledLead(Guid LeadId, string Status);
 
 public sealed record LeadPage(int Page, int PageSize, int Total, IReadOnlyList<LeadSummary> Items);
 

@@ -576,6 +576,48 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                     b.ToTable("Nodes");
                 });
 
+            modelBuilder.Entity("LeadHub.Core.Storage.PostIntentRow", b =>
+                {
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("BuyerKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("ContractKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("DataJson")
+                        .IsRequired()
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("text");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<decimal>("Price")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("numeric(18,2)");
+
+                    b.Property<int>("Tier")
+                        .HasColumnType("integer");
+
+                    b.HasKey("LeadId", "Seq");
+
+                    b.ToTable("PostIntents");
+                });
+
             modelBuilder.Entity("LeadHub.Core.Storage.PublisherPingRow", b =>
                 {
                     b.Property<Guid>("Id")

@@ -565,6 +565,48 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                     b.ToTable("Nodes");
                 });
 
+            modelBuilder.Entity("LeadHub.Core.Storage.PostIntentRow", b =>
+                {
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BuyerKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContractKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DataJson")
+                        .IsRequired()
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Outcome")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("Price")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Tier")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("LeadId", "Seq");
+
+                    b.ToTable("PostIntents");
+                });
+
             modelBuilder.Entity("LeadHub.Core.Storage.PublisherPingRow", b =>
                 {
                     b.Property<Guid>("Id")

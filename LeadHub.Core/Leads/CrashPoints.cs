@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace LeadHub.Core.Leads;
+
+// Test hook of the crash-point suite: `LeadHub:Testing:CrashAt` names a step of a lead's journey
+// and the first lead to reach it ends the process there, with no graceful shutdown (like kill -9).
+// Read only in the Testing environment, so no production setting can arm it.
+public sealed class CrashPoints(IConfiguration config, IHostEnvironment env)
+{
+    public const string AfterReceive = "after-receive", AfterPings = "after-pings", AfterPostIntent = "after-post-intent",
+        AfterBuyerAnswered = "after-buyer-answered", BeforeFinish = "before-finish";
+
+    private readonly string? _armed = env.IsEnvironment("Testing") ? config["LeadHub:Testing:CrashAt"] : null;
+
+    public void Reached(string point)
+    {
+        // SIGKILL to itself: nothing runs after this line, not even the writer's drain on shutdown.
+        if (_armed != point) return;
+        System.Diagnostics.Process.GetCurrentProcess().Kill();
+        Environment.FailFast("LeadHub:Testing:CrashAt=" + point);
+    }
+}
