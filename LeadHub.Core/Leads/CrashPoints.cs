@@ -9,9 +9,18 @@ namespace LeadHub.Core.Leads;
 public sealed class CrashPoints(IConfiguration config, IHostEnvironment env)
 {
     public const string AfterReceive = "after-receive", AfterPings = "after-pings", AfterPostIntent = "after-post-intent",
-        AfterBuyerAnswered = "after-buyer-answered", BeforeFinish = "before-finish";
+        AfterBuyerAnswered = "after-buyer-answered", BeforeFinish = "before-finish",
+        // Pings went out while the lead was being stored, and the auction now waits for that write.
+        PingsBeforeStored = "pings-before-stored";
 
     private readonly string? _armed = env.IsEnvironment("Testing") ? config["LeadHub:Testing:CrashAt"] : null;
+
+    // `LeadHub:Testing:HoldReceiveMs` (Testing only) delays every commit that stores new leads, so a
+    // test can see pings leave before the lead is stored, and crash in between, every time.
+    private readonly TimeSpan _holdReceive = TimeSpan.FromMilliseconds(
+        env.IsEnvironment("Testing") ? config.GetValue<int?>("LeadHub:Testing:HoldReceiveMs") ?? 0 : 0);
+
+    public Task HoldReceiveAsync() => _holdReceive > TimeSpan.Zero ? Task.Delay(_holdReceive) : Task.CompletedTask;
 
     public void Reached(string point)
     {

@@ -159,34 +159,69 @@ public sealed class LeadIntake(
         }
 
         var dedupeSince = validation.IsValid ? now.AddDays(-campaign.Config.DedupeWindowDays) : (DateTimeOffset?)null;
-        var received = await writer.ReceiveAsync(row, dedupeSince);
+        // A repeat or a known duplicate is found by one indexed read and pings nobody.
+        var route = validation.IsValid && !await writer.SeenBeforeAsync(row, dedupeSince);
+        // The durability point. Not awaited yet: pings carry no PII, so they go out while the lead
+        // is being stored; the first post waits for the write (README "How it works").
+        var receiving = writer.ReceiveAsync(row, dedupeSince);
+        async Task<LeadFinish?> RouteNewAsync(Func<Task<bool>>? stored)
+        {
+            if (prior is not null && !await ClaimPingAsync(prior.PingId, row.Id))
+                log.LogWarning("Ping {PingId} was posted twice at once; lead {LeadId} routes without its held bids", prior.PingId, row.Id);
+            return await RouteCoreAsync(row, campaign, validation.Fields, prior?.Hold, prior?.Trace ?? [], 0, null, stored);
+        }
+        Task<LeadFinish?>? routing = null;
+        if (route)
+        {
+            Task<bool>? stored = null;
+            routing = RouteNewAsync(() => stored ??= StoredAsync(receiving));
+            // A failed receive fails the auction at its post gate too; that failure is the receive's, reported below.
+            _ = routing.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        }
+
+        var received = await receiving;
         switch (received.Outcome)
         {
             case ReceiveOutcome.Replay:
+                if (routing is not null) await routing;
                 return await ReplayAsync(received.Lead);
             case ReceiveOutcome.Duplicate:
+                if (routing is not null) await routing;
                 return new IntakeResult.Processed(row.Id, LeadStatus.Duplicate, 0, [row.Reason!]);
         }
         if (!validation.IsValid) return new IntakeResult.Invalid(row.Id, validation.Errors);
         crash.Reached(CrashPoints.AfterReceive);
 
-        if (prior is not null && !await ClaimPingAsync(prior.PingId, row.Id))
-            log.LogWarning("Ping {PingId} was posted twice at once; lead {LeadId} routes without its held bids", prior.PingId, row.Id);
-
-        var finish = await RouteAsync(row, campaign, validation.Fields, prior?.Hold, prior?.Trace ?? []);
+        // Seen before by the read, yet stored as new (that lead's window ended as it was read): route it now.
+        var finish = (await (routing ?? RouteNewAsync(null)))!;
         return Answer(row.Id, finish.Status, finish.Payout, finish.Reason);
+    }
+
+    // What the auction's post gate waits for: the lead committed as one to route.
+    private async Task<bool> StoredAsync(Task<ReceiveResult> receiving)
+    {
+        crash.Reached(CrashPoints.PingsBeforeStored);
+        return (await receiving).Outcome == ReceiveOutcome.Stored;
     }
 
     // Routes a stored lead and writes its final state. Also used by recovery after a restart.
     public async Task<LeadFinish> RouteAsync(LeadRow row, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
-        IReadOnlyList<TraceStep> priorTrace, int firstSeq = 0, KpiLead? kpi = null)
+        IReadOnlyList<TraceStep> priorTrace, int firstSeq = 0, KpiLead? kpi = null) =>
+        (await RouteCoreAsync(row, campaign, fields, hold, priorTrace, firstSeq, kpi, null))!;
+
+    // Null when the lead turned out not to be one to route (`stored` said no): nothing was posted or written.
+    private async Task<LeadFinish?> RouteCoreAsync(LeadRow row, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
+        IReadOnlyList<TraceStep> priorTrace, int firstSeq, KpiLead? kpi, Func<Task<bool>>? stored)
     {
         kpi ??= KpiLead.Of(row);
         var publisher = snapshots.Current.Publishers.GetValueOrDefault(row.PublisherKey);
-        var auctionLead = AuctionLeadOf(row, campaign, fields, firstSeq + priorTrace.Count);
+        var auctionLead = AuctionLeadOf(row, campaign, fields, firstSeq + priorTrace.Count) with { Stored = stored };
 
         // Routing is not tied to the publisher's connection: a lead whose caller hung up is still sold.
         var result = await auction.RunAsync(auctionLead, hold, lifetime.ApplicationStopping);
+        if (result.Abandoned) return null;
+        // A lead no post reached is only known stored once the gate was asked; the finish must follow the receive.
+        if (stored is not null && !await stored()) return null;
         var trace = priorTrace.Count == 0 ? result.Trace : [.. priorTrace, .. result.Trace];
         LeadFinish finish;
         if (result.Winner is { } w)

@@ -30,7 +30,7 @@ public sealed record LeadFinish(
 // Every lead costs two writes (stored before routing, final before answering). One writer
 // drains all pending writes into one transaction (group commit), so a thousand leads a second
 // are a few dozen transactions, not two thousand; each caller still awaits its own write.
-public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, ILogger<LeadWriter> log) : BackgroundService
+public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, CrashPoints crash, ILogger<LeadWriter> log) : BackgroundService
 {
     private const int MaxBatch = 256;
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
@@ -155,6 +155,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
 
     private async Task<List<Action>> WriteAsync(List<Op> batch)
     {
+        if (batch.Any(op => op is ReceiveOp)) await crash.HoldReceiveAsync();
         await using var db = await dbFactory.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
         var completions = new List<Action>(batch.Count);
@@ -311,30 +312,55 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, IL
     private static readonly ILookup<(string, string), (DateTimeOffset, bool)> Empty =
         Array.Empty<(string, string)>().ToLookup(x => x, _ => (DateTimeOffset.MinValue, false));
 
+    // Whether the database already holds this lead's first answer (a repeated Idempotency-Key) or the
+    // same person in its campaign: read without the writer or its lock, before any ping, so a repeat
+    // or a duplicate costs no buyer a ping. The write decides for good; two copies arriving at once
+    // are both pinged and only one is posted.
+    public async Task<bool> SeenBeforeAsync(LeadRow lead, DateTimeOffset? dedupeSince)
+    {
+        if (lead.IdempotencyKey is null && (dedupeSince is null || (lead.PhoneKey ?? lead.EmailKey) is null)) return false;
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var op = new ReceiveOp(lead, dedupeSince, new TaskCompletionSource<ReceiveResult>());
+        var known = await KnownAsync(db, [op]);
+        return IsReplay(lead, known, out _) || IsDuplicate(lead, dedupeSince, known);
+    }
+
+    private static bool IsReplay(LeadRow lead, Known known, out LeadRow? first)
+    {
+        first = null;
+        return lead.IdempotencyKey is not null
+               && known.Replays.TryGetValue((lead.PublisherKey, lead.IdempotencyKey), out first)
+               // A key is remembered for 24 hours (CONTRACT §1); after that it names a new lead.
+               && first.ReceivedAt > lead.ReceivedAt - IdempotencyWindow;
+    }
+
+    private static bool IsDuplicate(LeadRow lead, DateTimeOffset? dedupeSince, Known known)
+    {
+        if (dedupeSince is not { } since) return false;
+        bool SeenBefore(ILookup<(string, string), (DateTimeOffset At, bool Test)> hits, string? key) =>
+            key is not null && hits[(lead.CampaignKey, key)].Any(h => h.At >= since && h.Test == lead.Test);
+        return SeenBefore(known.Phones, lead.PhoneKey) || SeenBefore(known.Emails, lead.EmailKey);
+    }
+
     private static ReceiveResult ReceiveIn(LeadHubDbContext db, ReceiveOp op, Known known, HashSet<string> seenInBatch)
     {
         op.Reset();
         var lead = op.Lead;
         if (lead.IdempotencyKey is not null)
         {
-            if (known.Replays.TryGetValue((lead.PublisherKey, lead.IdempotencyKey), out var first))
-            {
-                if (first.ReceivedAt > lead.ReceivedAt - IdempotencyWindow) return new ReceiveResult(ReceiveOutcome.Replay, first);
-                // A key is remembered for 24 hours (CONTRACT §1); after that it names a new lead.
-                first.IdempotencyKey = null;
-            }
+            if (IsReplay(lead, known, out var first)) return new ReceiveResult(ReceiveOutcome.Replay, first!);
+            // Older than the window: the key names a new lead now.
+            if (first is not null) first.IdempotencyKey = null;
             if (!seenInBatch.Add("idem|" + lead.PublisherKey + "|" + lead.IdempotencyKey))
                 throw new InvalidOperationException("The same Idempotency-Key twice in one batch");
         }
 
-        if (op.DedupeSince is { } since && (lead.PhoneKey is not null || lead.EmailKey is not null))
+        if (op.DedupeSince is not null && (lead.PhoneKey is not null || lead.EmailKey is not null))
         {
-            bool SeenBefore(ILookup<(string, string), (DateTimeOffset At, bool Test)> hits, string? key) =>
-                key is not null && hits[(lead.CampaignKey, key)].Any(h => h.At >= since && h.Test == lead.Test);
             // Both keys are claimed for the batch even when the first already matched.
             var phoneSeen = lead.PhoneKey is not null && !seenInBatch.Add($"p|{lead.CampaignKey}|{lead.Test}|{lead.PhoneKey}");
             var emailSeen = lead.EmailKey is not null && !seenInBatch.Add($"e|{lead.CampaignKey}|{lead.Test}|{lead.EmailKey}");
-            if (phoneSeen || emailSeen || SeenBefore(known.Phones, lead.PhoneKey) || SeenBefore(known.Emails, lead.EmailKey))
+            if (phoneSeen || emailSeen || IsDuplicate(lead, op.DedupeSince, known))
             {
                 lead.Status = LeadStatus.Duplicate;
                 lead.FinishedAt = lead.ReceivedAt;

@@ -20,7 +20,13 @@ public sealed record AuctionLead(
     JsonObject PingFields,
     bool Test,
     DateTimeOffset ReceivedAt,
-    int TraceBase = 0); // where this auction's first trace step lands in the lead's stored trace
+    int TraceBase = 0) // where this auction's first trace step lands in the lead's stored trace
+{
+    // Awaited before the first post: pings carry no PII and may go out while the lead is still
+    // being stored; a post waits until it is stored, and none goes out if it turned out a
+    // duplicate or a repeat (false). Null: the lead is stored already (recovery, a publisher's ping).
+    public Func<Task<bool>>? Stored { get; init; }
+}
 
 // Bids held from a publisher's ping (two-step ping/post), by the tiers that were pinged, with
 // their captured values: the post to that buyer still carries its own ping's token.
@@ -29,7 +35,9 @@ public sealed record HeldBid(string Contract, int Tier, decimal Price, DateTimeO
 
 public sealed record PingHold(IReadOnlyList<int> PingedTiers, IReadOnlyList<HeldBid> Bids);
 
-public sealed record AuctionResult(Offer? Winner, IReadOnlyList<TraceStep> Trace, IReadOnlyList<CapIncrement> CapIncrements);
+// Abandoned: the lead was not stored as one to route (a duplicate or a repeat): nothing was posted.
+public sealed record AuctionResult(Offer? Winner, IReadOnlyList<TraceStep> Trace, IReadOnlyList<CapIncrement> CapIncrements,
+    bool Abandoned = false);
 
 public sealed record PingPhaseResult(IReadOnlyList<Offer> Offers, IReadOnlyList<int> PingedTiers, IReadOnlyList<TraceStep> Trace);
 
@@ -68,6 +76,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                 }
                 var offer = await RefreshIfStaleAsync(lead, tier, candidate, deadline, trace, ct);
                 if (offer is null) continue;
+                if (!await IsStoredAsync(lead)) return new AuctionResult(null, trace, [], Abandoned: true);
 
                 var reservation = lead.Test ? new CapReservation([], offer.Price) : await caps.TryReserveAsync(offer.Contract, offer.Price, time.GetUtcNow());
                 if (reservation is null)
@@ -90,6 +99,9 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         }
         return new AuctionResult(null, trace, []);
     }
+
+    // Cheap after the first time: the task is completed.
+    private static async Task<bool> IsStoredAsync(AuctionLead lead) => lead.Stored is null || await lead.Stored();
 
     // The first half of an auction for a publisher's ping: collect offers tier by tier until
     // one tier has any, post nothing. The bids are then held for the publisher's post.

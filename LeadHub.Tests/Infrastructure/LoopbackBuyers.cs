@@ -38,18 +38,20 @@ public sealed class LoopbackBuyers : IAsyncDisposable
         {
             var raw = await new StreamReader(request.Body).ReadToEndAsync();
             var received = DateTimeOffset.UtcNow;
-            self!.Calls.Enqueue(new ReceivedCall(buyer, phase, JsonObjectOrEmpty(raw), received)
+            var call = new ReceivedCall(buyer, phase, JsonObjectOrEmpty(raw), received)
             {
                 Method = request.Method,
                 RawBody = raw,
                 ContentType = request.ContentType,
                 Query = request.QueryString.Value ?? "",
                 Headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-            });
+            };
+            self!.Calls.Enqueue(call);
             var behaviour = self._buyers.GetValueOrDefault(buyer) ?? new BuyerBehaviour();
             var answer = phase == "ping" ? behaviour.Ping : behaviour.Post;
             // A test holds the answer until it has looked at the auction in flight.
             if (phase == "ping" && behaviour.HoldPing is { } hold) await hold();
+            if (behaviour.OnCall is { } onCall) await onCall(call);
             if (answer.Delay > TimeSpan.Zero)
             {
                 // Ends early when the caller hangs up, so a test's shutdown never waits for it.
@@ -109,4 +111,7 @@ public sealed record BuyerBehaviour
 
     // Awaited before a ping is answered.
     public Func<Task>? HoldPing { get; init; }
+
+    // Awaited before any call is answered, with the call: a test looks at LeadHub's state at that moment.
+    public Func<ReceivedCall, Task>? OnCall { get; init; }
 }

@@ -43,6 +43,22 @@ public sealed class CrashPointTests(ITestOutputHelper output) : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
+    [Fact]
+    public async Task Crash_after_pings_left_but_before_the_lead_was_stored_posts_nothing_bills_nothing_and_answered_nobody()
+    {
+        // Every commit that stores new leads is held back, so the pings are out before any lead is stored.
+        var answered = await CrashAsync("pings-before-stored", holdReceiveMs: 3000);
+        Assert.NotEmpty(_buyers.CallsTo("high", "ping"));
+        Assert.DoesNotContain(_buyers.Calls, c => c.Phase == "post");
+        Assert.Empty(answered); // no publisher got a 200: none of them may count on its lead
+
+        using var app = StartApp();
+        var leads = await ReadLeadsAsync(app);
+
+        Assert.Empty(leads); // never stored, never sold, never billed
+        Assert.DoesNotContain(_buyers.Calls, c => c.Phase == "post");
+    }
+
     [Theory]
     [InlineData("after-receive")]
     [InlineData("after-pings")]
@@ -148,10 +164,10 @@ public sealed class CrashPointTests(ITestOutputHelper output) : IAsyncLifetime
 
     // Starts the app armed at `point`, sends a burst of leads at once and waits for the process to
     // kill itself. Returns the answers publishers got before the crash, by lead id.
-    private async Task<Dictionary<string, string>> CrashAsync(string point, bool repostSameLeadId = false)
+    private async Task<Dictionary<string, string>> CrashAsync(string point, bool repostSameLeadId = false, int holdReceiveMs = 0)
     {
         WriteWorkspace(repostSameLeadId);
-        using var app = StartApp(point);
+        using var app = StartApp(point, holdReceiveMs: holdReceiveMs);
         using var publisher = new HttpClient { BaseAddress = app.BaseAddress };
         publisher.DefaultRequestHeaders.Add("X-Api-Key", PublisherKey);
         var posts = Enumerable.Range(0, Burst).Select(async _ =>
@@ -283,7 +299,7 @@ public sealed class CrashPointTests(ITestOutputHelper output) : IAsyncLifetime
 
     private string WorkspacePath => Path.Combine(_dir, "workspace.json");
 
-    private AppProcess StartApp(string? crashAt = null, bool repostSameLeadId = false)
+    private AppProcess StartApp(string? crashAt = null, bool repostSameLeadId = false, int holdReceiveMs = 0)
     {
         if (crashAt is null) WriteWorkspace(repostSameLeadId);
         var environment = new Dictionary<string, string>
@@ -296,6 +312,7 @@ public sealed class CrashPointTests(ITestOutputHelper output) : IAsyncLifetime
             ["LeadHub__Recovery__RerouteWithinSeconds"] = "600",
         };
         if (crashAt is not null) environment["LeadHub__Testing__CrashAt"] = crashAt;
+        if (holdReceiveMs > 0) environment["LeadHub__Testing__HoldReceiveMs"] = holdReceiveMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Log("starting the app" + (crashAt is null ? "" : " armed at " + crashAt));
         var app = AppProcess.Start(environment);
         Log("app ready");

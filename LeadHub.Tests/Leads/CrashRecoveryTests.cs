@@ -149,6 +149,8 @@ public sealed class AppProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // Crash tests count leads and posts, not speed: no warm-up before ready unless a test asks.
+        info.Environment["LeadHub__WarmUpSeconds"] = "0";
         foreach (var (k, v) in environment) info.Environment[k] = v;
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };

@@ -37,6 +37,8 @@ public sealed class DedupeTests(LeadHubFactory host) : IClassFixture<LeadHubFact
 
         Assert.Equal(1, statuses.Count(s => s == "sold"));
         Assert.Equal(4, statuses.Count(s => s == "duplicate"));
-        Assert.Single(_buyers.CallsTo(buyer, "ping"));
+        // Copies arriving at the same moment may each be pinged (pings leave while the lead is stored,
+        // README "How it works"); only the one stored as new is ever posted.
+        Assert.Single(_buyers.CallsTo(buyer, "post"));
     }
 }

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using LeadHub.Core.Storage;
+using LeadHub.Core.Workspace;
+using LeadHub.Tests.Api;
+using LeadHub.Tests.Infrastructure;
+using LeadHub.Tests.Integration;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LeadHub.Tests.Leads;
+
+// Pings carry no PII, so they leave while the lead is being stored; the post waits for that write.
+// Every commit that stores a new lead is held back 400 ms here, and the buyers look in the
+// database when a ping and when a post reaches them.
+public sealed class PingsBeforeStoredTests
+{
+    private sealed class SlowReceiveFactory : LeadHubFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => [new("LeadHub:Testing:HoldReceiveMs", "400")];
+    }
+
+    [Fact]
+    public async Task Pings_go_out_while_the_lead_is_stored_and_a_post_never_precedes_the_stored_lead()
+    {
+        await using var host = new SlowReceiveFactory();
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var seen = new ConcurrentQueue<(string Phase, bool Stored)>();
+        async Task Look(ReceivedCall call)
+        {
+            var id = Guid.Parse((string)(call.Phase == "ping" ? call.Body["pingId"] : call.Body["leadId"])!);
+            await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
+            seen.Enqueue((call.Phase, await db.Leads.AnyAsync(l => l.Id == id)));
+        }
+        buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept(), OnCall = Look });
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("early"), auctionTimeoutMs: 5000);
+        await host.ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [campaign],
+            Publishers = [TestWorkspace.Publisher("early-pub", "early-key-0123456789", campaign.Key)],
+            Buyers = [TestWorkspace.Buyer("b", TestWorkspace.PingPost("b-c", campaign.Key, buyers.PingUrl("b"), buyers.PostUrl("b"), timeoutMs: 3000))],
+        });
+
+        var answer = await ApiAssert.OkJsonAsync(await host.Publisher("early-key-0123456789").PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign.Key)));
+
+        Assert.Equal("sold", answer.GetProperty("status").GetString());
+        Assert.Equal([("ping", false), ("post", true)], seen.ToArray());
+    }
+
+    [Fact]
+    public async Task A_known_duplicate_pings_nobody_and_is_never_posted()
+    {
+        await using var host = new SlowReceiveFactory();
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept() });
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("dup"), auctionTimeoutMs: 5000);
+        await host.ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [campaign],
+            Publishers = [TestWorkspace.Publisher("dup-pub", "dup-key-0123456789ab", campaign.Key)],
+            Buyers = [TestWorkspace.Buyer("b", TestWorkspace.PingPost("b-c", campaign.Key, buyers.PingUrl("b"), buyers.PostUrl("b"), timeoutMs: 3000))],
+        });
+        using var publisher = host.Publisher("dup-key-0123456789ab");
+        var person = TestWorkspace.Lead(campaign.Key);
+        await ApiAssert.OkJsonAsync(await publisher.PostAsJsonAsync("/api/v1/leads", person));
+
+        var second = await ApiAssert.OkJsonAsync(await publisher.PostAsJsonAsync("/api/v1/leads", person));
+
+        Assert.Equal("duplicate", second.GetProperty("status").GetString());
+        Assert.Single(buyers.CallsTo("b", "ping"));
+        Assert.Single(buyers.CallsTo("b", "post"));
+        var stored = await AdminReads.LeadAsync(host, second.GetProperty("leadId").GetGuid());
+        Assert.Equal("duplicate", stored.GetProperty("status").GetString());
+    }
+}
