@@ -93,11 +93,15 @@ public sealed class LeadHubTarget : IBenchTarget
                 env["ConnectionStrings__LeadHub"] = connectionString;
                 where = $"PostgreSQL database {new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database}";
             }
+            // Configuration as code, as a deployment would have it: the workspace is there when the
+            // node starts, so its warm-up (LeadHub:WarmUpSeconds) runs the bench's own contracts
+            // before /health/ready, and the cold window measures what a restarted node serves.
+            var workspaceFile = Path.Combine(dir, "workspace.json");
+            await File.WriteAllTextAsync(workspaceFile, JsonSerializer.Serialize(workspace.Document(fleet, options, apiKey), WorkspaceJson.Options));
+            env["LeadHub__WorkspaceFile"] = workspaceFile;
             // One after another: the first node applies the migrations.
             for (var i = 0; i < options.Nodes; i++)
                 nodes.Add(await ChildProcess.StartAsync(dll, [], env, dir, "/health/ready", TimeSpan.FromSeconds(60)));
-            // Imported on one node; the others pick the change up within LeadHub:Cluster:ConfigPollMilliseconds.
-            await ImportAsync(nodes[0].BaseAddress, adminToken, workspace.Document(fleet, options, apiKey));
             foreach (var node in nodes)
                 log.WriteLine($"{name}: {dll} as pid {node.Id} on {node.BaseAddress} (Production, {where})");
             return new LeadHubTarget(name, nodes.Select(n => n.BaseAddress).ToList(), apiKey, nodes, dir, drop);
