@@ -33,7 +33,6 @@ public sealed record LeadFinish(
 public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, CrashPoints crash, ILogger<LeadWriter> log) : BackgroundService
 {
     private const int MaxBatch = 256;
-    public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
     private readonly Channel<Op> _ops = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
 
     private abstract record Op
@@ -271,14 +270,6 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         if (lead.EmailKey is not null) yield return $"email|{lead.CampaignKey}|{lead.EmailKey}";
     }
 
-    // What the database already knows that this batch's new leads must be checked against: the
-    // leads of repeated Idempotency-Keys, and earlier leads with the same phones or emails. Three
-    // index lookups per batch, not per lead; each side of the dedupe "or" gets its own index.
-    private sealed record Known(
-        Dictionary<(string Publisher, string Key), LeadRow> Replays,
-        ILookup<(string Campaign, string Key), (DateTimeOffset At, bool Test)> Phones,
-        ILookup<(string Campaign, string Key), (DateTimeOffset At, bool Test)> Emails);
-
     private static async Task<Known> KnownAsync(LeadHubDbContext db, List<ReceiveOp> receives)
     {
         var keyed = receives.Where(r => r.Lead.IdempotencyKey is not null).ToList();
@@ -292,7 +283,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         }
 
         var checkable = receives.Where(r => r.DedupeSince is not null).ToList();
-        if (checkable.Count == 0) return new Known(replays, Empty, Empty);
+        if (checkable.Count == 0) return new Known(replays, Known.None, Known.None);
         var campaigns = checkable.Select(r => r.Lead.CampaignKey).Distinct().ToList();
         var since = checkable.Min(r => r.DedupeSince!.Value);
         var phones = checkable.Select(r => r.Lead.PhoneKey).OfType<string>().Distinct().ToList();
@@ -309,9 +300,6 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             emailHits.ToLookup(h => (h.CampaignKey, h.Key), h => (h.ReceivedAt, h.Test)));
     }
 
-    private static readonly ILookup<(string, string), (DateTimeOffset, bool)> Empty =
-        Array.Empty<(string, string)>().ToLookup(x => x, _ => (DateTimeOffset.MinValue, false));
-
     // Whether the database already holds this lead's first answer (a repeated Idempotency-Key) or the
     // same person in its campaign: read without the writer or its lock, before any ping, so a repeat
     // or a duplicate costs no buyer a ping. The write decides for good; two copies arriving at once
@@ -322,24 +310,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         await using var db = await dbFactory.CreateDbContextAsync();
         var op = new ReceiveOp(lead, dedupeSince, new TaskCompletionSource<ReceiveResult>());
         var known = await KnownAsync(db, [op]);
-        return IsReplay(lead, known, out _) || IsDuplicate(lead, dedupeSince, known);
-    }
-
-    private static bool IsReplay(LeadRow lead, Known known, out LeadRow? first)
-    {
-        first = null;
-        return lead.IdempotencyKey is not null
-               && known.Replays.TryGetValue((lead.PublisherKey, lead.IdempotencyKey), out first)
-               // A key is remembered for 24 hours (CONTRACT §1); after that it names a new lead.
-               && first.ReceivedAt > lead.ReceivedAt - IdempotencyWindow;
-    }
-
-    private static bool IsDuplicate(LeadRow lead, DateTimeOffset? dedupeSince, Known known)
-    {
-        if (dedupeSince is not { } since) return false;
-        bool SeenBefore(ILookup<(string, string), (DateTimeOffset At, bool Test)> hits, string? key) =>
-            key is not null && hits[(lead.CampaignKey, key)].Any(h => h.At >= since && h.Test == lead.Test);
-        return SeenBefore(known.Phones, lead.PhoneKey) || SeenBefore(known.Emails, lead.EmailKey);
+        return Dedupe.IsReplay(lead, known, out _) || Dedupe.IsDuplicate(lead, dedupeSince, known);
     }
 
     private static ReceiveResult ReceiveIn(LeadHubDbContext db, ReceiveOp op, Known known, HashSet<string> seenInBatch)
@@ -348,7 +319,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         var lead = op.Lead;
         if (lead.IdempotencyKey is not null)
         {
-            if (IsReplay(lead, known, out var first)) return new ReceiveResult(ReceiveOutcome.Replay, first!);
+            if (Dedupe.IsReplay(lead, known, out var first)) return new ReceiveResult(ReceiveOutcome.Replay, first!);
             // Older than the window: the key names a new lead now.
             if (first is not null) first.IdempotencyKey = null;
             if (!seenInBatch.Add("idem|" + lead.PublisherKey + "|" + lead.IdempotencyKey))
@@ -360,7 +331,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             // Both keys are claimed for the batch even when the first already matched.
             var phoneSeen = lead.PhoneKey is not null && !seenInBatch.Add($"p|{lead.CampaignKey}|{lead.Test}|{lead.PhoneKey}");
             var emailSeen = lead.EmailKey is not null && !seenInBatch.Add($"e|{lead.CampaignKey}|{lead.Test}|{lead.EmailKey}");
-            if (phoneSeen || emailSeen || IsDuplicate(lead, op.DedupeSince, known))
+            if (phoneSeen || emailSeen || Dedupe.IsDuplicate(lead, op.DedupeSince, known))
             {
                 lead.Status = LeadStatus.Duplicate;
                 lead.FinishedAt = lead.ReceivedAt;

@@ -30,7 +30,7 @@ public sealed class Housekeeping(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
 
         // CONTRACT §1: an Idempotency-Key is remembered for 24 hours.
-        var keyCutoff = now - LeadWriter.IdempotencyWindow;
+        var keyCutoff = now - Dedupe.IdempotencyWindow;
         var expiredKeys = await db.Leads.Where(l => l.IdempotencyKey != null && l.ReceivedAt < keyCutoff)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.IdempotencyKey, (string?)null), ct);
 
