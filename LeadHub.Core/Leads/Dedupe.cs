@@ -21,7 +21,7 @@ public static class Dedupe
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
 
     // The same publisher's Idempotency-Key within 24 hours names the same lead; after that, a new one.
-    public static bool IsReplay(LeadRow lead, Known known, out LeadRow? first)
+    public static bool IsReplay(NewLead lead, Known known, out LeadRow? first)
     {
         first = null;
         return lead.IdempotencyKey is not null
@@ -31,7 +31,7 @@ public static class Dedupe
 
     // The same phone or email in the same campaign since the window's start, among valid leads of
     // the same kind (a test lead never makes a real one a duplicate).
-    public static bool IsDuplicate(LeadRow lead, DateTimeOffset? dedupeSince, Known known)
+    public static bool IsDuplicate(NewLead lead, DateTimeOffset? dedupeSince, Known known)
     {
         if (dedupeSince is not { } since) return false;
         bool SeenBefore(ILookup<(string, string), (DateTimeOffset At, bool Test)> hits, string? key) =>

@@ -129,33 +129,16 @@ public sealed class LeadIntake(
 
         var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields).WithErrors(lead.InputErrors);
         var now = time.GetUtcNow();
-        var row = new LeadRow
+        var row = new NewLead(Guid.CreateVersion7(now), campaign.Key, publisher.Key, lead.SubId, lead.ExternalId, idempotencyKey, lead.Test,
+            LeadStatus.Routing, validation.Fields.ToJsonString(), null, validation.PhoneKey, validation.EmailKey, now, null, prior?.PingId, node.Id);
+        // Quarantined: kept whole, with the raw input, so a manager can see what was wrong.
+        if (!validation.IsValid)
         {
-            Id = Guid.CreateVersion7(now),
-            CampaignKey = campaign.Key,
-            PublisherKey = publisher.Key,
-            SubId = lead.SubId,
-            ExternalId = lead.ExternalId,
-            IdempotencyKey = idempotencyKey,
-            Test = lead.Test,
-            FieldsJson = validation.Fields.ToJsonString(),
-            PhoneKey = validation.PhoneKey,
-            EmailKey = validation.EmailKey,
-            ReceivedAt = now,
-            PingId = prior?.PingId,
-        };
-        if (validation.IsValid)
-        {
-            row.Status = LeadStatus.Routing;
-            row.Owner = node.Id;
-        }
-        else
-        {
-            // Quarantined: kept whole, with the raw input, so a manager can see what was wrong.
-            row.Status = LeadStatus.Invalid;
-            row.FieldsJson = lead.Fields.GetRawText();
-            row.ErrorsJson = JsonSerializer.Serialize(validation.Errors);
-            row.FinishedAt = now;
+            row = row with
+            {
+                Status = LeadStatus.Invalid, FieldsJson = lead.Fields.GetRawText(), ErrorsJson = JsonSerializer.Serialize(validation.Errors),
+                FinishedAt = now, Owner = null,
+            };
         }
 
         var dedupeSince = validation.IsValid ? now.AddDays(-campaign.Config.DedupeWindowDays) : (DateTimeOffset?)null;
@@ -168,7 +151,7 @@ public sealed class LeadIntake(
         {
             if (prior is not null && !await ClaimPingAsync(prior.PingId, row.Id))
                 log.LogWarning("Ping {PingId} was posted twice at once; lead {LeadId} routes without its held bids", prior.PingId, row.Id);
-            return await RouteCoreAsync(row, campaign, validation.Fields, prior?.Hold, prior?.Trace ?? [], 0, null, stored);
+            return await RouteCoreAsync(row.Routed, campaign, validation.Fields, prior?.Hold, prior?.Trace ?? [], 0, stored, publisher);
         }
         Task<LeadFinish?>? routing = null;
         if (route)
@@ -187,7 +170,7 @@ public sealed class LeadIntake(
                 return await ReplayAsync(received.Lead);
             case ReceiveOutcome.Duplicate:
                 if (routing is not null) await routing;
-                return new IntakeResult.Processed(row.Id, LeadStatus.Duplicate, 0, [row.Reason!]);
+                return new IntakeResult.Processed(row.Id, LeadStatus.Duplicate, 0, [received.Lead.Reason!]);
         }
         if (!validation.IsValid) return new IntakeResult.Invalid(row.Id, validation.Errors);
         crash.Reached(CrashPoints.AfterReceive);
@@ -205,16 +188,17 @@ public sealed class LeadIntake(
     }
 
     // Routes a stored lead and writes its final state. Also used by recovery after a restart.
-    public async Task<LeadFinish> RouteAsync(LeadRow row, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
-        IReadOnlyList<TraceStep> priorTrace, int firstSeq = 0, KpiLead? kpi = null) =>
-        (await RouteCoreAsync(row, campaign, fields, hold, priorTrace, firstSeq, kpi, null))!;
+    public async Task<LeadFinish> RouteAsync(RoutedLead lead, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
+        IReadOnlyList<TraceStep> priorTrace, int firstSeq = 0) =>
+        (await RouteCoreAsync(lead, campaign, fields, hold, priorTrace, firstSeq, null, null))!;
 
     // Null when the lead turned out not to be one to route (`stored` said no): nothing was posted or written.
-    private async Task<LeadFinish?> RouteCoreAsync(LeadRow row, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
-        IReadOnlyList<TraceStep> priorTrace, int firstSeq, KpiLead? kpi, Func<Task<bool>>? stored)
+    // `publisher` is the one the request was authenticated as (recovery: null, looked up).
+    private async Task<LeadFinish?> RouteCoreAsync(RoutedLead row, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
+        IReadOnlyList<TraceStep> priorTrace, int firstSeq, Func<Task<bool>>? stored, PublisherSnapshot? publisher)
     {
-        kpi ??= KpiLead.Of(row);
-        var publisher = snapshots.Current.Publishers.GetValueOrDefault(row.PublisherKey);
+        var kpi = row.Kpi;
+        publisher ??= snapshots.Current.Publishers.GetValueOrDefault(row.PublisherKey);
         var auctionLead = AuctionLeadOf(row, campaign, fields, firstSeq + priorTrace.Count) with { Stored = stored };
 
         // Routing is not tied to the publisher's connection: a lead whose caller hung up is still sold.
@@ -242,7 +226,7 @@ public sealed class LeadIntake(
         return finish;
     }
 
-    public static AuctionLead AuctionLeadOf(LeadRow row, CampaignSnapshot campaign, JsonObject fields, int traceBase) =>
+    public static AuctionLead AuctionLeadOf(RoutedLead row, CampaignSnapshot campaign, JsonObject fields, int traceBase) =>
         new(row.Id, (row.PingId ?? row.Id).ToString(), campaign, fields, campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt, traceBase);
 
     public decimal PayoutFor(LeadRow row, string campaign, decimal price) =>

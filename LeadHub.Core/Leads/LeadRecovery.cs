@@ -119,7 +119,7 @@ public sealed class LeadRecovery(
         if (fresh)
         {
             var note = Note(now, "recovered after restart; routed again");
-            await intake.RouteAsync(Fresh(lead, now), campaign!, Fields(lead), null, [.. posted, note], firstSeq, KpiLead.Of(lead));
+            await intake.RouteAsync(RoutedLead.Again(lead, now), campaign!, Fields(lead), null, [.. posted, note], firstSeq);
             return;
         }
         var closing = campaign is null ? "recovered after restart; campaign no longer exists" : "recovered after restart; too old to route again";
@@ -135,7 +135,7 @@ public sealed class LeadRecovery(
     {
         var now = time.GetUtcNow();
         var fields = Fields(lead);
-        var auctionLead = LeadIntake.AuctionLeadOf(Fresh(lead, now), campaign, fields, firstSeq);
+        var auctionLead = LeadIntake.AuctionLeadOf(RoutedLead.Again(lead, now), campaign, fields, firstSeq);
         var offer = new Offer(contract, open.Tier, open.Price, now, PostJournal.CapturedOf(open));
         var (step, accepted) = await auction.RepostAsync(auctionLead, offer, trace.Count,
             CancellationToken.None);
@@ -147,16 +147,8 @@ public sealed class LeadRecovery(
             return;
         }
         if (hold is not null) await caps.ReleaseAsync(hold);
-        await intake.RouteAsync(Fresh(lead, now), campaign, fields, null, trace, firstSeq, KpiLead.Of(lead));
+        await intake.RouteAsync(RoutedLead.Again(lead, now), campaign, fields, null, trace, firstSeq);
     }
-
-    // Routing measures its deadline from arrival; a recovered lead gets a fresh one. Its figures
-    // still belong to the minute and source it arrived in (the callers pass KpiLead.Of(lead)).
-    internal static LeadRow Fresh(LeadRow lead, DateTimeOffset now) => new()
-    {
-        Id = lead.Id, PublisherKey = lead.PublisherKey, CampaignKey = lead.CampaignKey, Test = lead.Test,
-        PingId = lead.PingId, ReceivedAt = now,
-    };
 
     internal static JsonObject Fields(LeadRow lead) => JsonNode.Parse(lead.FieldsJson)?.AsObject() ?? [];
 

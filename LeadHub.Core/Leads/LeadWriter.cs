@@ -40,14 +40,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         public abstract void Fail(Exception e);
     }
 
-    private sealed record ReceiveOp(LeadRow Lead, DateTimeOffset? DedupeSince, TaskCompletionSource<ReceiveResult> Done) : Op
+    private sealed record ReceiveOp(NewLead Lead, DateTimeOffset? DedupeSince, TaskCompletionSource<ReceiveResult> Done) : Op
     {
-        // A failed attempt may have marked the lead a duplicate; a retry judges it afresh.
-        private readonly (string Status, string? Owner, DateTimeOffset? FinishedAt, string? Reason) _asSubmitted =
-            (Lead.Status, Lead.Owner, Lead.FinishedAt, Lead.Reason);
-
-        public void Reset() => (Lead.Status, Lead.Owner, Lead.FinishedAt, Lead.Reason) = _asSubmitted;
-
         public override void Fail(Exception e) => Done.TrySetException(e);
     }
 
@@ -69,7 +63,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
 
     // Stores a new lead. A valid lead (DedupeSince set) whose phone or email was already seen in
     // its campaign since then is stored as a duplicate; a repeated Idempotency-Key returns the first lead.
-    public Task<ReceiveResult> ReceiveAsync(LeadRow lead, DateTimeOffset? dedupeSince)
+    public Task<ReceiveResult> ReceiveAsync(NewLead lead, DateTimeOffset? dedupeSince)
     {
         var done = new TaskCompletionSource<ReceiveResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         Enqueue(new ReceiveOp(lead, dedupeSince, done));
@@ -304,7 +298,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     // same person in its campaign: read without the writer or its lock, before any ping, so a repeat
     // or a duplicate costs no buyer a ping. The write decides for good; two copies arriving at once
     // are both pinged and only one is posted.
-    public async Task<bool> SeenBeforeAsync(LeadRow lead, DateTimeOffset? dedupeSince)
+    public async Task<bool> SeenBeforeAsync(NewLead lead, DateTimeOffset? dedupeSince)
     {
         if (lead.IdempotencyKey is null && (dedupeSince is null || (lead.PhoneKey ?? lead.EmailKey) is null)) return false;
         await using var db = await dbFactory.CreateDbContextAsync();
@@ -315,8 +309,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
 
     private static ReceiveResult ReceiveIn(LeadHubDbContext db, ReceiveOp op, Known known, HashSet<string> seenInBatch)
     {
-        op.Reset();
         var lead = op.Lead;
+        var row = RowOf(lead);
         if (lead.IdempotencyKey is not null)
         {
             if (Dedupe.IsReplay(lead, known, out var first)) return new ReceiveResult(ReceiveOutcome.Replay, first!);
@@ -333,17 +327,24 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             var emailSeen = lead.EmailKey is not null && !seenInBatch.Add($"e|{lead.CampaignKey}|{lead.Test}|{lead.EmailKey}");
             if (phoneSeen || emailSeen || Dedupe.IsDuplicate(lead, op.DedupeSince, known))
             {
-                lead.Status = LeadStatus.Duplicate;
-                lead.FinishedAt = lead.ReceivedAt;
-                lead.Reason = "same phone or email seen in this campaign within the dedupe window";
-                lead.Owner = null;
-                db.Leads.Add(lead);
-                return new ReceiveResult(ReceiveOutcome.Duplicate, lead);
+                row.Status = LeadStatus.Duplicate;
+                row.FinishedAt = lead.ReceivedAt;
+                row.Reason = "same phone or email seen in this campaign within the dedupe window";
+                row.Owner = null;
+                db.Leads.Add(row);
+                return new ReceiveResult(ReceiveOutcome.Duplicate, row);
             }
         }
-        db.Leads.Add(lead);
-        return new ReceiveResult(ReceiveOutcome.Stored, lead);
+        db.Leads.Add(row);
+        return new ReceiveResult(ReceiveOutcome.Stored, row);
     }
+
+    private static LeadRow RowOf(NewLead l) => new()
+    {
+        Id = l.Id, CampaignKey = l.CampaignKey, PublisherKey = l.PublisherKey, SubId = l.SubId, ExternalId = l.ExternalId,
+        IdempotencyKey = l.IdempotencyKey, Test = l.Test, Status = l.Status, FieldsJson = l.FieldsJson, ErrorsJson = l.ErrorsJson,
+        PhoneKey = l.PhoneKey, EmailKey = l.EmailKey, ReceivedAt = l.ReceivedAt, FinishedAt = l.FinishedAt, PingId = l.PingId, Owner = l.Owner,
+    };
 
     private static void FinishIn(LeadHubDbContext db, LeadFinish f)
     {

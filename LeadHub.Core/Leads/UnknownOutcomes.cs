@@ -69,8 +69,7 @@ public sealed class UnknownOutcomes(
                 [note], [], firstSeq, KpiLead.Of(lead));
             await writer.FinishAsync(finish);
         }
-        else finish = await intake.RouteAsync(LeadRecovery.Fresh(lead, now), campaign, LeadRecovery.Fields(lead), null, [note], firstSeq,
-            KpiLead.Of(lead));
+        else finish = await intake.RouteAsync(RoutedLead.Again(lead, now), campaign, LeadRecovery.Fields(lead), null, [note], firstSeq);
         await alerts.ResolveAsync(AlertKinds.PostOutcomeUnknown, AlertSubject(lead.Id), actor);
         return new SettleResult.Settled(finish.Status);
     }

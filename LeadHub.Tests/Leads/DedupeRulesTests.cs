@@ -8,14 +8,14 @@ public sealed class DedupeRulesTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
 
-    private static LeadRow Lead(string? phone = "+14155550100", string? email = "a@example.com", bool test = false, string? key = null) =>
-        new() { CampaignKey = "auto", PublisherKey = "pub", PhoneKey = phone, EmailKey = email, Test = test, IdempotencyKey = key, ReceivedAt = Now };
+    private static NewLead Lead(string? phone = "+14155550100", string? email = "a@example.com", bool test = false, string? key = null) =>
+        new(Guid.NewGuid(), "auto", "pub", null, null, key, test, LeadStatus.Routing, "{}", null, phone, email, Now, null, null, null);
 
     private static Known Earlier(string campaign, string? phone, string? email, DateTimeOffset at, bool test = false) => new([],
         new[] { (campaign, phone) }.Where(p => p.phone is not null).ToLookup(p => (p.campaign, p.phone!), _ => (at, test)),
         new[] { (campaign, email) }.Where(p => p.email is not null).ToLookup(p => (p.campaign, p.email!), _ => (at, test)));
 
-    public static TheoryData<string, LeadRow, Known, bool> Duplicates() => new()
+    public static TheoryData<string, NewLead, Known, bool> Duplicates() => new()
     {
         { "same phone, same campaign, inside the window", Lead(email: "b@example.com"), Earlier("auto", "+14155550100", null, Now.AddDays(-3)), true },
         { "same email, another phone", Lead(phone: "+14155550199"), Earlier("auto", null, "a@example.com", Now.AddDays(-1)), true },
@@ -30,7 +30,7 @@ public sealed class DedupeRulesTests
 
     [Theory]
     [MemberData(nameof(Duplicates))]
-    public void A_lead_is_a_duplicate_only_of_the_same_person_in_the_same_campaign_within_the_window(string _, LeadRow lead, Known known, bool duplicate)
+    public void A_lead_is_a_duplicate_only_of_the_same_person_in_the_same_campaign_within_the_window(string _, NewLead lead, Known known, bool duplicate)
     {
         Assert.Equal(duplicate, Dedupe.IsDuplicate(lead, Now.AddDays(-30), known));
     }
