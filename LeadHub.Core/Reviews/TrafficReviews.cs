@@ -10,7 +10,7 @@ namespace LeadHub.Core.Reviews;
 // The recurring reviews of the article's pitfalls: buyers rejecting too much, sources whose
 // leads get rejected or returned far above the rest, ping fatigue, and fallback routes nobody
 // buys from any more. Each raises alerts; the reject review may also pause a buyer.
-public sealed class Reviews(
+public sealed class TrafficReviews(
     IDbContextFactory<LeadHubDbContext> dbFactory,
     KpiQueries kpis,
     AlertService alerts,

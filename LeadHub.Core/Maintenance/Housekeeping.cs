@@ -6,7 +6,7 @@ using LeadHub.Core.Workspace;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace LeadHub.Core.Reviews;
+namespace LeadHub.Core.Maintenance;
 
 public sealed record HousekeepingReport(int RecoveredLeads, int ExpiredIdempotencyKeys, int PiiErased, int OldPings, int OldCapCounters,
     int CompactedRollups);
