@@ -1,7 +1,9 @@
 using LeadHub.Core.Delivery;
 using LeadHub.Core.Kpis;
 using LeadHub.Core.Leads;
+using LeadHub.Core.Maintenance;
 using LeadHub.Core.Returns;
+using LeadHub.Core.Reviews;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
@@ -44,8 +46,8 @@ public static class LeadHubCoreServices
         services.AddSingleton<ContractTrial>();
         services.AddSingleton<LeadHub.Core.Security.AdminTokens>();
         services.AddSingleton<LeadHub.Core.Reviews.AlertService>();
-        services.AddSingleton<LeadHub.Core.Reviews.Reviews>();
-        services.AddSingleton<LeadHub.Core.Reviews.Housekeeping>();
+        services.AddSingleton<TrafficReviews>();
+        services.AddSingleton<Housekeeping>();
         services.AddSingleton<LeadHub.Core.Returns.ReturnReview>();
         services.AddHostedService<ContractAutoPause>();
         services.AddSingleton<NodeIdentity>();

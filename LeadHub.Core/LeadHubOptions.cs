@@ -1,6 +1,7 @@
 namespace LeadHub.Core;
 
-// The `LeadHub` section of appsettings.json (CONTRACT §7). Defaults here are the embedded ones.
+// The `LeadHub` section of appsettings.json (CONTRACT §7) as the engine reads it. Defaults here are
+// the embedded ones. The keys only the web host reads (demo, sandbox buyers, jobs) are LeadHubWebOptions.
 public sealed class LeadHubOptions
 {
     public const string Section = "LeadHub";
@@ -12,14 +13,6 @@ public sealed class LeadHubOptions
 
     // A workspace JSON (CONTRACT §4) imported at start-up.
     public string? WorkspaceFile { get; set; }
-
-    // Demo workspace, sandbox buyers and a traffic generator; unset means "on in Development".
-    public bool? Demo { get; set; }
-
-    // Demo traffic rate (leads per second, through the real publisher endpoint).
-    public double DemoLeadsPerSecond { get; set; } = 3;
-
-    public SandboxOptions Sandbox { get; set; } = new();
 
     // How long a starting node runs its hot path (no buyer called, nothing stored) before
     // /health/ready says yes, so it serves at warm speed from its first lead. 0 = not at all.
@@ -38,7 +31,6 @@ public sealed class LeadHubOptions
 
     public RetentionOptions Retention { get; set; } = new();
 
-    public JobOptions Jobs { get; set; } = new();
 }
 
 public sealed class DatabaseOptions
@@ -68,35 +60,6 @@ public sealed class RecoveryOptions
     public int RerouteWithinSeconds { get; set; } = 60;
 }
 
-// Simulated buyers at /sandbox/buyers/{key}/ping|post, for demos, tests and the bench.
-public sealed class SandboxOptions
-{
-    // Maps the sandbox endpoints even without the demo.
-    public bool Enabled { get; set; }
-
-    // Behaviour per sandbox buyer key; keys not listed use the default profile.
-    public Dictionary<string, SandboxBuyerProfile> Buyers { get; set; } = [];
-}
-
-public sealed record SandboxBuyerProfile
-{
-    public decimal BidMean { get; init; } = 12m;
-    public decimal BidStdDev { get; init; } = 3m;
-
-    // Bid multipliers by state code (e.g. CA: 1.3) and for ages under 25 / 65 and over.
-    public Dictionary<string, decimal> StateFactors { get; init; } = [];
-    public decimal YoungFactor { get; init; } = 0.8m;
-    public decimal SeniorFactor { get; init; } = 0.9m;
-
-    public double PassRate { get; init; } = 0.2;
-    public double LatencyMeanMs { get; init; } = 80;
-    public double LatencyStdDevMs { get; init; } = 30;
-    public double PostLatencyMeanMs { get; init; } = 120;
-    public double RejectRate { get; init; } = 0.1;
-    // Null means the usual mix; a configured list replaces it (binding would append to a default list).
-    public List<string>? RejectReasons { get; init; }
-}
-
 // The review jobs' rules (article: reject rate above 30 % is a problem; aim for ≥ 1 post per 10 pings).
 public sealed class ReviewOptions
 {
@@ -124,10 +87,4 @@ public sealed class RetentionOptions
 {
     // Erase the personal data of leads older than this many days (figures are kept); null = keep.
     public int? PiiDays { get; set; }
-}
-
-public sealed class JobOptions
-{
-    // Run the Hangfire server (recurring reviews) in this process; the dashboard is mapped either way.
-    public bool RunServer { get; set; } = true;
 }

@@ -46,16 +46,18 @@ public static class LeadHubWebServices
                     new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = true });
             else c.UseInMemoryStorage();
         });
-        if (builder.Configuration.GetValue($"{LeadHubOptions.Section}:Jobs:RunServer", true))
+        var web = LeadHubWebOptions.Of(builder.Configuration);
+        services.Configure<LeadHubWebOptions>(builder.Configuration.GetSection(LeadHubOptions.Section));
+        if (web.Jobs.RunServer)
             services.AddHangfireServer(o => o.WorkerCount = 2);
         services.AddScoped<ReviewJobs>();
 
         services.AddSingleton<SandboxMarket>();
-        if (DemoOn(builder.Configuration, builder.Environment))
+        if (web.DemoOn(builder.Environment))
         {
             // A newcomer gets a working admin API without configuring anything: a fresh token,
             // printed once on the console by the demo, unless one is configured.
-            if (string.IsNullOrEmpty(builder.Configuration[$"{LeadHubOptions.Section}:AdminApiToken"]))
+            if (string.IsNullOrEmpty(builder.Configuration.GetSection(LeadHubOptions.Section).Get<LeadHubOptions>()?.AdminApiToken))
             {
                 var token = LeadHub.Core.Security.ApiKeys.NewKey();
                 services.PostConfigure<LeadHubOptions>(o => o.AdminApiToken = token);
@@ -150,12 +152,9 @@ public static class LeadHubWebServices
         });
         ReviewJobs.Schedule(app.Services.GetRequiredService<IRecurringJobManager>());
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-        if (DemoOn(app.Configuration, app.Environment) || app.Configuration.GetValue<bool>("LeadHub:Sandbox:Enabled"))
+        var web = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LeadHubWebOptions>>().Value;
+        if (web.DemoOn(app.Environment) || web.Sandbox.Enabled)
             app.MapSandboxBuyers();
         return app;
     }
-
-    // CONTRACT §7: the demo is on in Development unless configured otherwise.
-    public static bool DemoOn(IConfiguration config, IHostEnvironment env) =>
-        config.GetValue<bool?>($"{LeadHubOptions.Section}:Demo") ?? env.IsDevelopment();
 }

@@ -5,28 +5,13 @@ public enum KpiBucket { Minute, Hour, Day }
 // A slice of traffic; null means every value. SubId "" is leads without a sub-id.
 public sealed record KpiSlice(string? Campaign = null, string? Publisher = null, string? SubId = null, string? Buyer = null);
 
-// Summed rollup counters of a range and slice, and the CONTRACT §6 figures derived from them.
+// Summed rollup counters of a range and slice, and the CONTRACT §6 figures derived from them:
+// the one definition of each ratio (reject rate included) that the dashboard, API, reviews and
+// Returns page all read.
 // A ratio whose denominator is 0 is null ("no data"), not 0.
-public sealed record KpiFigures
+public sealed record KpiFigures : KpiCounters
 {
-    public static readonly KpiFigures Zero = new();
-
-    public long Leads { get; init; }
-    public long Valid { get; init; }
-    public long Invalid { get; init; }
-    public long Duplicates { get; init; }
-    public long Sold { get; init; }
-
-    // Sale prices before return credits.
-    public decimal GrossRevenue { get; init; }
-    public decimal ReturnCredits { get; init; }
-    public decimal Payout { get; init; }
-    public long Pings { get; init; }
-    public long Bids { get; init; }
-    public decimal BidSum { get; init; }
-    public long Posts { get; init; }
-    public long Rejects { get; init; }
-    public long Returns { get; init; }
+    public static KpiFigures Zero => new();
 
     // Sale prices − approved return credits.
     public decimal Revenue => GrossRevenue - ReturnCredits;
@@ -40,13 +25,12 @@ public sealed record KpiFigures
     public double? ReturnRate => Sold > 0 ? (double)Returns / Sold : null;
     public decimal Margin => Revenue - Payout;
 
-    public static KpiFigures operator +(KpiFigures a, KpiFigures b) => new()
+    public static KpiFigures operator +(KpiFigures a, KpiFigures b)
     {
-        Leads = a.Leads + b.Leads, Valid = a.Valid + b.Valid, Invalid = a.Invalid + b.Invalid, Duplicates = a.Duplicates + b.Duplicates,
-        Sold = a.Sold + b.Sold, GrossRevenue = a.GrossRevenue + b.GrossRevenue, ReturnCredits = a.ReturnCredits + b.ReturnCredits,
-        Payout = a.Payout + b.Payout, Pings = a.Pings + b.Pings, Bids = a.Bids + b.Bids, BidSum = a.BidSum + b.BidSum,
-        Posts = a.Posts + b.Posts, Rejects = a.Rejects + b.Rejects, Returns = a.Returns + b.Returns,
-    };
+        var sum = a with { };
+        sum.Add(b);
+        return sum;
+    }
 
     public static KpiFigures Sum(IEnumerable<KpiFigures> figures) => figures.Aggregate(Zero, (a, b) => a + b);
 }

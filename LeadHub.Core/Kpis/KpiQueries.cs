@@ -14,11 +14,7 @@ public sealed class KpiQueries(IDbContextFactory<LeadHubDbContext> dbFactory)
     public async Task<KpiReport> ReportAsync(DateTimeOffset from, DateTimeOffset to, KpiSlice slice, KpiBucket bucket,
         CancellationToken ct = default)
     {
-        // Rollups are per minute: the range widens to whole minutes, so the current minute is in.
-        var start = KpiRollups.MinuteOf(from);
-        var end = KpiRollups.MinuteOf(to);
-        if (end < to) end = end.AddMinutes(1);
-        if (end <= start) end = start.AddMinutes(1);
+        var (start, end) = WholeMinutes(from, to);
         var previousStart = start - (end - start);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -42,6 +38,26 @@ public sealed class KpiQueries(IDbContextFactory<LeadHubDbContext> dbFactory)
             Ordered(byCampaign.Select(g => new KpiBreakdownRow(g.Key, null, g.Figures))),
             Ordered(byPublisher.Select(g => new KpiBreakdownRow(g.Key.PublisherKey, g.Key.SubId, g.Figures))),
             Ordered(byBuyer.Select(g => new KpiBreakdownRow(g.Key, null, g.Figures))));
+    }
+
+    // Each buyer's figures over [from, to) (whole minutes), buyer '' (unsold leads) left out: the pings,
+    // posts and rejects the reviews and the Returns page read.
+    public async Task<IReadOnlyList<KpiBreakdownRow>> ByBuyerAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        var (start, end) = WholeMinutes(from, to);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var byBuyer = await Sums(Rows(db, start, end, new KpiSlice()).Where(r => r.BuyerKey != ""), r => r.BuyerKey).ToListAsync(ct);
+        return byBuyer.Select(g => new KpiBreakdownRow(g.Key, null, g.Figures)).OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+    }
+
+    // Rollups are per minute: a range widens to whole minutes, so the current minute is in.
+    private static (DateTimeOffset Start, DateTimeOffset End) WholeMinutes(DateTimeOffset from, DateTimeOffset to)
+    {
+        var start = KpiRollups.MinuteOf(from);
+        var end = KpiRollups.MinuteOf(to);
+        if (end < to) end = end.AddMinutes(1);
+        if (end <= start) end = start.AddMinutes(1);
+        return (start, end);
     }
 
     public static DateTimeOffset BucketStart(DateTimeOffset t, KpiBucket bucket) => bucket switch
@@ -69,23 +85,24 @@ public sealed class KpiQueries(IDbContextFactory<LeadHubDbContext> dbFactory)
     }
 
     private static IQueryable<Group<TKey>> Sums<TKey>(IQueryable<KpiBucketRow> rows, Expression<Func<KpiBucketRow, TKey>> key) =>
-        rows.GroupBy(key).Select(g => new Group<TKey>(g.Key, new KpiFigures
+        rows.GroupBy(key).Select(SumsOf<TKey>.Select);
+
+    // g => new Group<TKey>(g.Key, new KpiFigures { Leads = g.Sum(r => r.Leads), … }): one Sum per counter, built once per key type.
+    private static class SumsOf<TKey>
+    {
+        public static readonly Expression<Func<IGrouping<TKey, KpiBucketRow>, Group<TKey>>> Select = Build();
+
+        private static Expression<Func<IGrouping<TKey, KpiBucketRow>, Group<TKey>>> Build()
         {
-            Leads = g.Sum(r => (long)r.Leads),
-            Valid = g.Sum(r => (long)r.Valid),
-            Invalid = g.Sum(r => (long)r.Invalid),
-            Duplicates = g.Sum(r => (long)r.Duplicates),
-            Sold = g.Sum(r => (long)r.Sold),
-            GrossRevenue = g.Sum(r => r.Revenue),
-            ReturnCredits = g.Sum(r => r.ReturnCredits),
-            Payout = g.Sum(r => r.Payout),
-            Pings = g.Sum(r => (long)r.Pings),
-            Bids = g.Sum(r => (long)r.Bids),
-            BidSum = g.Sum(r => r.BidSum),
-            Posts = g.Sum(r => (long)r.Posts),
-            Rejects = g.Sum(r => (long)r.Rejects),
-            Returns = g.Sum(r => (long)r.Returns),
-        }));
+            var g = Expression.Parameter(typeof(IGrouping<TKey, KpiBucketRow>), "g");
+            var r = Expression.Parameter(typeof(KpiBucketRow), "r");
+            var figures = Expression.MemberInit(Expression.New(typeof(KpiFigures)), KpiCounters.All.Select(p =>
+                Expression.Bind(typeof(KpiFigures).GetProperty(p.Name)!, Expression.Call(typeof(Enumerable), nameof(Enumerable.Sum),
+                    [typeof(KpiBucketRow)], g, Expression.Lambda(Expression.Property(r, p.Name), r)))));
+            var group = Expression.New(typeof(Group<TKey>).GetConstructors().Single(), Expression.Property(g, nameof(IGrouping<TKey, KpiBucketRow>.Key)), figures);
+            return Expression.Lambda<Func<IGrouping<TKey, KpiBucketRow>, Group<TKey>>>(group, g);
+        }
+    }
 
     private static List<KpiBreakdownRow> Ordered(IEnumerable<KpiBreakdownRow> rows) =>
         rows.OrderByDescending(r => r.Figures.Leads).ThenByDescending(r => r.Figures.Pings).ThenBy(r => r.Key).ThenBy(r => r.SubId).ToList();

@@ -2,6 +2,7 @@ using LeadHub.Core.Leads;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace LeadHub.Core.Kpis;
 
@@ -54,7 +55,7 @@ public sealed class KpiRollups
             if (sold)
             {
                 own.Sold++;
-                own.Revenue += finish.Price ?? 0;
+                own.GrossRevenue += finish.Price ?? 0;
                 own.Payout += finish.Payout;
             }
         }
@@ -77,9 +78,7 @@ public sealed class KpiRollups
             {
                 var row = Row(lead, step.Buyer);
                 row.Posts++;
-                // A post that timed out or errored is a rejection too (CONTRACT §2); one whose answer a
-                // crash hid (`unknown`) is not: the buyer may well have taken the lead.
-                if (step.Outcome is not (TraceOutcomes.Accepted or TraceOutcomes.Unknown)) row.Rejects++;
+                if (TraceOutcomes.Rejections.Contains(step.Outcome)) row.Rejects++;
             }
         }
     }
@@ -105,82 +104,75 @@ public sealed class KpiRollups
         // everywhere means two nodes' batches wait for each other instead of deadlocking.
         var rows = _rows.OrderBy(r => r.Key.Item1).ThenBy(r => r.Key.Item2, StringComparer.Ordinal).ThenBy(r => r.Key.Item3, StringComparer.Ordinal)
             .ThenBy(r => r.Key.Item4, StringComparer.Ordinal).ThenBy(r => r.Key.Item5, StringComparer.Ordinal).Select(r => r.Value).ToList();
-        await EnsureRowsAsync(db, rows, ct);
-        if (db.Database.IsNpgsql()) await IncrementInOneCommandAsync(db, rows, ct);
-        else
+        var table = RollupTable.Of(db);
+        // Bounded so a command stays under the providers' parameter limits (SQLite 32766).
+        foreach (var chunk in rows.Chunk(1000))
         {
-            // SQLite keeps decimals as text: EF Core's translation adds them exactly, raw SQL would not.
-            foreach (var d in rows) await IncrementAsync(db, d, ct);
+            await table.EnsureRowsAsync(db, chunk, ct);
+            await table.IncrementAsync(db, chunk, ct);
         }
         _rows.Clear();
     }
 
-    private static Task IncrementAsync(LeadHubDbContext db, KpiBucketRow d, CancellationToken ct) =>
-        db.KpiBuckets
-            .Where(r => r.Minute == d.Minute && r.CampaignKey == d.CampaignKey && r.PublisherKey == d.PublisherKey
-                && r.SubId == d.SubId && r.BuyerKey == d.BuyerKey)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Leads, r => r.Leads + d.Leads)
-                .SetProperty(r => r.Valid, r => r.Valid + d.Valid)
-                .SetProperty(r => r.Invalid, r => r.Invalid + d.Invalid)
-                .SetProperty(r => r.Duplicates, r => r.Duplicates + d.Duplicates)
-                .SetProperty(r => r.Sold, r => r.Sold + d.Sold)
-                .SetProperty(r => r.Revenue, r => r.Revenue + d.Revenue)
-                .SetProperty(r => r.Payout, r => r.Payout + d.Payout)
-                .SetProperty(r => r.Pings, r => r.Pings + d.Pings)
-                .SetProperty(r => r.Bids, r => r.Bids + d.Bids)
-                .SetProperty(r => r.BidSum, r => r.BidSum + d.BidSum)
-                .SetProperty(r => r.Posts, r => r.Posts + d.Posts)
-                .SetProperty(r => r.Rejects, r => r.Rejects + d.Rejects)
-                .SetProperty(r => r.Returns, r => r.Returns + d.Returns)
-                .SetProperty(r => r.ReturnCredits, r => r.ReturnCredits + d.ReturnCredits), ct);
-
-    // PostgreSQL: every touched row's increments in one command (one round trip per batch, not
-    // one per row), still in the one key order.
-    private static async Task IncrementInOneCommandAsync(LeadHubDbContext db, List<KpiBucketRow> rows, CancellationToken ct)
+    // The rollup table's SQL, generated from the model: its key columns and one column per KpiCounters property.
+    private sealed class RollupTable
     {
-        var sql = new System.Text.StringBuilder();
-        var parameters = new List<object>(rows.Count * 19);
-        foreach (var d in rows)
-        {
-            var p = parameters.Count;
-            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $$"""
-                UPDATE "KpiBuckets" SET "Leads" = "Leads" + {{{p}}}, "Valid" = "Valid" + {{{p + 1}}}, "Invalid" = "Invalid" + {{{p + 2}}},
-                "Duplicates" = "Duplicates" + {{{p + 3}}}, "Sold" = "Sold" + {{{p + 4}}}, "Revenue" = "Revenue" + {{{p + 5}}},
-                "Payout" = "Payout" + {{{p + 6}}}, "Pings" = "Pings" + {{{p + 7}}}, "Bids" = "Bids" + {{{p + 8}}}, "BidSum" = "BidSum" + {{{p + 9}}},
-                "Posts" = "Posts" + {{{p + 10}}}, "Rejects" = "Rejects" + {{{p + 11}}}, "Returns" = "Returns" + {{{p + 12}}},
-                "ReturnCredits" = "ReturnCredits" + {{{p + 13}}}
-                WHERE "Minute" = {{{p + 14}}} AND "CampaignKey" = {{{p + 15}}} AND "PublisherKey" = {{{p + 16}}} AND "SubId" = {{{p + 17}}} AND "BuyerKey" = {{{p + 18}}};
+        private readonly string _table;
+        private readonly IReadOnlyList<IProperty> _keys;
+        private readonly IReadOnlyList<IProperty> _counters;
+        private readonly bool _sqlite;
 
-                """);
-            parameters.AddRange([d.Leads, d.Valid, d.Invalid, d.Duplicates, d.Sold, d.Revenue, d.Payout, d.Pings, d.Bids, d.BidSum,
-                d.Posts, d.Rejects, d.Returns, d.ReturnCredits, d.Minute, d.CampaignKey, d.PublisherKey, d.SubId, d.BuyerKey]);
-        }
-        await db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, ct);
-    }
-
-    // Zero rows for the keys that have none yet, in one statement: the increments above then
-    // always update. Two nodes starting the same minute's row at once both succeed (the second
-    // insert does nothing), where a plain INSERT would fail one node's whole batch.
-    private static async Task EnsureRowsAsync(LeadHubDbContext db, List<KpiBucketRow> rows, CancellationToken ct)
-    {
-        var entity = db.Model.FindEntityType(typeof(KpiBucketRow))!;
-        var keys = entity.FindPrimaryKey()!.Properties;
-        var counters = entity.GetProperties().Except(keys).ToList();
-        // The minute as the provider stores it (a sortable long on SQLite, timestamptz on PostgreSQL).
-        var minute = entity.FindProperty(nameof(KpiBucketRow.Minute))!.GetTypeMapping().Converter;
-        var columns = string.Join(", ", keys.Concat(counters).Select(p => $"\"{p.GetColumnName()}\""));
-        var zeros = string.Concat(counters.Select(_ => ", 0"));
-        var values = new List<string>(rows.Count);
-        var parameters = new List<object>(rows.Count * 5);
-        foreach (var r in rows)
+        private RollupTable(LeadHubDbContext db)
         {
-            var at = parameters.Count;
-            values.Add($"({{{at}}}, {{{at + 1}}}, {{{at + 2}}}, {{{at + 3}}}, {{{at + 4}}}{zeros})");
-            parameters.AddRange([minute?.ConvertToProvider(r.Minute) ?? r.Minute, r.CampaignKey, r.PublisherKey, r.SubId, r.BuyerKey]);
+            var entity = db.Model.FindEntityType(typeof(KpiBucketRow))!;
+            _table = entity.GetTableName()!;
+            _keys = entity.FindPrimaryKey()!.Properties;
+            _counters = KpiCounters.All.Select(p => entity.FindProperty(p.Name)!).ToList();
+            _sqlite = db.Database.IsSqlite();
         }
-        var sql = $"INSERT INTO \"{entity.GetTableName()}\" ({columns}) VALUES {string.Join(", ", values)} ON CONFLICT DO NOTHING";
-        await db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
+
+        public static RollupTable Of(LeadHubDbContext db) => new(db);
+
+        // Zero rows for the keys that have none yet, in one statement: the increments then always
+        // update. Two nodes starting the same minute's row at once both succeed (the second insert
+        // does nothing), where a plain INSERT would fail one node's whole batch.
+        public Task EnsureRowsAsync(LeadHubDbContext db, KpiBucketRow[] rows, CancellationToken ct)
+        {
+            var columns = string.Join(", ", _keys.Concat(_counters).Select(Column));
+            var zeros = string.Concat(_counters.Select(_ => ", 0"));
+            var parameters = new List<object>(rows.Length * _keys.Count);
+            var values = rows.Select(r => $"({string.Join(", ", _keys.Select(k => Parameter(parameters, k, r)))}{zeros})");
+            var sql = $"INSERT INTO \"{_table}\" ({columns}) VALUES {string.Join(", ", values)} ON CONFLICT DO NOTHING";
+            return db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
+        }
+
+        // Every row's increments in one command (one round trip per batch, not one per row).
+        public Task IncrementAsync(LeadHubDbContext db, KpiBucketRow[] rows, CancellationToken ct)
+        {
+            var sql = new System.Text.StringBuilder();
+            var parameters = new List<object>(rows.Length * (_keys.Count + _counters.Count));
+            foreach (var d in rows)
+            {
+                var sets = _counters.Select(c => $"{Column(c)} = {Plus(c, Parameter(parameters, c, d))}");
+                var where = _keys.Select(k => $"{Column(k)} = {Parameter(parameters, k, d)}");
+                sql.Append($"UPDATE \"{_table}\" SET {string.Join(", ", sets)} WHERE {string.Join(" AND ", where)};\n");
+            }
+            return db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, ct);
+        }
+
+        private static string Column(IProperty p) => $"\"{p.GetColumnName()}\"";
+
+        // SQLite keeps decimals as text: EF Core's ef_add adds them exactly, where + would go through doubles.
+        private string Plus(IProperty p, string value) =>
+            _sqlite && p.ClrType == typeof(decimal) ? $"ef_add({Column(p)}, {value})" : $"{Column(p)} + {value}";
+
+        // A {n} placeholder for the row's value as the provider stores it (the minute is a sortable long on SQLite).
+        private static string Parameter(List<object> parameters, IProperty p, KpiBucketRow row)
+        {
+            var value = p.PropertyInfo!.GetValue(row)!;
+            parameters.Add(p.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value);
+            return $"{{{parameters.Count - 1}}}";
+        }
     }
 
     private KpiBucketRow Row(KpiLead lead, string? buyer)

@@ -51,7 +51,7 @@ public sealed class UnknownOutcomes(
         if (claim is not null) return claim;
         var now = time.GetUtcNow();
         if (open is not null && !lead!.Test && snapshots.Current.Contracts.GetValueOrDefault(open.ContractKey) is { } contract)
-            await GiveBackSlotAsync(new CapReservation(InMemoryCapLedger.LimitsFor(contract, open.At), open.Price));
+            await GiveBackSlotAsync(new CapReservation(CapPeriods.ForContract(contract, open.At), open.Price));
         await SetIntentOutcomeAsync(open, "released");
         await using (var db = await dbFactory.CreateDbContextAsync())
         {

@@ -32,10 +32,14 @@ public abstract record ReturnRefusal(string Message)
 
 public sealed record ReasonCount(string Reason, int Count);
 
-public sealed record BuyerRejectStats(string Buyer, int Posts, int Rejected, IReadOnlyList<ReasonCount> TopReasons,
+// A buyer's posts and rejects come from the KPI rollups (KpiFigures: the one reject rate); the
+// trace is read only for the top reasons.
+public sealed record BuyerRejectStats(string Buyer, KpiFigures Figures, IReadOnlyList<ReasonCount> TopReasons,
     int ReturnsRequested, int ReturnsApproved, double AlertRate)
 {
-    public double? RejectRate => Posts == 0 ? null : (double)Rejected / Posts;
+    public long Posts => Figures.Posts;
+    public long Rejected => Figures.Rejects;
+    public double? RejectRate => Figures.RejectRate;
 
     public bool AboveAlert => RejectRate > AlertRate;
 }
@@ -45,6 +49,7 @@ public sealed record BuyerRejectStats(string Buyer, int Posts, int Rejected, IRe
 public sealed class ReturnService(
     IDbContextFactory<LeadHubDbContext> dbFactory,
     RoutingSnapshotHolder snapshots,
+    KpiQueries kpis,
     TimeProvider time,
     IOptions<LeadHubOptions> options)
 {
@@ -53,8 +58,6 @@ public sealed class ReturnService(
     // The same threshold the reject review job alerts on (CONTRACT §6: 30 % by default), so the
     // portal flags exactly the buyers the job raises alerts for.
     public double RejectAlertRate => options.Value.Reviews.RejectRateThreshold;
-
-    private static readonly string[] RejectedOutcomes = [TraceOutcomes.Rejected, TraceOutcomes.Timeout, TraceOutcomes.Error];
 
     // `buyerKey` is the buyer asking through the API; null when a portal user enters the return.
     public async Task<(ReturnRow? Return, ReturnRefusal? Refusal)> RequestAsync(Guid leadId, string? buyerKey, string? reason, string actor,
@@ -165,17 +168,14 @@ public sealed class ReturnService(
         return await db.Returns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == returnId, ct);
     }
 
-    // Post rejections (rejected, timeout, error) and returns per buyer in [from, to).
+    // Post rejections (rejected, timeout, error) and returns per buyer in [from, to): counts from the
+    // KPI rollups (leads received in the range), reasons from the rejected posts' trace rows.
     public async Task<IReadOnlyList<BuyerRejectStats>> RejectStatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
+        var sent = (await kpis.ByBuyerAsync(from, to, ct)).Where(b => b.Figures.Posts > 0).ToDictionary(b => b.Key, b => b.Figures);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // A skipped post (cap reached, circuit open) never reached the buyer.
-        var posts = db.TraceSteps.AsNoTracking()
-            .Where(s => s.Kind == TraceKinds.Post && s.Buyer != null && s.Outcome != TraceOutcomes.Skipped && s.At >= from && s.At < to);
-        var counts = await posts.GroupBy(s => s.Buyer!)
-            .Select(g => new { Buyer = g.Key, Posts = g.Count(), Rejected = g.Count(s => RejectedOutcomes.Contains(s.Outcome)) })
-            .ToListAsync(ct);
-        var reasons = await posts.Where(s => RejectedOutcomes.Contains(s.Outcome))
+        var reasons = await db.TraceSteps.AsNoTracking()
+            .Where(s => s.Kind == TraceKinds.Post && s.Buyer != null && TraceOutcomes.Rejections.Contains(s.Outcome) && s.At >= from && s.At < to)
             .GroupBy(s => new { Buyer = s.Buyer!, Reason = s.Reason ?? s.Outcome })
             .Select(g => new { g.Key.Buyer, g.Key.Reason, Count = g.Count() })
             .ToListAsync(ct);
@@ -184,15 +184,14 @@ public sealed class ReturnService(
             .Select(g => new { Buyer = g.Key, Requested = g.Count(), Approved = g.Count(r => r.Status == ReturnStatus.Approved) })
             .ToListAsync(ct);
 
-        var byPosts = counts.ToDictionary(c => c.Buyer);
         var byReturns = returns.ToDictionary(r => r.Buyer);
-        return byPosts.Keys.Union(byReturns.Keys).Order(StringComparer.Ordinal).Select(buyer =>
+        return sent.Keys.Union(byReturns.Keys).Order(StringComparer.Ordinal).Select(buyer =>
         {
-            var c = byPosts.GetValueOrDefault(buyer);
             var r = byReturns.GetValueOrDefault(buyer);
             var top = reasons.Where(x => x.Buyer == buyer).OrderByDescending(x => x.Count).ThenBy(x => x.Reason, StringComparer.Ordinal)
                 .Take(3).Select(x => new ReasonCount(x.Reason, x.Count)).ToList();
-            return new BuyerRejectStats(buyer, c?.Posts ?? 0, c?.Rejected ?? 0, top, r?.Requested ?? 0, r?.Approved ?? 0, RejectAlertRate);
+            return new BuyerRejectStats(buyer, sent.GetValueOrDefault(buyer) ?? KpiFigures.Zero, top, r?.Requested ?? 0, r?.Approved ?? 0,
+                RejectAlertRate);
         }).ToList();
     }
 

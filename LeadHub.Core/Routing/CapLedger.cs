@@ -40,13 +40,13 @@ public sealed class InMemoryCapLedger : ICapLedger
 
     public string? Reached(ContractSnapshot contract, DateTimeOffset now)
     {
-        var limits = LimitsFor(contract, now);
+        var limits = CapPeriods.ForContract(contract, now);
         if (limits.Count == 0) return null;
         lock (_lock)
         {
             foreach (var limit in limits)
             {
-                if (IsFull(limit, 0)) return Describe(limit);
+                if (IsFull(limit, 0)) return limit.Describe();
             }
         }
         return null;
@@ -57,7 +57,7 @@ public sealed class InMemoryCapLedger : ICapLedger
 
     private CapReservation? TryReserve(ContractSnapshot contract, decimal price, DateTimeOffset now)
     {
-        var limits = LimitsFor(contract, now);
+        var limits = CapPeriods.ForContract(contract, now);
         if (limits.Count == 0) return new CapReservation(limits, price);
         lock (_lock)
         {
@@ -105,15 +105,10 @@ public sealed class InMemoryCapLedger : ICapLedger
         }
     }
 
-    // `extra` is the amount about to be added: a budget is full if this sale would overshoot it.
     private bool IsFull(CapLimit limit, decimal extra)
     {
         _counters.TryGetValue(limit.Key, out var c);
-        var count = c?.Count ?? 0;
-        var amount = c?.Amount ?? 0;
-        if (limit.MaxCount is { } max && count >= max) return true;
-        if (limit.MaxAmount is { } budget && (extra > 0 ? amount + extra > budget : amount >= budget)) return true;
-        return false;
+        return limit.IsFull(c?.Count ?? 0, c?.Amount ?? 0, extra);
     }
 
     private Counter CounterFor(string key)
@@ -126,18 +121,6 @@ public sealed class InMemoryCapLedger : ICapLedger
         return c;
     }
 
-    internal static string Describe(CapLimit limit) =>
-        limit.MaxCount is { } max
-            ? string.Create(CultureInfo.InvariantCulture, $"cap reached: {limit.Key} ({max})")
-            : string.Create(CultureInfo.InvariantCulture, $"budget reached: {limit.Key} ({limit.MaxAmount})");
-
-    // A buyer's contracts may sit in different time zones, so buyer-level periods are UTC.
-    internal static IReadOnlyList<CapLimit> LimitsFor(ContractSnapshot contract, DateTimeOffset now)
-    {
-        var contractLimits = CapPeriods.For("contract:" + contract.Key, contract.Config.Caps, contract.Schedule.TimeZone, now);
-        var buyerLimits = CapPeriods.For("buyer:" + contract.Buyer.Key, contract.Buyer.Config.Caps, TimeZoneInfo.Utc, now);
-        if (buyerLimits.Count == 0) return contractLimits;
-        if (contractLimits.Count == 0) return buyerLimits;
-        return [.. contractLimits, .. buyerLimits];
-    }
+    // Kept for LeadRecovery (being rewritten); new code calls CapPeriods.ForContract.
+    internal static IReadOnlyList<CapLimit> LimitsFor(ContractSnapshot contract, DateTimeOffset now) => CapPeriods.ForContract(contract, now);
 }

@@ -4,13 +4,37 @@ using LeadHub.Core.Workspace;
 namespace LeadHub.Core.Routing;
 
 // One cap to respect for a lead now: the counter key of the current period and its limit.
-public readonly record struct CapLimit(string Key, int? MaxCount, decimal? MaxAmount);
+public readonly record struct CapLimit(string Key, int? MaxCount, decimal? MaxAmount)
+{
+    // Whether a counter at (count, amount) is full; `extra` is the amount about to be added: a
+    // budget is full if this sale would overshoot it.
+    public bool IsFull(int count, decimal amount, decimal extra = 0) =>
+        MaxCount is { } max && count >= max
+        || MaxAmount is { } budget && (extra > 0 ? amount + extra > budget : amount >= budget);
+
+    // The trace reason of a lead this limit stopped.
+    public string Describe() =>
+        MaxCount is { } max
+            ? string.Create(CultureInfo.InvariantCulture, $"cap reached: {Key} ({max})")
+            : string.Create(CultureInfo.InvariantCulture, $"budget reached: {Key} ({MaxAmount})");
+}
 
 // Caps count per calendar period of the contract's time zone, so "daily" resets at the buyer's
 // midnight, not at UTC midnight. The period is part of the key: a new period starts a new counter.
 public static class CapPeriods
 {
     private static readonly CapLimit[] None = [];
+
+    // The caps of a contract and of its buyer. A buyer's contracts may sit in different time
+    // zones, so buyer-level periods are UTC.
+    public static IReadOnlyList<CapLimit> ForContract(ContractSnapshot contract, DateTimeOffset now)
+    {
+        var contractLimits = For("contract:" + contract.Key, contract.Config.Caps, contract.Schedule.TimeZone, now);
+        var buyerLimits = For("buyer:" + contract.Buyer.Key, contract.Buyer.Config.Caps, TimeZoneInfo.Utc, now);
+        if (buyerLimits.Count == 0) return contractLimits;
+        if (contractLimits.Count == 0) return buyerLimits;
+        return [.. contractLimits, .. buyerLimits];
+    }
 
     public static IReadOnlyList<CapLimit> For(string scope, CapsConfig? caps, TimeZoneInfo zone, DateTimeOffset utcNow)
     {

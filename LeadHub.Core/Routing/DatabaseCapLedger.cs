@@ -22,18 +22,17 @@ public sealed class DatabaseCapLedger(IDbContextFactory<LeadHubDbContext> dbFact
 
     public string? Reached(ContractSnapshot contract, DateTimeOffset now)
     {
-        foreach (var limit in InMemoryCapLedger.LimitsFor(contract, now))
+        foreach (var limit in CapPeriods.ForContract(contract, now))
         {
             if (!_seen.TryGetValue(limit.Key, out var c) || now - c.At > TrustFor) continue;
-            if (limit.MaxCount is { } max && c.Count >= max) return InMemoryCapLedger.Describe(limit);
-            if (limit.MaxAmount is { } budget && c.Amount >= budget) return InMemoryCapLedger.Describe(limit);
+            if (limit.IsFull(c.Count, c.Amount)) return limit.Describe();
         }
         return null;
     }
 
     public async ValueTask<CapReservation?> TryReserveAsync(ContractSnapshot contract, decimal price, DateTimeOffset now)
     {
-        var limits = InMemoryCapLedger.LimitsFor(contract, now).OrderBy(l => l.Key, StringComparer.Ordinal).ToList();
+        var limits = CapPeriods.ForContract(contract, now).OrderBy(l => l.Key, StringComparer.Ordinal).ToList();
         if (limits.Count == 0) return new CapReservation(limits, price);
         // A cap of 0, or a budget smaller than this one sale, is full without asking.
         if (limits.Any(l => l.MaxCount < 1 || l.MaxAmount < price)) return null;

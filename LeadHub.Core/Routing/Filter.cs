@@ -6,29 +6,73 @@ using LeadHub.Core.Workspace;
 
 namespace LeadHub.Core.Routing;
 
+// How the portal asks for an op's value: nothing, one value (a true/false or choice select for
+// boolean and enum fields, a number for numeric ones), an ordered value (number or text), a list,
+// a [from, to] range, or a pattern kept as typed.
+public enum FilterValueInput { None, Scalar, Ordered, List, Range, Pattern }
+
+// One filter op: its name in the workspace, the portal's label and value input, the check of its
+// value's shape (null when fine, else the problem) and how it compiles into a test of a lead's value.
+public sealed class FilterOp
+{
+    internal FilterOp(string name, string label, FilterValueInput input, Func<string, JsonElement?, string?> checkValue,
+        Func<JsonElement?, Filter.Compiled> compile)
+    {
+        Name = name;
+        Label = label;
+        Input = input;
+        CheckValue = checkValue;
+        Compile = compile;
+    }
+
+    public string Name { get; }
+    public string Label { get; }
+    public FilterValueInput Input { get; }
+    internal Func<string, JsonElement?, string?> CheckValue { get; }
+    internal Func<JsonElement?, Filter.Compiled> Compile { get; }
+}
+
 // One contract filter (CONTRACT §4), compiled once at configuration time so that Matches,
 // which runs for every contract on every lead, only compares pre-parsed values.
 public sealed class Filter
 {
-    private static readonly string[] Ops =
+    // Every op, in the order the portal lists them: the one table the validator (Check), the
+    // engine (Compile) and the portal's filter builder read. A new op is one entry here.
+    public static readonly IReadOnlyList<FilterOp> Ops =
     [
-        FilterOps.Eq, FilterOps.Ne, FilterOps.In, FilterOps.NotIn, FilterOps.Between, FilterOps.Gt, FilterOps.Gte,
-        FilterOps.Lt, FilterOps.Lte, FilterOps.Exists, FilterOps.NotExists, FilterOps.StartsWith, FilterOps.Regex,
+        new(FilterOps.Eq, "equals", FilterValueInput.Scalar, NeedsScalar, v => OneOf([v!.Value], true, v)),
+        new(FilterOps.Ne, "does not equal", FilterValueInput.Scalar, NeedsScalar, v => OneOf([v!.Value], false, v)),
+        new(FilterOps.In, "is one of", FilterValueInput.List, NeedsScalars, v => OneOf([.. v!.Value.EnumerateArray()], true, v)),
+        new(FilterOps.NotIn, "is none of", FilterValueInput.List, NeedsScalars, v => OneOf([.. v!.Value.EnumerateArray()], false, v)),
+        new(FilterOps.Between, "is between", FilterValueInput.Range, (_, v) => CheckBetween(v), Between),
+        new(FilterOps.Gt, "is greater than", FilterValueInput.Ordered, NeedsOrderable, v => Compared(v, c => c > 0)),
+        new(FilterOps.Gte, "is at least", FilterValueInput.Ordered, NeedsOrderable, v => Compared(v, c => c >= 0)),
+        new(FilterOps.Lt, "is less than", FilterValueInput.Ordered, NeedsOrderable, v => Compared(v, c => c < 0)),
+        new(FilterOps.Lte, "is at most", FilterValueInput.Ordered, NeedsOrderable, v => Compared(v, c => c <= 0)),
+        new(FilterOps.StartsWith, "starts with", FilterValueInput.List, NeedsPrefixes, StartsWith),
+        new(FilterOps.Regex, "matches the pattern", FilterValueInput.Pattern, (_, v) => CheckRegex(v), MatchesPattern),
+        new(FilterOps.Exists, "is present", FilterValueInput.None, NeedsNoValue, _ => new(static (in LeadValue _) => true, false, null)),
+        new(FilterOps.NotExists, "is missing", FilterValueInput.None, NeedsNoValue, _ => new(static (in LeadValue _) => false, true, null)),
     ];
+
+    public static FilterOp? Op(string name) => Ops.FirstOrDefault(o => o.Name == name);
 
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(50);
 
-    private delegate bool Test(in LeadValue value);
+    internal delegate bool Test(in LeadValue value);
+
+    // A compiled op: the test of a present value, the answer for a missing one, and the value as shown in the description.
+    internal readonly record struct Compiled(Test Test, bool WhenMissing, string? Shown);
 
     private readonly string _field;
     private readonly Test _test;
     private readonly bool _whenMissing;
 
-    private Filter(string field, Test test, bool whenMissing, string description)
+    private Filter(string field, Compiled compiled, string description)
     {
         _field = field;
-        _test = test;
-        _whenMissing = whenMissing;
+        _test = compiled.Test;
+        _whenMissing = compiled.WhenMissing;
         Description = description;
     }
 
@@ -48,60 +92,9 @@ public sealed class Filter
         if (problems.Count > 0)
             throw new ArgumentException($"Invalid filter on '{config.Field}': {string.Join("; ", problems)}", nameof(config));
 
-        var value = ValueOf(config);
+        var compiled = Op(config.Op)!.Compile(ValueOf(config));
         var description = $"{config.Field} {config.Op}";
-        switch (config.Op)
-        {
-            case FilterOps.Eq or FilterOps.Ne:
-            {
-                var set = new ValueSet([value!.Value]);
-                var eq = config.Op == FilterOps.Eq;
-                return new(config.Field, (in LeadValue v) => set.Contains(v) == eq, !eq, $"{description} {Show(value.Value)}");
-            }
-            case FilterOps.In or FilterOps.NotIn:
-            {
-                var set = new ValueSet([.. value!.Value.EnumerateArray()]);
-                var isIn = config.Op == FilterOps.In;
-                return new(config.Field, (in LeadValue v) => set.Contains(v) == isIn, !isIn, $"{description} {Show(value.Value)}");
-            }
-            case FilterOps.Between:
-            {
-                var min = new Bound(value!.Value[0]);
-                var max = new Bound(value.Value[1]);
-                return new(config.Field, (in LeadValue v) => min.Compare(v) >= 0 && max.Compare(v) <= 0, false,
-                    $"{description} {Show(value.Value[0])} and {Show(value.Value[1])}");
-            }
-            case FilterOps.Gt or FilterOps.Gte or FilterOps.Lt or FilterOps.Lte:
-            {
-                var bound = new Bound(value!.Value);
-                Test test = config.Op switch
-                {
-                    FilterOps.Gt => (in LeadValue v) => bound.Compare(v) > 0,
-                    FilterOps.Gte => (in LeadValue v) => bound.Compare(v) >= 0,
-                    FilterOps.Lt => (in LeadValue v) => bound.Compare(v) < 0,
-                    _ => (in LeadValue v) => bound.Compare(v) <= 0,
-                };
-                return new(config.Field, test, false, $"{description} {Show(value.Value)}");
-            }
-            case FilterOps.Exists:
-                return new(config.Field, static (in LeadValue _) => true, false, description);
-            case FilterOps.NotExists:
-                return new(config.Field, static (in LeadValue _) => false, true, description);
-            case FilterOps.StartsWith:
-            {
-                string[] prefixes = value!.Value.ValueKind == JsonValueKind.Array
-                    ? [.. value.Value.EnumerateArray().Select(e => e.GetString()!)]
-                    : [value.Value.GetString()!];
-                return new(config.Field, (in LeadValue v) => v.Kind == LeadKind.String && StartsWithAny(v.Text!, prefixes), false,
-                    $"{description} {Show(value.Value)}");
-            }
-            default: // regex, the only op left once CheckDefinition passed
-            {
-                var regex = new Regex(value!.Value.GetString()!, RegexOptions.CultureInvariant, RegexTimeout);
-                return new(config.Field, (in LeadValue v) => v.Kind == LeadKind.String && IsMatch(regex, v.Text!), false,
-                    $"{description} {regex}");
-            }
-        }
+        return new(config.Field, compiled, compiled.Shown is null ? description : $"{description} {compiled.Shown}");
     }
 
     public bool Matches(JsonObject fields)
@@ -118,39 +111,69 @@ public sealed class Filter
         if (string.IsNullOrWhiteSpace(config.Field))
             problems.Add("filter has no field");
 
-        var op = config.Op;
-        if (!Ops.Contains(op))
+        if (Op(config.Op) is not { } op)
         {
-            problems.Add($"unknown op '{op}'; valid ops are {string.Join(", ", Ops)}");
+            problems.Add($"unknown op '{config.Op}'; valid ops are {string.Join(", ", Ops.Select(o => o.Name))}");
             return problems;
         }
-
-        var value = ValueOf(config);
-        string? problem = op switch
-        {
-            FilterOps.Exists or FilterOps.NotExists =>
-                value is null ? null : $"op '{op}' takes no value",
-            FilterOps.Eq or FilterOps.Ne =>
-                value is { } v && IsScalar(v) ? null : $"op '{op}' needs a string, number or boolean value",
-            FilterOps.In or FilterOps.NotIn =>
-                value is { ValueKind: JsonValueKind.Array } a && a.GetArrayLength() > 0 && a.EnumerateArray().All(IsScalar)
-                    ? null
-                    : $"op '{op}' needs a non-empty array of strings, numbers or booleans",
-            FilterOps.Between => CheckBetween(value),
-            FilterOps.Gt or FilterOps.Gte or FilterOps.Lt or FilterOps.Lte =>
-                value is { } v && IsOrderable(v) ? null : $"op '{op}' needs a number or a (date) string value",
-            FilterOps.StartsWith =>
-                value is { ValueKind: JsonValueKind.String }
-                || value is { ValueKind: JsonValueKind.Array } a && a.GetArrayLength() > 0
-                    && a.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
-                    ? null
-                    : $"op '{op}' needs a string or a non-empty array of strings",
-            _ => CheckRegex(value),
-        };
-        if (problem is not null)
+        if (op.CheckValue(op.Name, ValueOf(config)) is { } problem)
             problems.Add(problem);
         return problems;
     }
+
+    // The compilers of the table's ops.
+    private static Compiled OneOf(IEnumerable<JsonElement> values, bool isIn, JsonElement? shown)
+    {
+        var set = new ValueSet(values);
+        return new((in LeadValue v) => set.Contains(v) == isIn, !isIn, Show(shown!.Value));
+    }
+
+    private static Compiled Between(JsonElement? value)
+    {
+        var min = new Bound(value!.Value[0]);
+        var max = new Bound(value.Value[1]);
+        return new((in LeadValue v) => min.Compare(v) >= 0 && max.Compare(v) <= 0, false, $"{Show(value.Value[0])} and {Show(value.Value[1])}");
+    }
+
+    private static Compiled Compared(JsonElement? value, Func<int, bool> holds)
+    {
+        var bound = new Bound(value!.Value);
+        return new((in LeadValue v) => bound.Compare(v) is { } c && holds(c), false, Show(value.Value));
+    }
+
+    private static Compiled StartsWith(JsonElement? value)
+    {
+        string[] prefixes = value!.Value.ValueKind == JsonValueKind.Array
+            ? [.. value.Value.EnumerateArray().Select(e => e.GetString()!)]
+            : [value.Value.GetString()!];
+        return new((in LeadValue v) => v.Kind == LeadKind.String && StartsWithAny(v.Text!, prefixes), false, Show(value.Value));
+    }
+
+    private static Compiled MatchesPattern(JsonElement? value)
+    {
+        var regex = new Regex(value!.Value.GetString()!, RegexOptions.CultureInvariant, RegexTimeout);
+        return new((in LeadValue v) => v.Kind == LeadKind.String && IsMatch(regex, v.Text!), false, regex.ToString());
+    }
+
+    // The value shapes of the table's ops.
+    private static string? NeedsNoValue(string op, JsonElement? value) => value is null ? null : $"op '{op}' takes no value";
+
+    private static string? NeedsScalar(string op, JsonElement? value) =>
+        value is { } v && IsScalar(v) ? null : $"op '{op}' needs a string, number or boolean value";
+
+    private static string? NeedsScalars(string op, JsonElement? value) =>
+        value is { ValueKind: JsonValueKind.Array } a && a.GetArrayLength() > 0 && a.EnumerateArray().All(IsScalar)
+            ? null
+            : $"op '{op}' needs a non-empty array of strings, numbers or booleans";
+
+    private static string? NeedsOrderable(string op, JsonElement? value) =>
+        value is { } v && IsOrderable(v) ? null : $"op '{op}' needs a number or a (date) string value";
+
+    private static string? NeedsPrefixes(string op, JsonElement? value) =>
+        value is { ValueKind: JsonValueKind.String }
+        || value is { ValueKind: JsonValueKind.Array } a && a.GetArrayLength() > 0 && a.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
+            ? null
+            : $"op '{op}' needs a string or a non-empty array of strings";
 
     private static string? CheckBetween(JsonElement? value)
     {
@@ -225,10 +248,10 @@ public sealed class Filter
     private static bool TryParseNumber(string text, out decimal number) =>
         decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
 
-    private enum LeadKind { Missing, String, Number, Bool, Other }
+    internal enum LeadKind { Missing, String, Number, Bool, Other }
 
     // The lead's value of the filtered field, read once per Matches without allocating.
-    private readonly struct LeadValue
+    internal readonly struct LeadValue
     {
         public LeadKind Kind { get; private init; }
         public string? Text { get; private init; }

@@ -25,4 +25,8 @@ public static class TraceOutcomes
         Rejected = "rejected", Skipped = "skipped", Info = "info",
         // A post a crash hid the answer to (the buyer may have the lead).
         Unknown = "unknown";
+
+    // The post outcomes that count as the buyer's rejection (CONTRACT §2: a timeout or error is one
+    // too); not `unknown`, whose buyer may well have taken the lead. KPI rollups and top reasons read this.
+    public static readonly string[] Rejections = [Rejected, Timeout, Error];
 }

@@ -190,14 +190,13 @@ public sealed record FilterConfig
     public JsonElement? Value { get; init; }
 }
 
+// The names of the built-in filter ops, for code that writes filters; what each op means, checks
+// and shows is its entry in Routing.Filter.Ops.
 public static class FilterOps
 {
     public const string Eq = "eq", Ne = "ne", In = "in", NotIn = "not_in", Between = "between", Gt = "gt",
         Gte = "gte", Lt = "lt", Lte = "lte", Exists = "exists", NotExists = "not_exists",
         StartsWith = "starts_with", Regex = "regex";
-
-    public static readonly IReadOnlySet<string> All = new HashSet<string>
-        { Eq, Ne, In, NotIn, Between, Gt, Gte, Lt, Lte, Exists, NotExists, StartsWith, Regex };
 }
 
 public sealed record CapsConfig

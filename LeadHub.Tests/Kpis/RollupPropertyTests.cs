@@ -23,8 +23,8 @@ public sealed class RollupPropertyTests(LeadHubFactory host) : IClassFixture<Lea
 
     private sealed record Key(DateTimeOffset Minute, string Campaign, string Publisher, string SubId, string Buyer);
 
-    private sealed record Counters(int Leads = 0, int Valid = 0, int Invalid = 0, int Duplicates = 0, int Sold = 0, decimal Revenue = 0,
-        decimal Payout = 0, int Pings = 0, int Bids = 0, decimal BidSum = 0, int Posts = 0, int Rejects = 0, int Returns = 0, decimal ReturnCredits = 0)
+    private sealed record Counters(long Leads = 0, long Valid = 0, long Invalid = 0, long Duplicates = 0, long Sold = 0, decimal Revenue = 0,
+        decimal Payout = 0, long Pings = 0, long Bids = 0, decimal BidSum = 0, long Posts = 0, long Rejects = 0, long Returns = 0, decimal ReturnCredits = 0)
     {
         public static Counters operator +(Counters a, Counters b) => new(a.Leads + b.Leads, a.Valid + b.Valid, a.Invalid + b.Invalid,
             a.Duplicates + b.Duplicates, a.Sold + b.Sold, a.Revenue + b.Revenue, a.Payout + b.Payout, a.Pings + b.Pings, a.Bids + b.Bids,
@@ -71,7 +71,7 @@ public sealed class RollupPropertyTests(LeadHubFactory host) : IClassFixture<Lea
         var expected = Recompute(counted, steps);
         var actual = rollups.ToDictionary(
             r => new Key(r.Minute, r.CampaignKey, r.PublisherKey, r.SubId, r.BuyerKey),
-            r => new Counters(r.Leads, r.Valid, r.Invalid, r.Duplicates, r.Sold, r.Revenue, r.Payout, r.Pings, r.Bids, r.BidSum, r.Posts,
+            r => new Counters(r.Leads, r.Valid, r.Invalid, r.Duplicates, r.Sold, r.GrossRevenue, r.Payout, r.Pings, r.Bids, r.BidSum, r.Posts,
                 r.Rejects, r.Returns, r.ReturnCredits));
         Assert.Equal(Lines(expected), Lines(actual));
 

@@ -15,7 +15,8 @@ public sealed class ReturnServiceTests(LeadHubFactory host) : IClassFixture<Lead
 
     // The same service on the host's database and configuration, at a chosen time.
     private ReturnService ServiceAt(DateTimeOffset now) => new(host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>(),
-        host.Services.GetRequiredService<RoutingSnapshotHolder>(), new FakeTimeProvider(now),
+        host.Services.GetRequiredService<RoutingSnapshotHolder>(), host.Services.GetRequiredService<LeadHub.Core.Kpis.KpiQueries>(),
+        new FakeTimeProvider(now),
         host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LeadHub.Core.LeadHubOptions>>());
 
     private async Task<DateTimeOffset> SoldAtAsync(Guid leadId) => (await ReturnsDb.LeadAsync(host, leadId)).FinishedAt!.Value;
@@ -198,7 +199,7 @@ public sealed class ReturnServiceTests(LeadHubFactory host) : IClassFixture<Lead
         var stats = Assert.Single(await Service.RejectStatsAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddMinutes(1)),
             b => b.Buyer == s.Buyer);
 
-        Assert.Equal((4, 3, 0.75), (stats.Posts, stats.Rejected, stats.RejectRate));
+        Assert.Equal((4L, 3L, (double?)0.75), (stats.Posts, stats.Rejected, stats.RejectRate));
         Assert.True(stats.AboveAlert);
         Assert.Equal([new ReasonCount("duplicate", 2), new ReasonCount("bad zip", 1)], stats.TopReasons);
         Assert.Equal((1, 1), (stats.ReturnsRequested, stats.ReturnsApproved));

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LeadHub.Core;
 using LeadHub.Core.Leads;
+using LeadHub.Core.Maintenance;
 using LeadHub.Core.Returns;
 using LeadHub.Core.Reviews;
 using LeadHub.Core.Storage;
@@ -33,7 +34,7 @@ public sealed class ReviewJobsTests(LeadHubFactory host) : IClassFixture<LeadHub
     private AlertService Alerts(string? webhook = null) => new(Db, host.Services.GetRequiredService<IHttpClientFactory>(),
         Options.Create(new LeadHubOptions { Alerts = new AlertOptions { WebhookUrl = webhook } }), _time, NullLogger<AlertService>.Instance);
 
-    private Core.Reviews.Reviews ReviewsWith(ReviewOptions rules, string? webhook = null) => new(Db, Alerts(webhook), host.Workspace(),
+    private TrafficReviews ReviewsWith(ReviewOptions rules, string? webhook = null) => new(Db, host.Services.GetRequiredService<LeadHub.Core.Kpis.KpiQueries>(), Alerts(webhook), host.Workspace(),
         host.Services.GetRequiredService<RoutingSnapshotHolder>(), Options.Create(new LeadHubOptions { Reviews = rules }), _time);
 
     private async Task<(string Campaign, HttpClient Publisher)> MarketAsync(params (string Buyer, BuyerBehaviour Behaviour, Func<BuyerConfig, BuyerConfig>? Change)[] buyers)
@@ -293,7 +294,7 @@ public sealed class RollupCompactionTests(LeadHubFactory host) : IClassFixture<L
                 seed.KpiBuckets.Add(new LeadHub.Core.Kpis.KpiBucketRow
                 {
                     Minute = start.AddMinutes(minute), CampaignKey = campaign, PublisherKey = "p", BuyerKey = "b",
-                    Leads = 2, Sold = 1, Revenue = 10.5m, Pings = 3,
+                    Leads = 2, Sold = 1, GrossRevenue = 10.5m, Pings = 3,
                 });
             await seed.SaveChangesAsync();
         }

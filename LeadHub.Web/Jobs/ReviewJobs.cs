@@ -1,4 +1,5 @@
 using Hangfire;
+using LeadHub.Core.Maintenance;
 using LeadHub.Core.Returns;
 using LeadHub.Core.Reviews;
 
@@ -7,7 +8,7 @@ namespace LeadHub.Web.Jobs;
 // Thin Hangfire entry points: each calls one Core service. State lives in LeadHub's tables, so
 // the in-memory job storage losing its queue on restart loses nothing.
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
-public sealed class ReviewJobs(Reviews reviews, Housekeeping housekeeping, ReturnReview returnReview)
+public sealed class ReviewJobs(TrafficReviews reviews, Housekeeping housekeeping, ReturnReview returnReview)
 {
     public Task ReturnReview() => returnReview.RunAsync();
     public Task RejectReview() => reviews.RejectReviewAsync();

@@ -16,7 +16,7 @@ public sealed class DemoRunner(
     IHostApplicationLifetime lifetime,
     WorkspaceService workspace,
     IHttpClientFactory httpFactory,
-    IOptions<LeadHubOptions> options,
+    IOptions<LeadHubWebOptions> options,
     TimeProvider time,
     ILogger<DemoRunner> log,
     IServiceProvider services) : BackgroundService

@@ -37,7 +37,7 @@ public static class SandboxBuyersApi
     }
 }
 
-public sealed class SandboxMarket(IOptionsMonitor<LeadHubOptions> options, TimeProvider time)
+public sealed class SandboxMarket(IOptionsMonitor<LeadHubWebOptions> options, TimeProvider time)
 {
     private readonly Dictionary<string, SandboxBuyerProfile> _builtIn = new(DemoWorkspace.SandboxProfiles);
 

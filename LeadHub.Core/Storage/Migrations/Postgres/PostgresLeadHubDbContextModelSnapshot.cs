@@ -47,47 +47,47 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                         .HasPrecision(18, 2)
                         .HasColumnType("numeric(18,2)");
 
-                    b.Property<int>("Bids")
-                        .HasColumnType("integer");
+                    b.Property<long>("Bids")
+                        .HasColumnType("bigint");
 
-                    b.Property<int>("Duplicates")
-                        .HasColumnType("integer");
+                    b.Property<long>("Duplicates")
+                        .HasColumnType("bigint");
 
-                    b.Property<int>("Invalid")
-                        .HasColumnType("integer");
+                    b.Property<decimal>("GrossRevenue")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("numeric(18,2)");
 
-                    b.Property<int>("Leads")
-                        .HasColumnType("integer");
+                    b.Property<long>("Invalid")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Leads")
+                        .HasColumnType("bigint");
 
                     b.Property<decimal>("Payout")
                         .HasPrecision(18, 2)
                         .HasColumnType("numeric(18,2)");
 
-                    b.Property<int>("Pings")
-                        .HasColumnType("integer");
+                    b.Property<long>("Pings")
+                        .HasColumnType("bigint");
 
-                    b.Property<int>("Posts")
-                        .HasColumnType("integer");
+                    b.Property<long>("Posts")
+                        .HasColumnType("bigint");
 
-                    b.Property<int>("Rejects")
-                        .HasColumnType("integer");
+                    b.Property<long>("Rejects")
+                        .HasColumnType("bigint");
 
                     b.Property<decimal>("ReturnCredits")
                         .HasPrecision(18, 2)
                         .HasColumnType("numeric(18,2)");
 
-                    b.Property<int>("Returns")
-                        .HasColumnType("integer");
+                    b.Property<long>("Returns")
+                        .HasColumnType("bigint");
 
-                    b.Property<decimal>("Revenue")
-                        .HasPrecision(18, 2)
-                        .HasColumnType("numeric(18,2)");
+                    b.Property<long>("Sold")
+                        .HasColumnType("bigint");
 
-                    b.Property<int>("Sold")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("Valid")
-                        .HasColumnType("integer");
+                    b.Property<long>("Valid")
+                        .HasColumnType("bigint");
 
                     b.HasKey("Minute", "CampaignKey", "PublisherKey", "SubId", "BuyerKey");
 

@@ -42,46 +42,46 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                         .HasPrecision(18, 2)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Bids")
+                    b.Property<long>("Bids")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("Duplicates")
+                    b.Property<long>("Duplicates")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("Invalid")
+                    b.Property<decimal>("GrossRevenue")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Invalid")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("Leads")
+                    b.Property<long>("Leads")
                         .HasColumnType("INTEGER");
 
                     b.Property<decimal>("Payout")
                         .HasPrecision(18, 2)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Pings")
+                    b.Property<long>("Pings")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("Posts")
+                    b.Property<long>("Posts")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("Rejects")
+                    b.Property<long>("Rejects")
                         .HasColumnType("INTEGER");
 
                     b.Property<decimal>("ReturnCredits")
                         .HasPrecision(18, 2)
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Returns")
+                    b.Property<long>("Returns")
                         .HasColumnType("INTEGER");
 
-                    b.Property<decimal>("Revenue")
-                        .HasPrecision(18, 2)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("Sold")
+                    b.Property<long>("Sold")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("Valid")
+                    b.Property<long>("Valid")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Minute", "CampaignKey", "PublisherKey", "SubId", "BuyerKey");

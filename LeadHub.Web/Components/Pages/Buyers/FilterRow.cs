@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using LeadHub.Core.Routing;
 using LeadHub.Core.Workspace;
 
 namespace LeadHub.Web.Components.Pages.Buyers;
@@ -21,39 +22,21 @@ public sealed class FilterRow
     public string? Bool { get; set; }
     public List<string> Items { get; set; } = [];
 
-    // Plain-language labels, in the order the op select lists them.
-    private static readonly (string Op, string Label)[] Labels =
-    [
-        (FilterOps.Eq, "equals"),
-        (FilterOps.Ne, "does not equal"),
-        (FilterOps.In, "is one of"),
-        (FilterOps.NotIn, "is none of"),
-        (FilterOps.Between, "is between"),
-        (FilterOps.Gt, "is greater than"),
-        (FilterOps.Gte, "is at least"),
-        (FilterOps.Lt, "is less than"),
-        (FilterOps.Lte, "is at most"),
-        (FilterOps.StartsWith, "starts with"),
-        (FilterOps.Regex, "matches the pattern"),
-        (FilterOps.Exists, "is present"),
-        (FilterOps.NotExists, "is missing"),
-    ];
+    // The ops in the order the op select lists them, with their plain-language labels: Filter.Ops.
+    public static IEnumerable<string> Ops => Filter.Ops.Select(o => o.Name);
 
-    public static IEnumerable<string> Ops =>
-        FilterOps.All.OrderBy(op => Array.FindIndex(Labels, l => l.Op == op) is var i and >= 0 ? i : int.MaxValue);
-
-    public static string LabelOf(string op) => Labels.FirstOrDefault(l => l.Op == op).Label ?? op;
+    public static string LabelOf(string op) => Filter.Op(op)?.Label ?? op;
 
     public static bool IsNumeric(FieldDefinition? field) => field?.Type is FieldTypes.Integer or FieldTypes.Decimal;
 
-    public FilterInput InputFor(FieldDefinition? field) => Op switch
+    public FilterInput InputFor(FieldDefinition? field) => Filter.Op(Op)?.Input switch
     {
-        FilterOps.Exists or FilterOps.NotExists => FilterInput.None,
-        FilterOps.In or FilterOps.NotIn or FilterOps.StartsWith => FilterInput.List,
-        FilterOps.Between => IsNumeric(field) ? FilterInput.NumberRange : FilterInput.Range,
-        FilterOps.Regex => FilterInput.Text,
-        _ when field?.Type == FieldTypes.Boolean && Op is FilterOps.Eq or FilterOps.Ne => FilterInput.Bool,
-        _ when field?.Type == FieldTypes.Enum && Op is FilterOps.Eq or FilterOps.Ne => FilterInput.Choice,
+        FilterValueInput.None => FilterInput.None,
+        FilterValueInput.List => FilterInput.List,
+        FilterValueInput.Range => IsNumeric(field) ? FilterInput.NumberRange : FilterInput.Range,
+        FilterValueInput.Pattern => FilterInput.Text,
+        FilterValueInput.Scalar when field?.Type == FieldTypes.Boolean => FilterInput.Bool,
+        FilterValueInput.Scalar when field?.Type == FieldTypes.Enum => FilterInput.Choice,
         _ when IsNumeric(field) => FilterInput.Number,
         _ => FilterInput.Text,
     };
@@ -69,8 +52,8 @@ public sealed class FilterRow
             FilterInput.Range => string.IsNullOrWhiteSpace(Text) || string.IsNullOrWhiteSpace(Text2) ? null : Json(new[] { Text.Trim(), Text2.Trim() }),
             FilterInput.Bool => Bool is null ? null : Json(Bool == "true"),
             FilterInput.Number => Number is null ? null : Json(Number.Value),
-            // A regex keeps its spaces; everything else is trimmed.
-            _ => string.IsNullOrEmpty(Text) ? null : Json(Op == FilterOps.Regex ? Text : Text.Trim()),
+            // A pattern keeps its spaces; everything else is trimmed.
+            _ => string.IsNullOrEmpty(Text) ? null : Json(Filter.Op(Op)?.Input == FilterValueInput.Pattern ? Text : Text.Trim()),
         };
         return new FilterConfig { Field = Field, Op = Op, Value = value };
     }

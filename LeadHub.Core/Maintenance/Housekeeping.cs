@@ -6,7 +6,7 @@ using LeadHub.Core.Workspace;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace LeadHub.Core.Reviews;
+namespace LeadHub.Core.Maintenance;
 
 public sealed record HousekeepingReport(int RecoveredLeads, int ExpiredIdempotencyKeys, int PiiErased, int OldPings, int OldCapCounters,
     int CompactedRollups);
@@ -74,10 +74,7 @@ public sealed class Housekeeping(
                     });
                     hours[(m.CampaignKey, m.PublisherKey, m.SubId, m.BuyerKey)] = target;
                 }
-                target.Leads += m.Leads; target.Valid += m.Valid; target.Invalid += m.Invalid; target.Duplicates += m.Duplicates;
-                target.Sold += m.Sold; target.Revenue += m.Revenue; target.Payout += m.Payout; target.Pings += m.Pings;
-                target.Bids += m.Bids; target.BidSum += m.BidSum; target.Posts += m.Posts; target.Rejects += m.Rejects;
-                target.Returns += m.Returns; target.ReturnCredits += m.ReturnCredits;
+                target.Add(m);
                 db.KpiBuckets.Remove(m);
                 total++;
             }

@@ -1,3 +1,4 @@
+using LeadHub.Core.Kpis;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
@@ -6,17 +7,12 @@ using Microsoft.Extensions.Options;
 
 namespace LeadHub.Core.Reviews;
 
-public sealed record BuyerPostStats(string Buyer, int Pings, int Posts, int Rejects)
-{
-    public double RejectRate => Posts == 0 ? 0 : (double)Rejects / Posts;
-    public double PostsPerPing => Pings == 0 ? 0 : (double)Posts / Pings;
-}
-
 // The recurring reviews of the article's pitfalls: buyers rejecting too much, sources whose
 // leads get rejected or returned far above the rest, ping fatigue, and fallback routes nobody
 // buys from any more. Each raises alerts; the reject review may also pause a buyer.
-public sealed class Reviews(
+public sealed class TrafficReviews(
     IDbContextFactory<LeadHubDbContext> dbFactory,
+    KpiQueries kpis,
     AlertService alerts,
     WorkspaceService workspace,
     RoutingSnapshotHolder snapshots,
@@ -25,36 +21,27 @@ public sealed class Reviews(
 {
     private ReviewOptions Rules => options.Value.Reviews;
 
-    public async Task<IReadOnlyList<BuyerPostStats>> BuyerStatsAsync(CancellationToken ct = default)
+    // Each buyer's pings, posts and rejects of the window, from the KPI rollups (never the trace).
+    public async Task<IReadOnlyList<KpiBreakdownRow>> BuyerStatsAsync(CancellationToken ct = default)
     {
-        var since = time.GetUtcNow().AddHours(-Rules.WindowHours);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var steps = await db.TraceSteps.AsNoTracking()
-            .Where(s => s.At >= since && s.Buyer != null && (s.Kind == TraceKinds.Ping || s.Kind == TraceKinds.Post) && s.Outcome != TraceOutcomes.Skipped)
-            .Select(s => new { s.Buyer, s.Kind, s.Outcome })
-            .ToListAsync(ct);
-        return steps.GroupBy(s => s.Buyer!).Select(g => new BuyerPostStats(g.Key,
-            g.Count(s => s.Kind == TraceKinds.Ping),
-            g.Count(s => s.Kind == TraceKinds.Post),
-            // A post whose answer a crash hid is not the buyer's rejection.
-            g.Count(s => s.Kind == TraceKinds.Post && s.Outcome != TraceOutcomes.Accepted && s.Outcome != TraceOutcomes.Unknown)))
-            .OrderBy(s => s.Buyer).ToList();
+        var now = time.GetUtcNow();
+        return await kpis.ByBuyerAsync(now.AddHours(-Rules.WindowHours), now, ct);
     }
 
     // Returns the buyers alerted.
     public async Task<IReadOnlyList<string>> RejectReviewAsync(CancellationToken ct = default)
     {
         var alerted = new List<string>();
-        foreach (var stats in await BuyerStatsAsync(ct))
+        foreach (var (key, _, stats) in await BuyerStatsAsync(ct))
         {
-            if (stats.Posts < Rules.MinPosts || stats.RejectRate <= Rules.RejectRateThreshold) continue;
-            var buyer = snapshots.Current.Buyers.GetValueOrDefault(stats.Buyer);
+            if (stats.Posts < Rules.MinPosts || !(stats.RejectRate > Rules.RejectRateThreshold)) continue;
+            var buyer = snapshots.Current.Buyers.GetValueOrDefault(key);
             var pause = buyer is { Config.PauseOnHighRejectRate: true, Config.Active: true };
-            await alerts.RaiseAsync(AlertKinds.BuyerRejects, stats.Buyer,
-                $"Buyer {stats.Buyer} rejected {stats.Rejects} of {stats.Posts} posts ({stats.RejectRate:P0}) in the last {Rules.WindowHours} h" +
+            await alerts.RaiseAsync(AlertKinds.BuyerRejects, key,
+                $"Buyer {key} rejected {stats.Rejects} of {stats.Posts} posts ({stats.RejectRate:P0}) in the last {Rules.WindowHours} h" +
                 (pause ? "; its contracts were paused." : "; check its filters and the lead quality it receives."), ct);
-            if (pause) await workspace.SetBuyersActiveAsync([stats.Buyer], false, "reject-review", ct);
-            alerted.Add(stats.Buyer);
+            if (pause) await workspace.SetBuyersActiveAsync([key], false, "reject-review", ct);
+            alerted.Add(key);
         }
         return alerted;
     }
@@ -97,14 +84,14 @@ public sealed class Reviews(
     public async Task<IReadOnlyList<string>> PingFatigueReviewAsync(CancellationToken ct = default)
     {
         var alerted = new List<string>();
-        foreach (var stats in await BuyerStatsAsync(ct))
+        foreach (var (key, _, stats) in await BuyerStatsAsync(ct))
         {
-            if (stats.Pings < Rules.MinPings || stats.PostsPerPing >= Rules.MinPostsPerPing) continue;
-            await alerts.RaiseAsync(AlertKinds.PingFatigue, stats.Buyer,
-                $"Buyer {stats.Buyer} got {stats.Pings} pings but only {stats.Posts} posts ({stats.PostsPerPing:P1}) in the last " +
+            if (stats.Pings < Rules.MinPings || stats.PingToPost >= Rules.MinPostsPerPing) continue;
+            await alerts.RaiseAsync(AlertKinds.PingFatigue, key,
+                $"Buyer {key} got {stats.Pings} pings but only {stats.Posts} posts ({stats.PingToPost:P1}) in the last " +
                 $"{Rules.WindowHours} h, below 1 post per {1 / Rules.MinPostsPerPing:0} pings. Tighten its filters so it is pinged " +
                 "only for leads it buys.", ct);
-            alerted.Add(stats.Buyer);
+            alerted.Add(key);
         }
         return alerted;
     }
