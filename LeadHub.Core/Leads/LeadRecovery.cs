@@ -95,7 +95,7 @@ public sealed class LeadRecovery(
             var routable = contract is not null && campaign is not null && campaign.Tiers.Any(t => t.Contracts.Contains(contract));
             // The slot the lost post had taken: an in-memory ledger forgot it with the process, the
             // database ledger kept it. A post that happened within the cap keeps its slot.
-            var hold = lead.Test || contract is null ? null : new CapReservation(InMemoryCapLedger.LimitsFor(contract, open.At), open.Price);
+            var hold = lead.Test || contract is null ? null : new CapReservation(CapPeriods.ForContract(contract, open.At), open.Price);
             var held = hold is null ? [] : caps.Commit(hold);
             caps.Seed(held);
             if (fresh && routable && contract is { Config.RepostSameLeadId: true })

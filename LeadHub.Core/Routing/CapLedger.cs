@@ -121,6 +121,4 @@ public sealed class InMemoryCapLedger : ICapLedger
         return c;
     }
 
-    // Kept for LeadRecovery (being rewritten); new code calls CapPeriods.ForContract.
-    internal static IReadOnlyList<CapLimit> LimitsFor(ContractSnapshot contract, DateTimeOffset now) => CapPeriods.ForContract(contract, now);
 }
