@@ -67,6 +67,9 @@ public static class LeadHubCoreServices
         services.AddSingleton<KpiQueries>();
         services.AddSingleton<LeadHubStartup>();
         services.AddSingleton<ReturnService>();
+        services.AddSingleton<LeadQueries>();
+        services.AddSingleton<LeadHub.Core.Reviews.AlertQueries>();
+        services.AddSingleton<LeadHub.Core.Audit.AuditQueries>();
 
         services.AddHttpClient(HttpBuyerTransport.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
