@@ -46,7 +46,7 @@ public abstract class EditorBase<TModel> : PortalPage where TModel : class
     private bool _loading;
 
     // The first render comes before loading has begun: an existing object is loading from the start.
-    protected bool Loading => _loading || (!IsNew && _loadedFor != LoadKey);
+    protected virtual bool Loading => _loading || (!IsNew && _loadedFor != LoadKey);
 
     // The stored object of this key, from the snapshot.
     protected abstract TModel? Find(string key);
