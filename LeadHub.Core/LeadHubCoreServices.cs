@@ -69,6 +69,10 @@ public static class LeadHubCoreServices
         services.AddSingleton<KpiQueries>();
         services.AddSingleton<LeadHubStartup>();
         services.AddSingleton<ReturnService>();
+        services.AddSingleton<LeadQueries>();
+        services.AddSingleton<WorkspaceQueries>();
+        services.AddSingleton<LeadHub.Core.Reviews.AlertQueries>();
+        services.AddSingleton<LeadHub.Core.Audit.AuditQueries>();
 
         services.AddHttpClient(HttpBuyerTransport.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler

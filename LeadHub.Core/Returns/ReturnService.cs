@@ -168,6 +168,18 @@ public sealed class ReturnService(
         return await db.Returns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == returnId, ct);
     }
 
+    // The returns queue: pending ones oldest first (the queue is worked in the order buyers asked),
+    // then the latest decided ones.
+    public async Task<(IReadOnlyList<ReturnRow> Pending, IReadOnlyList<ReturnRow> Decided)> QueueAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pending = await db.Returns.AsNoTracking().Where(r => r.Status == ReturnStatus.Pending)
+            .OrderBy(r => r.RequestedAt).Take(500).ToListAsync(ct);
+        var decided = await db.Returns.AsNoTracking().Where(r => r.Status != ReturnStatus.Pending)
+            .OrderByDescending(r => r.DecidedAt).Take(200).ToListAsync(ct);
+        return (pending, decided);
+    }
+
     // Post rejections (rejected, timeout, error) and returns per buyer in [from, to): counts from the
     // KPI rollups (leads received in the range), reasons from the rejected posts' trace rows.
     public async Task<IReadOnlyList<BuyerRejectStats>> RejectStatsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)

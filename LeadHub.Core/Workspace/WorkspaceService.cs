@@ -59,6 +59,53 @@ public sealed class WorkspaceService(
             return true;
         }, ct);
 
+    // Activates or deactivates one campaign, publisher, buyer or contract as stored (never a
+    // form's unsaved edits): the editors' one way to pause and resume. Audited as pause/resume.
+    public async Task<ActiveChange> SetActiveAsync(string kind, string key, bool active, string actor, CancellationToken ct = default)
+    {
+        var result = ActiveChange.NotFound;
+        await ChangeAsync(actor, async (db, _, audit) =>
+        {
+            var (before, after) = kind switch
+            {
+                "campaign" => await FlipAsync(db.Campaigns, key, active, r => r.Active, (r, a) => r.Active = a, r => r.Json, (r, j) => r.Json = j,
+                    (CampaignConfig c) => c with { Active = active }, ct),
+                "publisher" => await FlipAsync(db.Publishers, key, active, r => r.Active, (r, a) => r.Active = a, r => r.Json, (r, j) => r.Json = j,
+                    (PublisherConfig c) => c with { Active = active }, ct),
+                "buyer" => await FlipAsync(db.Buyers, key, active, r => r.Active, (r, a) => r.Active = a, r => r.Json, (r, j) => r.Json = j,
+                    (BuyerConfig c) => c with { Active = active }, ct),
+                "contract" => await FlipAsync(db.Contracts, key, active, r => r.Active, (r, a) => r.Active = a, r => r.Json, (r, j) => r.Json = j,
+                    (ContractConfig c) => c with { Active = active }, ct),
+                _ => (null, null),
+            };
+            if (before is null) return false;
+            if (after is null)
+            {
+                result = ActiveChange.Unchanged;
+                return false;
+            }
+            Record(audit, active ? "resume" : "pause", kind, key, before, after);
+            result = ActiveChange.Changed;
+            return true;
+        }, ct);
+        return result;
+    }
+
+    // (stored JSON, new JSON): (null, null) when there is no such row, (json, null) when it already is as asked.
+    private static async Task<(string? Before, string? After)> FlipAsync<TRow, TConfig>(DbSet<TRow> rows, string key, bool active,
+        Func<TRow, bool> isActive, Action<TRow, bool> setActive, Func<TRow, string> json, Action<TRow, string> setJson,
+        Func<TConfig, TConfig> change, CancellationToken ct) where TRow : class
+    {
+        var row = await rows.FindAsync([key], ct);
+        if (row is null) return (null, null);
+        var before = json(row);
+        if (isActive(row) == active) return (before, null);
+        var after = Write(change(Read<TConfig>(before)));
+        setJson(row, after);
+        setActive(row, active);
+        return (before, after);
+    }
+
     // Bulk pause/resume of buyers (e.g. a whole segment).
     public async Task<int> SetBuyersActiveAsync(IReadOnlyCollection<string> buyerKeys, bool active, string actor, CancellationToken ct = default)
     {
@@ -433,3 +480,5 @@ public sealed class WorkspaceService(
 
     private static T Read<T>(string json) => JsonSerializer.Deserialize<T>(json, WorkspaceJson.Options)!;
 }
+
+public enum ActiveChange { NotFound, Unchanged, Changed }

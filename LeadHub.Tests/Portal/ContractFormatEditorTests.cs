@@ -12,9 +12,11 @@ public sealed class ContractFormatEditorTests(LeadHubFactory host) : PortalTestC
 {
     private async Task<(string Buyer, string Contract)> SetUpAsync(LoopbackBuyers buyers)
     {
-        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("fmt"));
+        // Generous timeouts: a test ping is often the process's first request to a buyer, and on a
+        // busy machine that alone can take longer than the usual 300 ms.
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("fmt"), auctionTimeoutMs: 5000);
         var buyer = TestWorkspace.Unique("fmtbuyer");
-        var contract = TestWorkspace.PingPost(buyer + "-c", campaign.Key, buyers.PingUrl(buyer), buyers.PostUrl(buyer));
+        var contract = TestWorkspace.PingPost(buyer + "-c", campaign.Key, buyers.PingUrl(buyer), buyers.PostUrl(buyer), timeoutMs: 3000);
         await Host.Services.GetRequiredService<WorkspaceService>().ImportAsync(
             new WorkspaceDocument { Campaigns = [campaign], Buyers = [TestWorkspace.Buyer(buyer, contract)] }, "setup");
         return (buyer, contract.Key);

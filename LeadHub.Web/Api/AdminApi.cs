@@ -139,23 +139,17 @@ public static class AdminApi
         };
     }
 
-    private static async Task<IResult> GetLead(Guid leadId, IDbContextFactory<LeadHubDbContext> dbFactory, CancellationToken ct)
+    private static async Task<IResult> GetLead(Guid leadId, LeadQueries leads, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var lead = await db.Leads.AsNoTracking().FirstOrDefaultAsync(l => l.Id == leadId, ct);
+        var lead = await leads.GetAsync(leadId, ct);
         if (lead is null) return PublisherRequests.Problem(StatusCodes.Status404NotFound, "Unknown lead", $"There is no lead {leadId}.");
-        var trace = await db.TraceSteps.AsNoTracking().Where(s => s.LeadId == leadId).OrderBy(s => s.Seq).ToListAsync(ct);
         return TypedResults.Ok(new LeadDetail(
             lead.Id, lead.Status, lead.CampaignKey, lead.PublisherKey, lead.SubId, lead.ExternalId, lead.Test,
             lead.Price, lead.BuyerKey, lead.ContractKey, lead.Payout, lead.Reason, lead.ReceivedAt, lead.FinishedAt,
-            // Repaired: a lead stored before bad Unicode was caught must still be readable.
-            JsonNode.Parse(JsonUnicode.Repair(lead.FieldsJson)),
-            lead.ErrorsJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, string[]>>(JsonUnicode.Repair(lead.ErrorsJson)),
-            trace.Select(s => new TraceStepView(s.Kind, s.Buyer, s.Contract, s.Tier, s.Outcome, s.Bid, s.Price, s.Reason, s.LatencyMs, s.At)).ToList()));
+            lead.Fields, lead.Errors, lead.Trace));
     }
 
-    private static readonly HashSet<string> Statuses =
-        [LeadStatus.Invalid, LeadStatus.Duplicate, LeadStatus.Routing, LeadStatus.Sold, LeadStatus.Unsold, LeadStatus.Returned, LeadStatus.Unknown];
+    private static readonly HashSet<string> Statuses = [.. LeadQueries.Statuses];
 
     private static async Task<IResult> ConfirmSale(Guid leadId, UnknownOutcomes outcomes) =>
         Settled(leadId, await outcomes.ConfirmSoldAsync(leadId, "admin-api"));
@@ -171,32 +165,22 @@ public static class AdminApi
         _ => PublisherRequests.Problem(StatusCodes.Status404NotFound, "Unknown lead", $"There is no lead {leadId}."),
     };
 
-    private static async Task<IResult> ListLeads(HttpRequest request, IDbContextFactory<LeadHubDbContext> dbFactory, CancellationToken ct)
+    private static async Task<IResult> ListLeads(HttpRequest request, LeadQueries leads, CancellationToken ct)
     {
         var q = request.Query;
         var errors = new Dictionary<string, string[]>();
         string? status = q["status"], campaign = q["campaign"], publisher = q["publisher"];
-        if (status is not null && !Statuses.Contains(status)) errors["status"] = [$"must be one of: {string.Join(", ", Statuses)}"];
+        if (status is not null && !Statuses.Contains(status)) errors["status"] = [$"must be one of: {string.Join(", ", LeadQueries.Statuses)}"];
         var from = ParseTime(q["from"], "from", errors);
         var to = ParseTime(q["to"], "to", errors);
         var page = ParseInt(q["page"], "page", 1, 1, 1_000_000, errors);
         var pageSize = ParseInt(q["pageSize"], "pageSize", 50, 1, 500, errors);
         if (errors.Count > 0) return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Bad query", null, errors);
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var leads = db.Leads.AsNoTracking();
-        if (status is not null) leads = leads.Where(l => l.Status == status);
-        if (campaign is not null) leads = leads.Where(l => l.CampaignKey == campaign);
-        if (publisher is not null) leads = leads.Where(l => l.PublisherKey == publisher);
-        if (from is not null) leads = leads.Where(l => l.ReceivedAt >= from);
-        if (to is not null) leads = leads.Where(l => l.ReceivedAt < to);
-        var total = await leads.CountAsync(ct);
-        var items = await leads.OrderByDescending(l => l.ReceivedAt).ThenByDescending(l => l.Id)
-            .Skip((page - 1) * pageSize).Take(pageSize)
-            .Select(l => new LeadSummary(l.Id, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.Test, l.Price, l.BuyerKey,
-                l.ContractKey, l.Payout, l.ReceivedAt))
-            .ToListAsync(ct);
-        return TypedResults.Ok(new LeadPage(page, pageSize, total, items));
+        var result = await leads.SearchAsync(new LeadFilter(status, campaign, publisher, From: from, To: to),
+            (page - 1) * pageSize, pageSize, ct: ct);
+        return TypedResults.Ok(new LeadPage(page, pageSize, result.Total, result.Items.Select(l => new LeadSummary(
+            l.Id, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.Test, l.Price, l.BuyerKey, l.ContractKey, l.Payout, l.ReceivedAt)).ToList()));
     }
 
     private static readonly Dictionary<string, KpiBucket> Buckets = new()
@@ -255,9 +239,6 @@ public static class AdminApi
         return fallback;
     }
 }
-
-public sealed record TraceStepView(string Kind, string? Buyer, string? Contract, int? Tier, string Outcome, decimal? Bid, decimal? Price,
-    string? Reason, int? LatencyMs, DateTimeOffset At);
 
 public sealed record LeadDetail(Guid LeadId, string Status, string Campaign, string Publisher, string? SubId, string? ExternalId, bool Test,
     decimal? Price, string? Buyer, string? Contract, decimal Payout, string? Reason, DateTimeOffset ReceivedAt, DateTimeOffset? FinishedAt,
