@@ -78,7 +78,10 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         var posting = publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead("crash-auto"));
 
         await WaitUntilAsync(() => Task.FromResult(_buyers.CallsTo("crashy", "ping").Count == 1));
-        var routing = await AdminGetAsync(app, "/api/v1/admin/leads?status=routing");
+        // Pings leave while the lead is being stored: wait for the stored lead too.
+        JsonElement routing = default;
+        await WaitUntilAsync(async () =>
+            (routing = await AdminGetAsync(app, "/api/v1/admin/leads?status=routing")).GetProperty("items").GetArrayLength() == 1);
         var leadId = routing.GetProperty("items").EnumerateArray().Single().GetProperty("leadId").GetString()!;
 
         app.Kill();
