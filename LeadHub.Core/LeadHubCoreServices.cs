@@ -55,6 +55,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<IPostJournal, PostJournal>();
         services.AddSingleton<Auction>();
         services.AddSingleton<UnknownOutcomes>();
+        services.AddSingleton<Settle>();
         services.AddSingleton<LeadIntake>();
         services.AddSingleton<LeadWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadWriter>());

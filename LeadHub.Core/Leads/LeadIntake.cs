@@ -34,6 +34,7 @@ public sealed class LeadIntake(
     RoutingSnapshotHolder snapshots,
     LeadWriter writer,
     Auction auction,
+    Settle settle,
     IDbContextFactory<LeadHubDbContext> dbFactory,
     NodeIdentity node,
     TimeProvider time,
@@ -51,7 +52,7 @@ public sealed class LeadIntake(
     // CONTRACT §1 two-step: price the lead on its non-PII fields and hold the bids.
     public async Task<IntakeResult> PingAsync(PublisherSnapshot publisher, LeadSubmission lead)
     {
-        if (!snapshots.Current.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
+        if (!(publisher.Workspace ?? snapshots.Current).Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
         if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
         var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields, ValidationMode.PingOnly).WithErrors(lead.InputErrors);
         if (!validation.IsValid) return new IntakeResult.Invalid(null, validation.Errors);
@@ -124,7 +125,8 @@ public sealed class LeadIntake(
 
     private async Task<IntakeResult> SubmitCoreAsync(PublisherSnapshot publisher, LeadSubmission lead, string? idempotencyKey, PriorRouting? prior)
     {
-        if (!snapshots.Current.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
+        var snapshot = publisher.Workspace ?? snapshots.Current;
+        if (!snapshot.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
         if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
 
         var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields).WithErrors(lead.InputErrors);
@@ -197,8 +199,6 @@ public sealed class LeadIntake(
     private async Task<LeadFinish?> RouteCoreAsync(RoutedLead row, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
         IReadOnlyList<TraceStep> priorTrace, int firstSeq, Func<Task<bool>>? stored, PublisherSnapshot? publisher)
     {
-        var kpi = row.Kpi;
-        publisher ??= snapshots.Current.Publishers.GetValueOrDefault(row.PublisherKey);
         var auctionLead = AuctionLeadOf(row, campaign, fields, firstSeq + priorTrace.Count) with { Stored = stored };
 
         // Routing is not tied to the publisher's connection: a lead whose caller hung up is still sold.
@@ -207,31 +207,11 @@ public sealed class LeadIntake(
         // A lead no post reached is only known stored once the gate was asked; the finish must follow the receive.
         if (stored is not null && !await stored()) return null;
         var trace = priorTrace.Count == 0 ? result.Trace : [.. priorTrace, .. result.Trace];
-        LeadFinish finish;
-        if (result.Winner is { } w)
-        {
-            var payout = row.Test || publisher is null ? 0 : Payouts.For(publisher.PayoutFor(campaign.Key), w.Price);
-            finish = new LeadFinish(row.Id, LeadStatus.Sold, w.Price, w.Contract.Buyer.Key, w.Contract.Key, payout, null,
-                time.GetUtcNow(), trace, result.CapIncrements, firstSeq, kpi);
-        }
-        else
-        {
-            var reason = !campaign.Config.Active ? "campaign is paused"
-                : trace.Any(s => s.Kind == TraceKinds.Post) ? "every buyer that bid rejected the lead"
-                : "no buyer bid above the floor";
-            finish = new LeadFinish(row.Id, LeadStatus.Unsold, null, null, null, 0, reason, time.GetUtcNow(), trace, [], firstSeq, kpi);
-        }
-        crash.Reached(CrashPoints.BeforeFinish);
-        await writer.FinishAsync(finish);
-        return finish;
+        return await settle.RoutedAsync(row, campaign, result, trace, firstSeq, publisher);
     }
 
     public static AuctionLead AuctionLeadOf(RoutedLead row, CampaignSnapshot campaign, JsonObject fields, int traceBase) =>
         new(row.Id, (row.PingId ?? row.Id).ToString(), campaign, fields, campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt, traceBase);
-
-    public decimal PayoutFor(LeadRow row, string campaign, decimal price) =>
-        row.Test || snapshots.Current.Publishers.GetValueOrDefault(row.PublisherKey) is not { } publisher
-            ? 0 : Payouts.For(publisher.PayoutFor(campaign), price);
 
     private async Task<bool> ClaimPingAsync(Guid pingId, Guid leadId)
     {

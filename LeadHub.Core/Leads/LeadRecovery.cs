@@ -19,7 +19,7 @@ public sealed class LeadRecovery(
     IDbContextFactory<LeadHubDbContext> dbFactory,
     RoutingSnapshotHolder snapshots,
     LeadIntake intake,
-    LeadWriter writer,
+    Settle settle,
     Auction auction,
     ICapLedger caps,
     AlertService alerts,
@@ -110,8 +110,7 @@ public sealed class LeadRecovery(
             await alerts.RaiseAsync(AlertKinds.PostOutcomeUnknown, UnknownOutcomes.AlertSubject(lead.Id),
                 $"Lead {lead.Id} was posted to {open.BuyerKey} ({open.ContractKey}) at {open.Price} and the process stopped before the answer was stored. " +
                 "Confirm the sale to that buyer or release the lead to route it again.");
-            await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Unknown, open.Price, open.BuyerKey, open.ContractKey, 0, reason, now,
-                [.. posted, Note(now, "recovered after restart; " + reason)], held, firstSeq, KpiLead.Of(lead)));
+            await settle.UnknownAsync(RoutedLead.Again(lead, now), open, reason, [.. posted, Note(now, "recovered after restart; " + reason)], held, firstSeq);
             log.LogWarning("Lead {LeadId}: outcome of the post to {Buyer} unknown after a restart; waiting for a manager", lead.Id, open.BuyerKey);
             return;
         }
@@ -123,8 +122,7 @@ public sealed class LeadRecovery(
             return;
         }
         var closing = campaign is null ? "recovered after restart; campaign no longer exists" : "recovered after restart; too old to route again";
-        await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Unsold, null, null, null, 0, closing, now,
-            [.. posted, Note(now, closing)], [], firstSeq, KpiLead.Of(lead)));
+        await settle.UnsoldAsync(RoutedLead.Again(lead, now), closing, [.. posted, Note(now, closing)], firstSeq);
     }
 
     // The contract says this buyer treats a repeated lead id as the same lead: ask it again, at the
@@ -142,8 +140,7 @@ public sealed class LeadRecovery(
         trace.Add(step);
         if (accepted)
         {
-            await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Sold, open.Price, contract.Buyer.Key, contract.Key,
-                intake.PayoutFor(lead, campaign.Key, open.Price), null, time.GetUtcNow(), trace, held, firstSeq, KpiLead.Of(lead)));
+            await settle.SoldAsync(RoutedLead.Again(lead, now), contract.Buyer.Key, contract.Key, open.Price, trace, held, firstSeq);
             return;
         }
         if (hold is not null) await caps.ReleaseAsync(hold);

@@ -22,7 +22,7 @@ public sealed class UnknownOutcomes(
     IDbContextFactory<LeadHubDbContext> dbFactory,
     RoutingSnapshotHolder snapshots,
     LeadIntake intake,
-    LeadWriter writer,
+    Settle settle,
     ICapLedger caps,
     AlertService alerts,
     NodeIdentity node,
@@ -38,9 +38,8 @@ public sealed class UnknownOutcomes(
         var price = lead!.Price ?? open?.Price ?? 0;
         await SetIntentOutcomeAsync(open, TraceOutcomes.Accepted);
         // The cap slot has been held since the lead was parked: nothing more to count.
-        await writer.FinishAsync(new LeadFinish(lead.Id, LeadStatus.Sold, price, lead.BuyerKey, lead.ContractKey,
-            intake.PayoutFor(lead, lead.CampaignKey, price), null, now,
-            [Note(now, $"{actor} confirmed the sale to {lead.BuyerKey}")], [], firstSeq, KpiLead.Of(lead)));
+        await settle.SoldAsync(RoutedLead.Again(lead, now), lead.BuyerKey!, lead.ContractKey!, price,
+            [Note(now, $"{actor} confirmed the sale to {lead.BuyerKey}")], [], firstSeq);
         await alerts.ResolveAsync(AlertKinds.PostOutcomeUnknown, AlertSubject(lead.Id), actor);
         return new SettleResult.Settled(LeadStatus.Sold);
     }
@@ -65,9 +64,7 @@ public sealed class UnknownOutcomes(
         LeadFinish finish;
         if (campaign is null)
         {
-            finish = new LeadFinish(lead.Id, LeadStatus.Unsold, null, null, null, 0, "campaign no longer exists", now,
-                [note], [], firstSeq, KpiLead.Of(lead));
-            await writer.FinishAsync(finish);
+            finish = await settle.UnsoldAsync(RoutedLead.Again(lead, now), "campaign no longer exists", [note], firstSeq);
         }
         else finish = await intake.RouteAsync(RoutedLead.Again(lead, now), campaign, LeadRecovery.Fields(lead), null, [note], firstSeq);
         await alerts.ResolveAsync(AlertKinds.PostOutcomeUnknown, AlertSubject(lead.Id), actor);

@@ -28,7 +28,7 @@ public sealed class RoutingSnapshot
     {
         Version = version;
         Publishers = doc.Publishers.ToFrozenDictionary(p => p.Key,
-            p => new PublisherSnapshot(p, publisherKeyHashes.GetValueOrDefault(p.Key)));
+            p => new PublisherSnapshot(p, publisherKeyHashes.GetValueOrDefault(p.Key)) { Workspace = this });
         PublishersByKeyHash = Publishers.Values.Where(p => p.ApiKeyHash is not null)
             .ToFrozenDictionary(p => p.ApiKeyHash!, p => p);
         Buyers = doc.Buyers.ToFrozenDictionary(b => b.Key, b => new BuyerSnapshot(b, buyerKeyHashes.GetValueOrDefault(b.Key)));
@@ -95,6 +95,10 @@ public sealed record TierSnapshot(int Tier, decimal Floor, IReadOnlyList<Contrac
 public sealed record PublisherSnapshot(PublisherConfig Config, string? ApiKeyHash)
 {
     public string Key => Config.Key;
+
+    // The configuration this publisher was found in: a lead is routed by the one snapshot its
+    // request was authenticated against, read once, never by a newer one half-way.
+    public RoutingSnapshot? Workspace { get; init; }
     private readonly FrozenSet<string> _campaigns = Config.Campaigns.ToFrozenSet();
 
     public bool MayPostTo(string campaign) => _campaigns.Contains(campaign);
