@@ -241,7 +241,7 @@ public sealed partial class FormattedRequest
     {
         TemplateContext? context = null;
         TemplateContext Ctx() => context ??= Context(values, secrets);
-        var body = _template is null ? Serialize(Flatten(values, Ctx)) : Render(_template, Ctx(), _encoder);
+        var body = _template is null ? Flatten(values, Ctx) is { } flat ? Serialize(flat) : null : Render(_template, Ctx(), _encoder);
         if (body is null) return null;
         HttpRequestMessage request;
         if (_method == HttpMethod.Get)
@@ -278,7 +278,8 @@ public sealed partial class FormattedRequest
     private JsonNode? Map(string field, JsonNode? value) =>
         _valueMaps.TryGetValue(field, out var map) && map.TryGetValue(Text(value), out var to) ? to?.DeepClone() : value?.DeepClone();
 
-    private JsonObject Flatten(FormatValues values, Func<TemplateContext> context)
+    // Null when a static template fails at run time: the request fails rather than send an empty credential.
+    private JsonObject? Flatten(FormatValues values, Func<TemplateContext> context)
     {
         var body = new JsonObject();
         var fields = body;
@@ -294,7 +295,9 @@ public sealed partial class FormattedRequest
         }
         foreach (var (name, value, template) in _static)
         {
-            body[name] = template is null ? value?.DeepClone() : Render(template, context(), NullEncoder.Default);
+            if (template is null) body[name] = value?.DeepClone();
+            else if (Render(template, context(), NullEncoder.Default) is { } text) body[name] = text;
+            else return null;
         }
         return body;
     }

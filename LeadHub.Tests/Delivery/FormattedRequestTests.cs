@@ -195,6 +195,24 @@ public sealed class FormattedRequestTests
     }
 
     [Fact]
+    public void A_static_template_that_runs_away_fails_that_request_rather_than_send_an_empty_value()
+    {
+        var format = new PhaseFormat { Static = new() { ["Key"] = E("{% for i in (1..100000) %}x{% endfor %}") } };
+
+        Assert.Null(Compile(format).Build(Url, Ping()));
+    }
+
+    [Fact]
+    public async Task A_static_template_fills_in_a_secret()
+    {
+        var format = new PhaseFormat { Static = new() { ["Key"] = E("{{ secrets.api_key }}") } };
+
+        using var request = Compile(format).Build(Url, Ping(), new Dictionary<string, string> { ["api_key"] = "sk-1" })!;
+
+        Assert.Equal("sk-1", (string?)JsonNode.Parse(await BodyAsync(request))!["Key"]);
+    }
+
+    [Fact]
     public void Basic_auth_header_is_built_from_the_decrypted_password()
     {
         var format = CompiledFormat.Compile(Contract(new BuyerFormat { Auth = new BuyerAuth { Type = AuthTypes.Basic, Username = "acme" } }), Secret("s3cret:x"));
