@@ -7,6 +7,13 @@ public static class BenchProgram
         // The bench starts this same assembly as its baseline service.
         if (args.Length > 0 && args[0] == BaselineService.Command) return await BaselineService.RunAsync(args[1..]);
 
+        if (args.Length > 0 && args[0] == WriterBench.Flag)
+        {
+            string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+            await WriterBench.RunAsync(Arg("--postgres"), double.Parse(Arg("--duration") ?? "10", System.Globalization.CultureInfo.InvariantCulture), Console.Out);
+            return 0;
+        }
+
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(BenchOptions.Usage);

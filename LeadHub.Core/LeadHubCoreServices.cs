@@ -59,6 +59,8 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadIntake>();
         services.AddSingleton<LeadWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadWriter>());
+        services.AddSingleton<SqliteCheckpoints>();
+        services.AddHostedService(sp => sp.GetRequiredService<SqliteCheckpoints>());
         services.AddSingleton<Cluster.NodeHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.NodeHeartbeat>());
         services.AddHostedService<Cluster.ConfigWatcher>();

@@ -2,7 +2,6 @@ using LeadHub.Core.Leads;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace LeadHub.Core.Kpis;
 
@@ -94,9 +93,9 @@ public sealed class KpiRollups
         row.Payout -= payoutReversed;
     }
 
-    // Upserts the summed increments. Existing rows get relative updates (SET x = x + @d), so two
-    // writers (nodes sharing a PostgreSQL database) never overwrite each other's counts; rows
-    // are looked up in one query. Call inside the caller's transaction, before SaveChanges.
+    // Upserts the summed increments: a new row, or relative updates of the row there (x = x + d),
+    // so two writers (nodes sharing a PostgreSQL database) never overwrite each other's counts.
+    // Call inside the caller's transaction.
     public async Task ApplyAsync(LeadHubDbContext db, CancellationToken ct = default)
     {
         if (_rows.Count == 0) return;
@@ -104,76 +103,11 @@ public sealed class KpiRollups
         // everywhere means two nodes' batches wait for each other instead of deadlocking.
         var rows = _rows.OrderBy(r => r.Key.Item1).ThenBy(r => r.Key.Item2, StringComparer.Ordinal).ThenBy(r => r.Key.Item3, StringComparer.Ordinal)
             .ThenBy(r => r.Key.Item4, StringComparer.Ordinal).ThenBy(r => r.Key.Item5, StringComparer.Ordinal).Select(r => r.Value).ToList();
-        var table = RollupTable.Of(db);
-        // Bounded so a command stays under the providers' parameter limits (SQLite 32766).
-        foreach (var chunk in rows.Chunk(1000))
-        {
-            await table.EnsureRowsAsync(db, chunk, ct);
-            await table.IncrementAsync(db, chunk, ct);
-        }
+        await new BulkRows(db).UpsertAddAsync(rows, Counters, ct);
         _rows.Clear();
     }
 
-    // The rollup table's SQL, generated from the model: its key columns and one column per KpiCounters property.
-    private sealed class RollupTable
-    {
-        private readonly string _table;
-        private readonly IReadOnlyList<IProperty> _keys;
-        private readonly IReadOnlyList<IProperty> _counters;
-        private readonly bool _sqlite;
-
-        private RollupTable(LeadHubDbContext db)
-        {
-            var entity = db.Model.FindEntityType(typeof(KpiBucketRow))!;
-            _table = entity.GetTableName()!;
-            _keys = entity.FindPrimaryKey()!.Properties;
-            _counters = KpiCounters.All.Select(p => entity.FindProperty(p.Name)!).ToList();
-            _sqlite = db.Database.IsSqlite();
-        }
-
-        public static RollupTable Of(LeadHubDbContext db) => new(db);
-
-        // Zero rows for the keys that have none yet, in one statement: the increments then always
-        // update. Two nodes starting the same minute's row at once both succeed (the second insert
-        // does nothing), where a plain INSERT would fail one node's whole batch.
-        public Task EnsureRowsAsync(LeadHubDbContext db, KpiBucketRow[] rows, CancellationToken ct)
-        {
-            var columns = string.Join(", ", _keys.Concat(_counters).Select(Column));
-            var zeros = string.Concat(_counters.Select(_ => ", 0"));
-            var parameters = new List<object>(rows.Length * _keys.Count);
-            var values = rows.Select(r => $"({string.Join(", ", _keys.Select(k => Parameter(parameters, k, r)))}{zeros})");
-            var sql = $"INSERT INTO \"{_table}\" ({columns}) VALUES {string.Join(", ", values)} ON CONFLICT DO NOTHING";
-            return db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
-        }
-
-        // Every row's increments in one command (one round trip per batch, not one per row).
-        public Task IncrementAsync(LeadHubDbContext db, KpiBucketRow[] rows, CancellationToken ct)
-        {
-            var sql = new System.Text.StringBuilder();
-            var parameters = new List<object>(rows.Length * (_keys.Count + _counters.Count));
-            foreach (var d in rows)
-            {
-                var sets = _counters.Select(c => $"{Column(c)} = {Plus(c, Parameter(parameters, c, d))}");
-                var where = _keys.Select(k => $"{Column(k)} = {Parameter(parameters, k, d)}");
-                sql.Append($"UPDATE \"{_table}\" SET {string.Join(", ", sets)} WHERE {string.Join(" AND ", where)};\n");
-            }
-            return db.Database.ExecuteSqlRawAsync(sql.ToString(), parameters, ct);
-        }
-
-        private static string Column(IProperty p) => $"\"{p.GetColumnName()}\"";
-
-        // SQLite keeps decimals as text: EF Core's ef_add adds them exactly, where + would go through doubles.
-        private string Plus(IProperty p, string value) =>
-            _sqlite && p.ClrType == typeof(decimal) ? $"ef_add({Column(p)}, {value})" : $"{Column(p)} + {value}";
-
-        // A {n} placeholder for the row's value as the provider stores it (the minute is a sortable long on SQLite).
-        private static string Parameter(List<object> parameters, IProperty p, KpiBucketRow row)
-        {
-            var value = p.PropertyInfo!.GetValue(row)!;
-            parameters.Add(p.GetTypeMapping().Converter?.ConvertToProvider(value) ?? value);
-            return $"{{{parameters.Count - 1}}}";
-        }
-    }
+    private static readonly string[] Counters = KpiCounters.All.Select(p => p.Name).ToArray();
 
     private KpiBucketRow Row(KpiLead lead, string? buyer)
     {

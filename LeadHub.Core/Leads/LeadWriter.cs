@@ -152,11 +152,10 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         await using var db = await dbFactory.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
         var completions = new List<Action>(batch.Count);
+        var rows = new BatchRows();
         var seenInBatch = new HashSet<string>();
-        var capIncrements = new Dictionary<string, CapIncrement>();
         var rollups = new KpiRollups();
         var finishes = new List<LeadFinish>();
-        DateTimeOffset now = DateTimeOffset.UtcNow;
 
         var receives = batch.OfType<ReceiveOp>().ToList();
         // Two nodes storing the same person (or the same Idempotency-Key) at once: the second
@@ -168,7 +167,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             switch (op)
             {
                 case ReceiveOp r:
-                    var result = ReceiveIn(db, r, known, seenInBatch);
+                    var result = ReceiveIn(rows, r, known, seenInBatch);
                     if (result.Outcome != ReceiveOutcome.Replay) rollups.AddReceived(result.Lead);
                     completions.Add(() =>
                     {
@@ -177,22 +176,15 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
                     });
                     break;
                 case IntentOp i:
-                    db.PostIntents.Add(i.Intent);
+                    rows.Intents.Add(i.Intent);
                     completions.Add(() => i.Done.TrySetResult());
                     break;
                 case OutcomeOp o:
-                    SetOutcome(db, o.LeadId, o.Seq, o.Outcome);
+                    rows.Outcomes.Add(new PostIntentRow { LeadId = o.LeadId, Seq = o.Seq, Outcome = o.Outcome });
                     break;
                 case FinishOp f:
-                    FinishIn(db, f.Finish);
+                    FinishIn(rows, f.Finish);
                     finishes.Add(f.Finish);
-                    foreach (var inc in f.Finish.CapIncrements)
-                    {
-                        capIncrements[inc.Key] = capIncrements.TryGetValue(inc.Key, out var sum)
-                            ? sum with { Count = sum.Count + inc.Count, Amount = sum.Amount + inc.Amount }
-                            : inc;
-                    }
-                    now = f.Finish.FinishedAt;
                     completions.Add(() =>
                     {
                         f.Done.TrySetResult();
@@ -202,31 +194,43 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             }
         }
 
-        if (capIncrements.Count > 0)
-        {
-            var keys = capIncrements.Keys.ToList();
-            var existing = await db.CapCounters.Where(c => keys.Contains(c.Key)).ToDictionaryAsync(c => c.Key);
-            foreach (var inc in capIncrements.Values)
-            {
-                if (!existing.TryGetValue(inc.Key, out var row))
-                {
-                    row = new CapCounterRow { Key = inc.Key };
-                    db.CapCounters.Add(row);
-                }
-                row.Count += inc.Count;
-                row.Amount += inc.Amount;
-                row.UpdatedAt = now;
-            }
-        }
-
         if (finishes.Count > 0) await AddFinishedAsync(db, finishes, rollups);
-        await db.SaveChangesAsync();
+        await rows.WriteAsync(new BulkRows(db));
         // Last before the commit: every node updates the same few KPI rows, and a row stays
         // locked from its update to the commit.
         await rollups.ApplyAsync(db);
         await tx.CommitAsync();
         return completions;
     }
+
+    // What one batch writes, by table; written in an order that keeps every constraint: an
+    // Idempotency-Key is freed before a new lead takes it, a lead and an intent exist before their update.
+    private sealed class BatchRows
+    {
+        public readonly List<LeadRow> FreedKeys = [], NewLeads = [], Finishes = [];
+        public readonly List<PostIntentRow> Intents = [], Outcomes = [];
+        public readonly List<TraceStepRow> Steps = [];
+        public readonly Dictionary<string, CapCounterRow> Caps = new(StringComparer.Ordinal);
+
+        public async Task WriteAsync(BulkRows bulk)
+        {
+            await bulk.UpdateAsync(FreedKeys, [nameof(LeadRow.IdempotencyKey)]);
+            await bulk.InsertAsync(NewLeads);
+            await bulk.InsertAsync(Intents);
+            await bulk.UpdateAsync(Finishes, FinishedColumns);
+            await bulk.InsertAsync(Steps);
+            await bulk.UpdateAsync(Outcomes, [nameof(PostIntentRow.Outcome)]);
+            // Taken in one order on every node, so two nodes' batches wait for each other instead of deadlocking.
+            await bulk.UpsertAddAsync(Caps.Values.OrderBy(c => c.Key, StringComparer.Ordinal).ToList(),
+                [nameof(CapCounterRow.Count), nameof(CapCounterRow.Amount)]);
+        }
+    }
+
+    private static readonly string[] FinishedColumns =
+    [
+        nameof(LeadRow.Status), nameof(LeadRow.Price), nameof(LeadRow.BuyerKey), nameof(LeadRow.ContractKey),
+        nameof(LeadRow.Payout), nameof(LeadRow.Reason), nameof(LeadRow.FinishedAt), nameof(LeadRow.Owner),
+    ];
 
     // A finish carries the outcome but not the lead's campaign, publisher or arrival: one
     // query by primary key for the whole batch fetches them.
@@ -272,7 +276,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         {
             var publishers = keyed.Select(r => r.Lead.PublisherKey).Distinct().ToList();
             var keys = keyed.Select(r => r.Lead.IdempotencyKey!).Distinct().ToList();
-            foreach (var row in await db.Leads.Where(l => publishers.Contains(l.PublisherKey) && keys.Contains(l.IdempotencyKey!)).ToListAsync())
+            foreach (var row in await db.Leads.AsNoTracking().Where(l => publishers.Contains(l.PublisherKey) && keys.Contains(l.IdempotencyKey!)).ToListAsync())
                 replays[(row.PublisherKey, row.IdempotencyKey!)] = row;
         }
 
@@ -307,7 +311,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         return Dedupe.IsReplay(lead, known, out _) || Dedupe.IsDuplicate(lead, dedupeSince, known);
     }
 
-    private static ReceiveResult ReceiveIn(LeadHubDbContext db, ReceiveOp op, Known known, HashSet<string> seenInBatch)
+    private static ReceiveResult ReceiveIn(BatchRows rows, ReceiveOp op, Known known, HashSet<string> seenInBatch)
     {
         var lead = op.Lead;
         var row = RowOf(lead);
@@ -315,7 +319,11 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         {
             if (Dedupe.IsReplay(lead, known, out var first)) return new ReceiveResult(ReceiveOutcome.Replay, first!);
             // Older than the window: the key names a new lead now.
-            if (first is not null) first.IdempotencyKey = null;
+            if (first is not null)
+            {
+                first.IdempotencyKey = null;
+                rows.FreedKeys.Add(first);
+            }
             if (!seenInBatch.Add("idem|" + lead.PublisherKey + "|" + lead.IdempotencyKey))
                 throw new InvalidOperationException("The same Idempotency-Key twice in one batch");
         }
@@ -331,11 +339,11 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
                 row.FinishedAt = lead.ReceivedAt;
                 row.Reason = "same phone or email seen in this campaign within the dedupe window";
                 row.Owner = null;
-                db.Leads.Add(row);
+                rows.NewLeads.Add(row);
                 return new ReceiveResult(ReceiveOutcome.Duplicate, row);
             }
         }
-        db.Leads.Add(row);
+        rows.NewLeads.Add(row);
         return new ReceiveResult(ReceiveOutcome.Stored, row);
     }
 
@@ -346,43 +354,37 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         PhoneKey = l.PhoneKey, EmailKey = l.EmailKey, ReceivedAt = l.ReceivedAt, FinishedAt = l.FinishedAt, PingId = l.PingId, Owner = l.Owner,
     };
 
-    private static void FinishIn(LeadHubDbContext db, LeadFinish f)
+    private static void FinishIn(BatchRows rows, LeadFinish f)
     {
-        var lead = new LeadRow { Id = f.LeadId };
-        db.Leads.Attach(lead);
-        lead.Status = f.Status;
-        lead.Price = f.Price;
-        lead.BuyerKey = f.BuyerKey;
-        lead.ContractKey = f.ContractKey;
-        lead.Payout = f.Payout;
-        lead.Reason = f.Reason;
-        // A lead parked as `unknown` is not finished: a manager settles it.
-        lead.FinishedAt = f.Status == LeadStatus.Unknown ? null : f.FinishedAt;
-        lead.Owner = null;
-        var entry = db.Entry(lead);
-        foreach (var p in new[] { nameof(LeadRow.Status), nameof(LeadRow.Price), nameof(LeadRow.BuyerKey), nameof(LeadRow.ContractKey),
-                     nameof(LeadRow.Payout), nameof(LeadRow.Reason), nameof(LeadRow.FinishedAt), nameof(LeadRow.Owner) })
-            entry.Property(p).IsModified = true;
+        rows.Finishes.Add(new LeadRow
+        {
+            Id = f.LeadId, Status = f.Status, Price = f.Price, BuyerKey = f.BuyerKey, ContractKey = f.ContractKey, Payout = f.Payout,
+            Reason = f.Reason,
+            // A lead parked as `unknown` is not finished: a manager settles it.
+            FinishedAt = f.Status == LeadStatus.Unknown ? null : f.FinishedAt,
+            Owner = null,
+        });
 
         var seq = f.FirstSeq;
         foreach (var s in f.Trace)
         {
-            db.TraceSteps.Add(new TraceStepRow
+            rows.Steps.Add(new TraceStepRow
             {
                 LeadId = f.LeadId, Seq = seq++, Kind = s.Kind, Buyer = s.Buyer, Contract = s.Contract, Tier = s.Tier,
                 Outcome = s.Outcome, Bid = s.Bid, Price = s.Price, Reason = Truncate(s.Reason), LatencyMs = s.LatencyMs, At = s.At,
             });
             // The accepted post's intent gets its outcome with the sale, in the same transaction.
-            if (s is { Kind: TraceKinds.Post, Outcome: TraceOutcomes.Accepted }) SetOutcome(db, f.LeadId, seq - 1, s.Outcome);
+            if (s is { Kind: TraceKinds.Post, Outcome: TraceOutcomes.Accepted })
+                rows.Outcomes.Add(new PostIntentRow { LeadId = f.LeadId, Seq = seq - 1, Outcome = s.Outcome });
         }
-    }
 
-    private static void SetOutcome(LeadHubDbContext db, Guid leadId, int seq, string outcome)
-    {
-        var intent = new PostIntentRow { LeadId = leadId, Seq = seq };
-        db.PostIntents.Attach(intent);
-        intent.Outcome = outcome;
-        db.Entry(intent).Property(i => i.Outcome).IsModified = true;
+        foreach (var inc in f.CapIncrements)
+        {
+            if (!rows.Caps.TryGetValue(inc.Key, out var counter)) rows.Caps[inc.Key] = counter = new CapCounterRow { Key = inc.Key };
+            counter.Count += inc.Count;
+            counter.Amount += inc.Amount;
+            counter.UpdatedAt = f.FinishedAt;
+        }
     }
 
     private static string? Truncate(string? s) => s is { Length: > 1000 } ? s[..1000] : s;

@@ -1,33 +1,72 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using LeadHub.Core.Cluster;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace LeadHub.Core.Storage;
 
 // WAL lets readers (portal, admin API) run beside the lead writer; synchronous=NORMAL keeps a
-// commit durable across a process crash while skipping an fsync per transaction.
+// commit durable across a process crash while skipping an fsync per transaction. Set once per
+// physical connection (a pooled connection keeps them), not at every open: they cost the writer
+// a statement per batch otherwise.
+// No connection checkpoints the WAL on its own commit (wal_autocheckpoint=0): that checkpoint, with
+// its fsyncs, landed on the lead writer's commit every few hundred leads. SqliteCheckpoints does it
+// in the background instead.
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
-    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;";
+    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA wal_autocheckpoint=0;";
+
+    // The native connections already set up; a pooled SqliteConnection reopens one of them.
+    private readonly ConditionalWeakTable<object, object> _done = new();
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        if (connection is SqliteConnection) Execute(connection);
+        if (!NeedsPragmas(connection)) return;
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = Pragmas;
+        cmd.ExecuteNonQuery();
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken ct = default)
     {
-        if (connection is not SqliteConnection) return;
+        if (!NeedsPragmas(connection)) return;
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = Pragmas;
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static void Execute(DbConnection connection)
+    private bool NeedsPragmas(DbConnection connection) =>
+        connection is SqliteConnection { Handle: { } handle } && _done.TryAdd(handle, this);
+}
+
+// Copies the WAL back into the database file every second, off the lead writer's path. PASSIVE
+// never waits for readers or the writer; the WAL file is reused from the start once a checkpoint
+// caught up with it.
+public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFactory, TimeProvider time, ILogger<SqliteCheckpoints> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = Pragmas;
-        cmd.ExecuteNonQuery();
+        await using (var probe = await dbFactory.CreateDbContextAsync(stoppingToken))
+            if (!probe.Database.IsSqlite()) return;
+        await Periodic.RunAsync(TimeSpan.FromSeconds(1), time, CheckpointAsync, log, "WAL checkpoint", stoppingToken);
+    }
+
+    public async Task CheckpointAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(PASSIVE)", ct);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // What is in the WAL goes into the database file at a clean stop.
+        try { await CheckpointAsync(cancellationToken); }
+        catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning(e, "Final WAL checkpoint failed"); }
     }
 }

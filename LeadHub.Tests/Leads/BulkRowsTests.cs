@@ -1,0 +1,112 @@
+using LeadHub.Core.Kpis;
+using LeadHub.Core.Storage;
+using LeadHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeadHub.Tests.Leads;
+
+// The lead writer's raw statements (BulkRows) must store exactly what EF Core would: every value
+// read back through the model equals what was written, on SQLite and on PostgreSQL.
+public sealed class BulkRowsTests : IAsyncLifetime
+{
+    private readonly TestDatabase _database = TestDatabase.CreateDefault();
+
+    public async Task InitializeAsync()
+    {
+        await using var db = Context();
+        await db.Database.MigrateAsync();
+    }
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    private LeadHubDbContext Context() => _database.IsPostgres
+        ? new PostgresLeadHubDbContext(new DbContextOptionsBuilder<PostgresLeadHubDbContext>().UseNpgsql(_database.ConnectionString).Options)
+        : new LeadHubDbContext(new DbContextOptionsBuilder<LeadHubDbContext>().UseSqlite(_database.ConnectionString)
+            .AddInterceptors(SqlitePragmas.Instance).Options);
+
+    private async Task WriteAsync(Func<BulkRows, Task> write)
+    {
+        await using var db = Context();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await write(new BulkRows(db));
+        await tx.CommitAsync();
+    }
+
+    private static readonly DateTimeOffset At = new(2026, 12, 2, 10, 11, 12, 345, TimeSpan.Zero);
+
+    private static LeadRow Lead(string? idempotencyKey = null) => new()
+    {
+        Id = Guid.NewGuid(), CampaignKey = "auto", PublisherKey = "pub", SubId = null, ExternalId = "ext-1", IdempotencyKey = idempotencyKey,
+        Test = true, Status = LeadStatus.Routing, FieldsJson = """{"zip":"75001","note":"ünïcode ✓"}""", PhoneKey = "p1", ReceivedAt = At.AddMilliseconds(7),
+        Owner = "node-1",
+    };
+
+    [Fact]
+    public async Task A_lead_written_in_bulk_reads_back_exactly_as_written()
+    {
+        var lead = Lead("idem-1");
+        await WriteAsync(bulk => bulk.InsertAsync([lead]));
+
+        await using var db = Context();
+        var read = await db.Leads.AsNoTracking().SingleAsync(l => l.Id == lead.Id);
+        Assert.Equivalent(lead, read, strict: true);
+    }
+
+    [Fact]
+    public async Task A_finish_updates_only_its_columns_and_the_last_update_of_a_lead_wins()
+    {
+        var lead = Lead();
+        await WriteAsync(bulk => bulk.InsertAsync([lead]));
+
+        string[] columns = [nameof(LeadRow.Status), nameof(LeadRow.Price), nameof(LeadRow.FinishedAt), nameof(LeadRow.Owner)];
+        await WriteAsync(bulk => bulk.UpdateAsync([
+            new LeadRow { Id = lead.Id, Status = LeadStatus.Unknown, Price = 1m, Owner = "x" },
+            new LeadRow { Id = lead.Id, Status = LeadStatus.Sold, Price = 12.34m, FinishedAt = At, Owner = null },
+        ], columns));
+
+        await using var db = Context();
+        var read = await db.Leads.AsNoTracking().SingleAsync(l => l.Id == lead.Id);
+        Assert.Equal((LeadStatus.Sold, 12.34m, (DateTimeOffset?)At, (string?)null), (read.Status, read.Price, read.FinishedAt, read.Owner));
+        Assert.Equal((lead.FieldsJson, lead.ExternalId, lead.ReceivedAt), (read.FieldsJson, read.ExternalId, read.ReceivedAt));
+    }
+
+    [Fact]
+    public async Task Counters_upserted_twice_add_up_exactly_in_decimals()
+    {
+        var key = "c|buyer-c|d|20261202";
+        await WriteAsync(bulk => bulk.UpsertAddAsync([new CapCounterRow { Key = key, Count = 1, Amount = 0.10m, UpdatedAt = At }],
+            [nameof(CapCounterRow.Count), nameof(CapCounterRow.Amount)]));
+        await WriteAsync(bulk => bulk.UpsertAddAsync([new CapCounterRow { Key = key, Count = 2, Amount = 0.20m, UpdatedAt = At.AddMinutes(1) }],
+            [nameof(CapCounterRow.Count), nameof(CapCounterRow.Amount)]));
+
+        var rollup = new KpiBucketRow { Minute = At, CampaignKey = "auto", PublisherKey = "pub", GrossRevenue = 10.01m, Sold = 1 };
+        await WriteAsync(bulk => bulk.UpsertAddAsync([rollup], KpiCounters.All.Select(p => p.Name).ToList()));
+        await WriteAsync(bulk => bulk.UpsertAddAsync([rollup with { GrossRevenue = 0.02m }], KpiCounters.All.Select(p => p.Name).ToList()));
+
+        await using var db = Context();
+        var counter = await db.CapCounters.AsNoTracking().SingleAsync(c => c.Key == key);
+        Assert.Equal((3, 0.30m, At.AddMinutes(1)), (counter.Count, counter.Amount, counter.UpdatedAt));
+        var bucket = await db.KpiBuckets.AsNoTracking().SingleAsync(b => b.CampaignKey == "auto");
+        Assert.Equal((2, 10.03m), (bucket.Sold, bucket.GrossRevenue));
+    }
+
+    [Fact]
+    public async Task Many_trace_steps_of_many_leads_are_written_in_one_call()
+    {
+        var leads = Enumerable.Range(0, 300).Select(_ => Lead()).ToList();
+        var steps = leads.SelectMany(l => Enumerable.Range(0, 11).Select(seq => new TraceStepRow
+        {
+            LeadId = l.Id, Seq = seq, Kind = "ping", Buyer = seq % 2 == 0 ? null : "b" + seq, Outcome = "bid", Bid = seq + 0.5m, LatencyMs = seq, At = At,
+        })).ToList();
+        await WriteAsync(async bulk =>
+        {
+            await bulk.InsertAsync(leads);
+            await bulk.InsertAsync(steps);
+        });
+
+        await using var db = Context();
+        Assert.Equal(3300, await db.TraceSteps.CountAsync());
+        var one = await db.TraceSteps.AsNoTracking().SingleAsync(s => s.LeadId == leads[7].Id && s.Seq == 3);
+        Assert.Equivalent(steps.Single(s => s.LeadId == leads[7].Id && s.Seq == 3), one, strict: true);
+    }
+}
