@@ -146,7 +146,25 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         }
     }
 
-    private async Task<List<Action>> WriteAsync(List<Op> batch)
+    // The writer's real statements for one made-up sold lead, rolled back: run by the warm-up, so
+    // the first real leads' writes run compiled code. Nothing is kept and nobody is told.
+    public async Task RehearseAsync(DateTimeOffset now)
+    {
+        var id = Guid.CreateVersion7(now);
+        var phone = "warm-up-" + id.ToString("N");
+        var lead = new NewLead(id, "warm-up", "warm-up", null, null, "warm-up-" + id.ToString("N"), false, LeadStatus.Routing, "{}", null,
+            phone, phone, now, null, null, null);
+        var step = new TraceStep(TraceKinds.Post, "warm-up", "warm-up", null, TraceOutcomes.Accepted, null, 1m, null, 1, now);
+        await WriteAsync([
+            new ReceiveOp(lead, now.AddDays(-1), new TaskCompletionSource<ReceiveResult>()),
+            new IntentOp(new PostIntentRow { LeadId = id, Seq = 0, BuyerKey = "warm-up", ContractKey = "warm-up", Price = 1m, At = now }, new TaskCompletionSource()),
+            new OutcomeOp(id, 0, TraceOutcomes.Rejected),
+            new FinishOp(new LeadFinish(id, LeadStatus.Sold, 1m, "warm-up", "warm-up", 0.5m, null, now, [step, step with { Outcome = TraceOutcomes.Rejected }],
+                [new CapIncrement("warm-up|" + id.ToString("N"), 1, 1m)], FirstSeq: 1, Kpi: lead.Routed.Kpi with { Test = false }), new TaskCompletionSource()),
+        ], commit: false);
+    }
+
+    private async Task<List<Action>> WriteAsync(List<Op> batch, bool commit = true)
     {
         if (batch.Any(op => op is ReceiveOp)) await crash.HoldReceiveAsync();
         await using var db = await dbFactory.CreateDbContextAsync();
@@ -199,7 +217,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         // Last before the commit: every node updates the same few KPI rows, and a row stays
         // locked from its update to the commit.
         await rollups.ApplyAsync(db);
-        await tx.CommitAsync();
+        if (commit) await tx.CommitAsync();
+        else await tx.RollbackAsync();
         return completions;
     }
 

@@ -44,7 +44,10 @@ public sealed class HotPathWarmUpTests
         Assert.Contains(host.Logs, line => line.Contains("Warmed up the hot path with"));
         Assert.Empty(buyers.Calls);
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
-        Assert.Equal(0, await db.Leads.CountAsync());
+        // The writer rehearsed its statements and rolled them back: no lead, trace, intent, cap or figure.
+        Assert.Contains(host.Logs, line => line.Contains("rehearsed writes") && !line.Contains(" 0 rehearsed writes"));
+        Assert.Equal((0, 0, 0, 0, 0), (await db.Leads.CountAsync(), await db.TraceSteps.CountAsync(), await db.PostIntents.CountAsync(),
+            await db.CapCounters.CountAsync(), await db.KpiBuckets.CountAsync()));
         File.Delete(file);
     }
 }
