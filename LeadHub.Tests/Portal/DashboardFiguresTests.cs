@@ -220,6 +220,15 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
     }
 
     [Fact]
+    public void A_week_bar_starts_on_Monday_at_midnight_UTC()
+    {
+        var sunday = new DateTimeOffset(2026, 11, 29, 22, 30, 0, TimeSpan.Zero);
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero), KpiQueries.BucketStart(sunday, KpiBucket.Week));
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero), KpiQueries.BucketStart(sunday.AddHours(2), KpiBucket.Week));
+        Assert.Equal(new DateTimeOffset(2026, 11, 29, 22, 30, 0, TimeSpan.Zero), KpiQueries.BucketStart(sunday.AddMinutes(14), KpiBucket.QuarterHour));
+    }
+
+    [Fact]
     public async Task Every_figure_shows_its_definition_on_hover()
     {
         await using var buyers = await LoopbackBuyers.StartAsync();
