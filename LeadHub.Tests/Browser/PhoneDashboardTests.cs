@@ -23,6 +23,9 @@ public sealed class PhoneDashboardTests(BrowserFixture browser)
         var page = await browser.SignInAsync(Roles.Manager, Phone);
         await Assertions.Expect(page.Locator("#by-publisher tbody tr").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#chart-leads svg").First).ToBeVisibleAsync();
+        // The charts draw on a phone too (they size themselves to the card).
+        foreach (var chart in new[] { "chart-money", "chart-rates", "chart-leads" })
+            await Assertions.Expect(page.Locator($"#{chart} svg path").First).ToBeAttachedAsync();
         await BrowserFixture.ScreenshotAsync(page, "dashboard-phone");
 
         // Bounded height: cards two a row, charts, breakdowns paged by 10 rows of one line each.

@@ -105,7 +105,7 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
         var direct = rows.Single(r => r.QuerySelector(".kpi-key")!.TextContent.Trim() == Scenario.DirectName);
         Assert.Equal("2", direct.QuerySelector(".kpi-leads")!.TextContent.Trim());
         Assert.Equal("100.0 %", direct.QuerySelector(".kpi-win-rate")!.TextContent.Trim());
-        Assert.Contains("Leads offered", cut.Find("#by-buyer thead").TextContent);
+        Assert.Contains(KpiDefinitions.Offered.ColumnTitle, cut.Find("#by-buyer thead .col-leads").TextContent);
         // The campaign row and the campaign filter show the campaign's name too.
         Assert.Equal(s.CampaignName, cut.Find("#by-campaign tbody .kpi-key").TextContent.Trim());
         Assert.Equal(s.Campaign, cut.Find("#by-campaign tbody .kpi-key span").GetAttribute("title"));
