@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Bunit;
 using Bunit.Rendering;
 using LeadHub.Core.Kpis;
@@ -6,6 +8,7 @@ using LeadHub.Tests.Infrastructure;
 using LeadHub.Tests.Integration;
 using LeadHub.Tests.Kpis;
 using LeadHub.Web.Components.Pages;
+using LeadHub.Web.Components.Pages.Leads;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -135,6 +138,22 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
         var pinger = cut.FindAll("#by-buyer tbody tr").Single(r => r.TextContent.Contains(Scenario.PingerName));
         Assert.DoesNotContain("mud-error-text", pinger.QuerySelector(".kpi-margin")!.ClassList);
         Assert.DoesNotContain("mud-error-text", cut.Find("#kpi-revenue .mud-typography-h5").ClassList);
+    }
+
+    [Fact]
+    public async Task A_lead_sold_for_less_than_its_payout_shows_its_margin_in_red()
+    {
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var s = await CreateAsync(buyers);
+        using var publisher = Host.Publisher(s.ApiKey);
+        var answer = await (await publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(s.Campaign))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("sold", answer.GetProperty("status").GetString());
+
+        var cut = RenderPage<LeadDetail>(("Id", answer.GetProperty("leadId").GetGuid()));
+
+        // Sold at $5, the publisher paid $7.
+        cut.WaitForAssertion(() => Assert.Equal("-$2.00", cut.Find("#lead-margin .mud-typography-h5").TextContent.Trim()));
+        Assert.Contains("mud-error-text", cut.Find("#lead-margin .mud-typography-h5").ClassList);
     }
 
     [Fact]
