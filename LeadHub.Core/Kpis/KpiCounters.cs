@@ -29,6 +29,15 @@ public record KpiCounters
     public long Rejects { get; set; }
     public long Returns { get; set; }
 
+    // Leads offered to a buyer: pinged or posted to it at least once, counted once per lead and
+    // buyer (a buyer with two contracts in a campaign is offered the lead once). Only a buyer row
+    // has them; the buyer breakdown's "leads" are these, not the leads it bought.
+    public long Offered { get; set; }
+
+    // Posts to a contract that was pinged for that lead (CONTRACT §6 ping-to-post): a direct post
+    // has no ping, so it is a post but not one of these.
+    public long PingedPosts { get; set; }
+
     // Every counter (each a long or a decimal), in declaration order.
     public static readonly IReadOnlyList<PropertyInfo> All =
         typeof(KpiCounters).GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly);

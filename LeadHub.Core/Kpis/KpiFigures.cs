@@ -1,6 +1,6 @@
 namespace LeadHub.Core.Kpis;
 
-public enum KpiBucket { Minute, Hour, Day }
+public enum KpiBucket { Minute, FiveMinutes, QuarterHour, Hour, Day, Week }
 
 // A slice of traffic; null means every value. SubId "" is leads without a sub-id.
 public sealed record KpiSlice(string? Campaign = null, string? Publisher = null, string? SubId = null, string? Buyer = null);
@@ -19,7 +19,10 @@ public sealed record KpiFigures : KpiCounters
     // Money per lead is shown in cents, like all money (CONTRACT: at most 2 decimals).
     public decimal? RevenuePerLead => Leads > 0 ? Math.Round(Revenue / Leads, 2, MidpointRounding.AwayFromZero) : null;
     public double? SellThrough => Valid > 0 ? (double)Sold / Valid : null;
-    public double? PingToPost => Pings > 0 ? (double)Posts / Pings : null;
+    public double? PingToPost => Pings > 0 ? (double)PingedPosts / Pings : null;
+
+    // Of the leads offered to a buyer, the share it bought (a buyer row's sell-through).
+    public double? WinRate => Offered > 0 ? (double)Sold / Offered : null;
     public decimal? AverageBid => Bids > 0 ? Math.Round(BidSum / Bids, 2, MidpointRounding.AwayFromZero) : null;
     public double? RejectRate => Posts > 0 ? (double)Rejects / Posts : null;
     public double? ReturnRate => Sold > 0 ? (double)Returns / Sold : null;

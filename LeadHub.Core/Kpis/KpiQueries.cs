@@ -60,19 +60,38 @@ public sealed class KpiQueries(IDbContextFactory<LeadHubDbContext> dbFactory)
         return (start, end);
     }
 
-    public static DateTimeOffset BucketStart(DateTimeOffset t, KpiBucket bucket) => bucket switch
+    // A chart of more bars than this is unreadable (60 one-minute bars of an hour overlap).
+    public const int MaxBuckets = 40;
+
+    // The smallest bucket that draws the range in at most MaxBuckets bars (the first bucket may
+    // start before the range, hence the +1): an hour in 5 minutes, a day in hours, a month in days,
+    // a quarter in weeks.
+    public static KpiBucket BucketFor(TimeSpan range) =>
+        Enum.GetValues<KpiBucket>().FirstOrDefault(b => Math.Ceiling(range / Length(b)) + 1 <= MaxBuckets, KpiBucket.Week);
+
+    public static TimeSpan Length(KpiBucket bucket) => bucket switch
     {
-        KpiBucket.Day => new DateTimeOffset(t.UtcDateTime.Date, TimeSpan.Zero),
-        KpiBucket.Hour => new DateTimeOffset(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero),
-        _ => KpiRollups.MinuteOf(t),
+        KpiBucket.Week => TimeSpan.FromDays(7),
+        KpiBucket.Day => TimeSpan.FromDays(1),
+        KpiBucket.Hour => TimeSpan.FromHours(1),
+        KpiBucket.QuarterHour => TimeSpan.FromMinutes(15),
+        KpiBucket.FiveMinutes => TimeSpan.FromMinutes(5),
+        _ => TimeSpan.FromMinutes(1),
     };
 
-    private static DateTimeOffset Next(DateTimeOffset t, KpiBucket bucket) => bucket switch
+    // UTC days; weeks start on Monday (ISO 8601).
+    public static DateTimeOffset BucketStart(DateTimeOffset t, KpiBucket bucket)
     {
-        KpiBucket.Day => t.AddDays(1),
-        KpiBucket.Hour => t.AddHours(1),
-        _ => t.AddMinutes(1),
-    };
+        var day = new DateTimeOffset(t.UtcDateTime.Date, TimeSpan.Zero);
+        return bucket switch
+        {
+            KpiBucket.Week => day.AddDays(-(((int)day.DayOfWeek + 6) % 7)),
+            KpiBucket.Day => day,
+            _ => new DateTimeOffset(t.UtcTicks - t.UtcTicks % Length(bucket).Ticks, TimeSpan.Zero),
+        };
+    }
+
+    private static DateTimeOffset Next(DateTimeOffset t, KpiBucket bucket) => t + Length(bucket);
 
     private static IQueryable<KpiBucketRow> Rows(LeadHubDbContext db, DateTimeOffset start, DateTimeOffset end, KpiSlice slice)
     {

@@ -59,14 +59,19 @@ public sealed class KpiRollups
             }
         }
 
+        // Contracts pinged for this lead, and buyers already counted as offered it.
+        var pinged = new HashSet<string>(StringComparer.Ordinal);
+        var offered = new HashSet<string>(StringComparer.Ordinal);
         foreach (var step in finish.Trace)
         {
             // A skipped step sent nothing to the buyer (filter, cap, schedule, circuit open).
             if (step.Buyer is null || step.Outcome == TraceOutcomes.Skipped) continue;
+            if (step.Kind is TraceKinds.Ping or TraceKinds.Post && offered.Add(step.Buyer)) Row(lead, step.Buyer).Offered++;
             if (step.Kind == TraceKinds.Ping)
             {
                 var row = Row(lead, step.Buyer);
                 row.Pings++;
+                if (step.Contract is not null) pinged.Add(step.Contract);
                 if (step is { Outcome: TraceOutcomes.Bid, Bid: > 0 })
                 {
                     row.Bids++;
@@ -77,6 +82,8 @@ public sealed class KpiRollups
             {
                 var row = Row(lead, step.Buyer);
                 row.Posts++;
+                // A post after a ping counts against pings; a direct post does not (CONTRACT §6).
+                if (step.Contract is not null && pinged.Contains(step.Contract)) row.PingedPosts++;
                 if (TraceOutcomes.Rejections.Contains(step.Outcome)) row.Rejects++;
             }
         }

@@ -88,7 +88,7 @@ public sealed class TrafficReviews(
         {
             if (stats.Pings < Rules.MinPings || stats.PingToPost >= Rules.MinPostsPerPing) continue;
             await alerts.RaiseAsync(AlertKinds.PingFatigue, key,
-                $"Buyer {key} got {stats.Pings} pings but only {stats.Posts} posts ({stats.PingToPost:P1}) in the last " +
+                $"Buyer {key} got {stats.Pings} pings but only {stats.PingedPosts} posts after them ({stats.PingToPost:P1}) in the last " +
                 $"{Rules.WindowHours} h, below 1 post per {1 / Rules.MinPostsPerPing:0} pings. Tighten its filters so it is pinged " +
                 "only for leads it buys.", ct);
             alerted.Add(key);

@@ -57,10 +57,10 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public static string Email(string role) => $"{role.ToLowerInvariant()}@browser.test";
 
-    // A fresh browser context signed in as a user of `role`, on the dashboard.
-    public async Task<IPage> SignInAsync(string role)
+    // A fresh browser context signed in as a user of `role`, on the dashboard (a desktop screen unless told).
+    public async Task<IPage> SignInAsync(string role, ViewportSize? viewport = null)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = viewport ?? new ViewportSize { Width = 1400, Height = 900 } });
         context.SetDefaultTimeout(30_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync(BaseUrl + "/account/login");

@@ -80,7 +80,7 @@ public sealed class KpiApiTests(LeadHubFactory host) : IClassFixture<LeadHubFact
     [Theory]
     [InlineData("from=yesterday", "from")]
     [InlineData("to=2026-13-45", "to")]
-    [InlineData("bucket=week", "bucket")]
+    [InlineData("bucket=month", "bucket")]
     [InlineData("from=2026-05-02T00:00:00Z&to=2026-05-01T00:00:00Z", "to")]
     [InlineData("from=2024-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", "from")]
     [InlineData("from=2026-05-01T00:00:00Z&to=2026-05-03T00:00:00Z&bucket=minute", "bucket")]

@@ -24,16 +24,18 @@ public sealed class RollupPropertyTests(LeadHubFactory host) : IClassFixture<Lea
     private sealed record Key(DateTimeOffset Minute, string Campaign, string Publisher, string SubId, string Buyer);
 
     private sealed record Counters(long Leads = 0, long Valid = 0, long Invalid = 0, long Duplicates = 0, long Sold = 0, decimal Revenue = 0,
-        decimal Payout = 0, long Pings = 0, long Bids = 0, decimal BidSum = 0, long Posts = 0, long Rejects = 0, long Returns = 0, decimal ReturnCredits = 0)
+        decimal Payout = 0, long Pings = 0, long Bids = 0, decimal BidSum = 0, long Posts = 0, long Rejects = 0, long Returns = 0, decimal ReturnCredits = 0,
+        long Offered = 0, long PingedPosts = 0)
     {
         public static Counters operator +(Counters a, Counters b) => new(a.Leads + b.Leads, a.Valid + b.Valid, a.Invalid + b.Invalid,
             a.Duplicates + b.Duplicates, a.Sold + b.Sold, a.Revenue + b.Revenue, a.Payout + b.Payout, a.Pings + b.Pings, a.Bids + b.Bids,
-            a.BidSum + b.BidSum, a.Posts + b.Posts, a.Rejects + b.Rejects, a.Returns + b.Returns, a.ReturnCredits + b.ReturnCredits);
+            a.BidSum + b.BidSum, a.Posts + b.Posts, a.Rejects + b.Rejects, a.Returns + b.Returns, a.ReturnCredits + b.ReturnCredits,
+            a.Offered + b.Offered, a.PingedPosts + b.PingedPosts);
 
         // decimal 7.0 and 7.00 are equal but print differently; normalise for readable diffs.
         public override string ToString() =>
             $"leads {Leads} valid {Valid} invalid {Invalid} dup {Duplicates} sold {Sold} rev {Revenue:0.00} payout {Payout:0.00} " +
-            $"pings {Pings} bids {Bids} bidSum {BidSum:0.00} posts {Posts} rejects {Rejects} returns {Returns} credits {ReturnCredits:0.00}";
+            $"pings {Pings} bids {Bids} bidSum {BidSum:0.00} posts {Posts} rejects {Rejects} returns {Returns} credits {ReturnCredits:0.00} offered {Offered} pingedPosts {PingedPosts}";
     }
 
     private sealed record Request(HttpClient Publisher, object Body, string IdempotencyKey);
@@ -72,12 +74,14 @@ public sealed class RollupPropertyTests(LeadHubFactory host) : IClassFixture<Lea
         var actual = rollups.ToDictionary(
             r => new Key(r.Minute, r.CampaignKey, r.PublisherKey, r.SubId, r.BuyerKey),
             r => new Counters(r.Leads, r.Valid, r.Invalid, r.Duplicates, r.Sold, r.GrossRevenue, r.Payout, r.Pings, r.Bids, r.BidSum, r.Posts,
-                r.Rejects, r.Returns, r.ReturnCredits));
+                r.Rejects, r.Returns, r.ReturnCredits, r.Offered, r.PingedPosts));
         Assert.Equal(Lines(expected), Lines(actual));
 
         // The traffic really exercised every counter.
         var all = expected.Values.Aggregate(new Counters(), (a, b) => a + b);
         Assert.True(all is { Invalid: > 0, Duplicates: > 0, Sold: > 0, Bids: > 0, Rejects: > 0 } && all.Valid > all.Sold, all.ToString());
+        // Direct posts (the fallback buyer) are posts but not posts after a ping.
+        Assert.True(all.PingedPosts > 0 && all.PingedPosts < all.Posts, all.ToString());
 
         // The KPIs read from rollups equal the CONTRACT §6 definitions applied to the tables.
         var kpis = host.Services.GetRequiredService<KpiQueries>();
@@ -123,17 +127,21 @@ public sealed class RollupPropertyTests(LeadHubFactory host) : IClassFixture<Lea
                 Revenue: sold ? l.Price!.Value : 0,
                 Payout: l.Payout));
         });
-        var stepFacts = steps
-            .Where(s => counted.ContainsKey(s.LeadId) && s.Buyer is not null && s.Outcome != "skipped" && s.Kind is "ping" or "post")
+        var sent = steps.Where(s => counted.ContainsKey(s.LeadId) && s.Buyer is not null && s.Outcome != "skipped" && s.Kind is "ping" or "post").ToList();
+        var pinged = sent.Where(s => s.Kind == "ping").Select(s => (s.LeadId, s.Contract)).ToHashSet();
+        var stepFacts = sent
             .Select(s => (Key: KeyOf(counted[s.LeadId], s.Buyer!), Counters: s.Kind == "ping"
                 ? new Counters(Pings: 1, Bids: s is { Outcome: "bid", Bid: > 0 } ? 1 : 0, BidSum: s is { Outcome: "bid", Bid: > 0 } ? s.Bid!.Value : 0)
-                : new Counters(Posts: 1, Rejects: s.Outcome == "accepted" ? 0 : 1)));
-        return leadFacts.Concat(stepFacts)
+                : new Counters(Posts: 1, Rejects: s.Outcome == "accepted" ? 0 : 1, PingedPosts: pinged.Contains((s.LeadId, s.Contract)) ? 1 : 0)));
+        // A buyer is offered a lead once, however many of its contracts were pinged or posted.
+        var offerFacts = sent.Select(s => (s.LeadId, Buyer: s.Buyer!)).Distinct()
+            .Select(o => (Key: KeyOf(counted[o.LeadId], o.Buyer), Counters: new Counters(Offered: 1)));
+        return leadFacts.Concat(stepFacts).Concat(offerFacts)
             .GroupBy(f => f.Key)
             .ToDictionary(g => g.Key, g => g.Aggregate(new Counters(), (sum, f) => sum + f.Counters));
     }
 
-    private sealed record Expected(List<LeadRow> Leads, List<TraceStepRow> Pings, List<TraceStepRow> Posts);
+    private sealed record Expected(List<LeadRow> Leads, List<TraceStepRow> Pings, List<TraceStepRow> Posts, List<TraceStepRow> PingedPosts);
 
     // The leads and sent pings/posts of a slice; a buyer slice has the leads that buyer bought.
     private static Expected Slice(Dictionary<Guid, LeadRow> counted, List<TraceStepRow> steps, Func<LeadRow, bool> inSlice, string? buyer)
@@ -143,7 +151,9 @@ public sealed class RollupPropertyTests(LeadHubFactory host) : IClassFixture<Lea
             .ToList();
         var sent = steps.Where(s => counted.TryGetValue(s.LeadId, out var l) && inSlice(l) && s.Buyer is not null && s.Outcome != "skipped"
             && (buyer is null || s.Buyer == buyer)).ToList();
-        return new Expected(leads, sent.Where(s => s.Kind == "ping").ToList(), sent.Where(s => s.Kind == "post").ToList());
+        var pinged = steps.Where(s => s.Kind == "ping" && s.Outcome != "skipped").Select(s => (s.LeadId, s.Contract)).ToHashSet();
+        return new Expected(leads, sent.Where(s => s.Kind == "ping").ToList(), sent.Where(s => s.Kind == "post").ToList(),
+            sent.Where(s => s.Kind == "post" && pinged.Contains((s.LeadId, s.Contract))).ToList());
     }
 
     private static void AssertKpis(Expected e, KpiFigures f, string what)
@@ -158,7 +168,9 @@ public sealed class RollupPropertyTests(LeadHubFactory host) : IClassFixture<Lea
         Assert.True(revenue == f.Revenue, $"{what}: revenue {revenue} vs {f.Revenue}");
         Assert.Equal(e.Leads.Count == 0 ? (decimal?)null : Math.Round(revenue / e.Leads.Count, 2, MidpointRounding.AwayFromZero), f.RevenuePerLead);
         Assert.Equal(valid == 0 ? (double?)null : (double)sold.Count / valid, f.SellThrough);
-        Assert.Equal(e.Pings.Count == 0 ? (double?)null : (double)e.Posts.Count / e.Pings.Count, f.PingToPost);
+        // CONTRACT §6: posts to contracts pinged for that lead / pings; direct posts are left out.
+        Assert.Equal(e.Pings.Count == 0 ? (double?)null : (double)e.PingedPosts.Count / e.Pings.Count, f.PingToPost);
+        Assert.True(f.PingToPost is null or <= 1, $"{what}: ping-to-post {f.PingToPost} over 100 %");
         Assert.Equal(bids.Count == 0 ? (decimal?)null : Math.Round(bids.Average(), 2, MidpointRounding.AwayFromZero), f.AverageBid);
         Assert.Equal(e.Posts.Count == 0 ? (double?)null : (double)e.Posts.Count(p => p.Outcome != "accepted") / e.Posts.Count, f.RejectRate);
         Assert.Equal(sold.Count == 0 ? (double?)null : 0.0, f.ReturnRate);

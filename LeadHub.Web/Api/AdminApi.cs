@@ -185,7 +185,7 @@ public static class AdminApi
 
     private static readonly Dictionary<string, KpiBucket> Buckets = new()
     {
-        ["minute"] = KpiBucket.Minute, ["hour"] = KpiBucket.Hour, ["day"] = KpiBucket.Day,
+        ["minute"] = KpiBucket.Minute, ["hour"] = KpiBucket.Hour, ["day"] = KpiBucket.Day, ["week"] = KpiBucket.Week,
     };
 
     // Defaults: the last 24 hours by hour. Minute buckets are for ranges up to a day, so an
@@ -197,7 +197,7 @@ public static class AdminApi
         var to = ParseTime(q["to"], "to", errors) ?? time.GetUtcNow();
         var from = ParseTime(q["from"], "from", errors) ?? to.AddDays(-1);
         string bucketName = q["bucket"].FirstOrDefault() ?? "hour";
-        if (!Buckets.TryGetValue(bucketName, out var bucket)) errors["bucket"] = ["must be one of: minute, hour, day"];
+        if (!Buckets.TryGetValue(bucketName, out var bucket)) errors["bucket"] = [$"must be one of: {string.Join(", ", Buckets.Keys)}"];
         if (errors.Count == 0)
         {
             if (from >= to) errors["to"] = ["must be after 'from'"];

@@ -63,9 +63,15 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                     b.Property<long>("Leads")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("Offered")
+                        .HasColumnType("bigint");
+
                     b.Property<decimal>("Payout")
                         .HasPrecision(18, 2)
                         .HasColumnType("numeric(18,2)");
+
+                    b.Property<long>("PingedPosts")
+                        .HasColumnType("bigint");
 
                     b.Property<long>("Pings")
                         .HasColumnType("bigint");

@@ -58,9 +58,15 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                     b.Property<long>("Leads")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("Offered")
+                        .HasColumnType("INTEGER");
+
                     b.Property<decimal>("Payout")
                         .HasPrecision(18, 2)
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("PingedPosts")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("Pings")
                         .HasColumnType("INTEGER");
