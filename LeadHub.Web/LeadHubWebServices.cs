@@ -102,6 +102,7 @@ public static class LeadHubWebServices
         services.AddAuthorization();
         services.AddScoped<PortalBootstrap>();
         services.AddSingleton<PortalUsers>();
+        services.AddScoped<UserTime>();
     }
 
     // Migrations, workspace, caps (Core), then portal roles and the first admin.
