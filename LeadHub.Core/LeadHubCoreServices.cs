@@ -71,6 +71,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadHubStartup>();
         services.AddSingleton<ReturnService>();
         services.AddSingleton<LeadQueries>();
+        services.AddSingleton<LeadHub.Core.Exports.ExportQueries>();
         services.AddSingleton<WorkspaceQueries>();
         services.AddSingleton<LeadHub.Core.Reviews.AlertQueries>();
         services.AddSingleton<LeadHub.Core.Audit.AuditQueries>();

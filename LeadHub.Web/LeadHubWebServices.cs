@@ -143,6 +143,7 @@ public static class LeadHubWebServices
         app.MapPingsApi();
         app.MapReturnsApi();
         app.MapAdminApi();
+        app.MapExportApi();
         app.MapHealthApi();
         app.MapAccountEndpoints();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
