@@ -25,6 +25,9 @@ public sealed record ReportRange(string Preset, DateTime? CustomFrom = null, Dat
 
     public static readonly ReportRange Today = new("today");
 
+    // No bound at all: only a search offers it (a report needs a range); it is never resolved.
+    public static readonly ReportRange AnyTime = new("any");
+
     public string Label => Preset == Custom
         ? $"{Wall(CustomFrom) ?? "…"} – {Wall(CustomTo) ?? "…"}"
         : Presets.FirstOrDefault(p => p.Id == Preset).Label ?? Preset;
