@@ -73,6 +73,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadHubStartup>();
         services.AddSingleton<ReturnService>();
         services.AddSingleton<LeadQueries>();
+        services.AddSingleton<LeadHub.Core.Exports.ExportQueries>();
         services.AddSingleton<WorkspaceQueries>();
         services.AddSingleton<LeadHub.Core.Reviews.AlertQueries>();
         services.AddSingleton<LeadHub.Core.Audit.AuditQueries>();

@@ -102,6 +102,7 @@ public static class LeadHubWebServices
         services.AddAuthorization();
         services.AddScoped<PortalBootstrap>();
         services.AddSingleton<PortalUsers>();
+        services.AddScoped<UserTime>();
     }
 
     // Migrations, workspace, caps (Core), then portal roles and the first admin.
@@ -142,6 +143,7 @@ public static class LeadHubWebServices
         app.MapPingsApi();
         app.MapReturnsApi();
         app.MapAdminApi();
+        app.MapExportApi();
         app.MapHealthApi();
         app.MapAccountEndpoints();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions

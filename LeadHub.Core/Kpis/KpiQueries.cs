@@ -11,9 +11,12 @@ public sealed class KpiQueries(IDbContextFactory<LeadHubDbContext> dbFactory)
 {
     private sealed record Group<TKey>(TKey Key, KpiFigures Figures);
 
+    // Buckets of a day or a week start at midnight in `zone` (the reader's; UTC when none), so a
+    // New York manager's "Mon" bar is Monday in New York.
     public async Task<KpiReport> ReportAsync(DateTimeOffset from, DateTimeOffset to, KpiSlice slice, KpiBucket bucket,
-        CancellationToken ct = default)
+        CancellationToken ct = default, TimeZoneInfo? zone = null)
     {
+        zone ??= TimeZoneInfo.Utc;
         var (start, end) = WholeMinutes(from, to);
         var previousStart = start - (end - start);
 
@@ -25,10 +28,10 @@ public sealed class KpiQueries(IDbContextFactory<LeadHubDbContext> dbFactory)
         var byBuyer = await Sums(Rows(db, start, end, slice), r => r.BuyerKey).ToListAsync(ct);
 
         var buckets = minutes
-            .GroupBy(m => BucketStart(m.Key, bucket))
+            .GroupBy(m => BucketStart(m.Key, bucket, zone))
             .ToDictionary(g => g.Key, g => KpiFigures.Sum(g.Select(m => m.Figures)));
         var series = new List<KpiPoint>();
-        for (var t = BucketStart(start, bucket); t < end; t = Next(t, bucket))
+        for (var t = BucketStart(start, bucket, zone); t < end; t = Next(t, bucket, zone))
             series.Add(new KpiPoint(t, buckets.GetValueOrDefault(t) ?? KpiFigures.Zero));
 
         return new KpiReport(start, end, bucket,
@@ -79,19 +82,34 @@ public sealed class KpiQueries(IDbContextFactory<LeadHubDbContext> dbFactory)
         _ => TimeSpan.FromMinutes(1),
     };
 
-    // UTC days; weeks start on Monday (ISO 8601).
-    public static DateTimeOffset BucketStart(DateTimeOffset t, KpiBucket bucket)
+    // Local days in `zone` (UTC when none); weeks start on Monday (ISO 8601); shorter buckets on
+    // the zone's own clock (a +05:30 zone's hours start at :00 there).
+    public static DateTimeOffset BucketStart(DateTimeOffset t, KpiBucket bucket, TimeZoneInfo? zone = null)
     {
-        var day = new DateTimeOffset(t.UtcDateTime.Date, TimeSpan.Zero);
-        return bucket switch
+        zone ??= TimeZoneInfo.Utc;
+        var local = TimeZoneInfo.ConvertTime(t, zone);
+        var day = local.Date;
+        var start = bucket switch
         {
             KpiBucket.Week => day.AddDays(-(((int)day.DayOfWeek + 6) % 7)),
             KpiBucket.Day => day,
-            _ => new DateTimeOffset(t.UtcTicks - t.UtcTicks % Length(bucket).Ticks, TimeSpan.Zero),
+            _ => local.DateTime.AddTicks(-(local.DateTime.Ticks % Length(bucket).Ticks)),
         };
+        return bucket is KpiBucket.Week or KpiBucket.Day ? Instant(start, zone) : new DateTimeOffset(start, local.Offset).ToUniversalTime();
     }
 
-    private static DateTimeOffset Next(DateTimeOffset t, KpiBucket bucket) => t + Length(bucket);
+    // A local day lasts 23 or 25 hours across a daylight-saving change: the next day or week is found
+    // from a time safely inside it.
+    private static DateTimeOffset Next(DateTimeOffset t, KpiBucket bucket, TimeZoneInfo zone) =>
+        bucket is KpiBucket.Week or KpiBucket.Day ? BucketStart(t + Length(bucket) + TimeSpan.FromHours(2), bucket, zone) : t + Length(bucket);
+
+    // The instant of a wall-clock time in a zone; a midnight skipped by a daylight-saving jump means the first instant after it.
+    private static DateTimeOffset Instant(DateTime local, TimeZoneInfo zone)
+    {
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(local)) local = local.AddMinutes(30);
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
+    }
 
     private static IQueryable<KpiBucketRow> Rows(LeadHubDbContext db, DateTimeOffset start, DateTimeOffset end, KpiSlice slice)
     {

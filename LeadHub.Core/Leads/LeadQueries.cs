@@ -10,12 +10,29 @@ namespace LeadHub.Core.Leads;
 
 // What a lead search asks for. Times are UTC instants: `From` inclusive, `To` exclusive.
 // PhoneKey/EmailKey are the normalised keys (E.164, lower-case email), as stored.
+// `Statuses` is any of several (with `Status`, both must match). State and zip are the values of
+// the fields named `state` and `zip` as a valid lead stores them (two-letter code; zip prefix).
 public sealed record LeadFilter(
     string? Status = null, string? Campaign = null, string? Publisher = null, string? Buyer = null,
-    DateTimeOffset? From = null, DateTimeOffset? To = null, string? PhoneKey = null, string? EmailKey = null);
+    DateTimeOffset? From = null, DateTimeOffset? To = null, string? PhoneKey = null, string? EmailKey = null)
+{
+    public IReadOnlyList<string>? Statuses { get; init; }
+    public Guid? LeadId { get; init; }
+    public string? ExternalId { get; init; }
+    public string? SubId { get; init; }
+    public string? State { get; init; }
+    public string? Zip { get; init; }
+}
+
+// The columns a lead search can be sorted by; ties are broken by id so paging is stable.
+public enum LeadSort { Received, Status, Campaign, Publisher, Buyer, Price, Payout }
+
+// One lead as an export writes it: the list columns plus what a CSV adds (external id, fields).
+public sealed record LeadExportRow(Guid Id, DateTimeOffset ReceivedAt, string Status, string CampaignKey, string PublisherKey, string? SubId,
+    string? ExternalId, bool Test, string? BuyerKey, string? ContractKey, decimal? Price, decimal Payout, string FieldsJson);
 
 public sealed record LeadListItem(Guid Id, string Status, string CampaignKey, string PublisherKey, string? SubId, bool Test,
-    decimal? Price, string? BuyerKey, string? ContractKey, decimal Payout, DateTimeOffset ReceivedAt);
+    decimal? Price, string? BuyerKey, string? ContractKey, decimal Payout, DateTimeOffset ReceivedAt, string? ExternalId = null);
 
 public sealed record LeadSearchResult(int Total, IReadOnlyList<LeadListItem> Items);
 
@@ -40,11 +57,35 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
     // Newest first unless `ascending`. `countAtMost` caps the count: counting a large table on
     // every page turn is the slow part of a search.
     public async Task<LeadSearchResult> SearchAsync(LeadFilter filter, int skip, int take, bool ascending = false,
-        int? countAtMost = null, CancellationToken ct = default)
+        int? countAtMost = null, CancellationToken ct = default, LeadSort sort = LeadSort.Received)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var leads = db.Leads.AsNoTracking();
+        var leads = Where(db.Leads.AsNoTracking(), filter);
+        var total = countAtMost is { } most ? await leads.Take(most).CountAsync(ct) : await leads.CountAsync(ct);
+        var items = await Order(leads, sort, ascending).Skip(skip).Take(take)
+            .Select(l => new LeadListItem(l.Id, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.Test, l.Price, l.BuyerKey,
+                l.ContractKey, l.Payout, l.ReceivedAt, l.ExternalId))
+            .ToListAsync(ct);
+        return new LeadSearchResult(total, items);
+    }
+
+    // Every lead of a search, read as the caller writes them (an export streams them to the
+    // client without holding them). The context lives as long as the enumeration.
+    public async IAsyncEnumerable<LeadExportRow> StreamAsync(LeadFilter filter, LeadSort sort = LeadSort.Received, bool ascending = false,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = Order(Where(db.Leads.AsNoTracking(), filter), sort, ascending)
+            .Select(l => new LeadExportRow(l.Id, l.ReceivedAt, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.ExternalId, l.Test,
+                l.BuyerKey, l.ContractKey, l.Price, l.Payout, l.FieldsJson))
+            .AsAsyncEnumerable();
+        await foreach (var row in rows.WithCancellation(ct)) yield return row;
+    }
+
+    private static IQueryable<LeadRow> Where(IQueryable<LeadRow> leads, LeadFilter filter)
+    {
         if (filter.Status is not null) leads = leads.Where(l => l.Status == filter.Status);
+        if (filter.Statuses is { Count: > 0 } statuses) leads = leads.Where(l => statuses.Contains(l.Status));
         if (filter.Campaign is not null) leads = leads.Where(l => l.CampaignKey == filter.Campaign);
         if (filter.Publisher is not null) leads = leads.Where(l => l.PublisherKey == filter.Publisher);
         if (filter.Buyer is not null) leads = leads.Where(l => l.BuyerKey == filter.Buyer);
@@ -52,17 +93,42 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
         if (filter.To is { } to) leads = leads.Where(l => l.ReceivedAt < to);
         if (filter.PhoneKey is not null) leads = leads.Where(l => l.PhoneKey == filter.PhoneKey);
         if (filter.EmailKey is not null) leads = leads.Where(l => l.EmailKey == filter.EmailKey);
-
-        var total = countAtMost is { } most ? await leads.Take(most).CountAsync(ct) : await leads.CountAsync(ct);
-        var ordered = ascending
-            ? leads.OrderBy(l => l.ReceivedAt).ThenBy(l => l.Id)
-            : leads.OrderByDescending(l => l.ReceivedAt).ThenByDescending(l => l.Id);
-        var items = await ordered.Skip(skip).Take(take)
-            .Select(l => new LeadListItem(l.Id, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.Test, l.Price, l.BuyerKey,
-                l.ContractKey, l.Payout, l.ReceivedAt))
-            .ToListAsync(ct);
-        return new LeadSearchResult(total, items);
+        if (filter.LeadId is { } id) leads = leads.Where(l => l.Id == id);
+        if (filter.ExternalId is not null) leads = leads.Where(l => l.ExternalId == filter.ExternalId);
+        if (filter.SubId is not null) leads = leads.Where(l => l.SubId == filter.SubId);
+        // Matched in the stored JSON text (a valid lead's fields are written compactly): no column
+        // of their own, so these narrow a scan the other filters (time, campaign) have bounded.
+        if (filter.State is not null)
+        {
+            var state = $"\"state\":\"{filter.State.ToUpperInvariant()}\"";
+            leads = leads.Where(l => l.FieldsJson.Contains(state));
+        }
+        if (filter.Zip is not null)
+        {
+            var zip = $"\"zip\":\"{filter.Zip}";
+            leads = leads.Where(l => l.FieldsJson.Contains(zip));
+        }
+        return leads;
     }
+
+    // Money sorts as a double: SQLite stores decimals as text and cannot order them (cents survive the cast).
+    private static IOrderedQueryable<LeadRow> Order(IQueryable<LeadRow> leads, LeadSort sort, bool ascending) => (sort, ascending) switch
+    {
+        (LeadSort.Status, true) => leads.OrderBy(l => l.Status).ThenBy(l => l.Id),
+        (LeadSort.Status, false) => leads.OrderByDescending(l => l.Status).ThenByDescending(l => l.Id),
+        (LeadSort.Campaign, true) => leads.OrderBy(l => l.CampaignKey).ThenBy(l => l.Id),
+        (LeadSort.Campaign, false) => leads.OrderByDescending(l => l.CampaignKey).ThenByDescending(l => l.Id),
+        (LeadSort.Publisher, true) => leads.OrderBy(l => l.PublisherKey).ThenBy(l => l.SubId).ThenBy(l => l.Id),
+        (LeadSort.Publisher, false) => leads.OrderByDescending(l => l.PublisherKey).ThenByDescending(l => l.SubId).ThenByDescending(l => l.Id),
+        (LeadSort.Buyer, true) => leads.OrderBy(l => l.BuyerKey).ThenBy(l => l.Id),
+        (LeadSort.Buyer, false) => leads.OrderByDescending(l => l.BuyerKey).ThenByDescending(l => l.Id),
+        (LeadSort.Price, true) => leads.OrderBy(l => (double?)l.Price).ThenBy(l => l.Id),
+        (LeadSort.Price, false) => leads.OrderByDescending(l => (double?)l.Price).ThenByDescending(l => l.Id),
+        (LeadSort.Payout, true) => leads.OrderBy(l => (double)l.Payout).ThenBy(l => l.Id),
+        (LeadSort.Payout, false) => leads.OrderByDescending(l => (double)l.Payout).ThenByDescending(l => l.Id),
+        (_, true) => leads.OrderBy(l => l.ReceivedAt).ThenBy(l => l.Id),
+        _ => leads.OrderByDescending(l => l.ReceivedAt).ThenByDescending(l => l.Id),
+    };
 
     public async Task<LeadView?> GetAsync(Guid id, CancellationToken ct = default)
     {

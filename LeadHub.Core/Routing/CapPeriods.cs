@@ -26,11 +26,11 @@ public static class CapPeriods
     private static readonly CapLimit[] None = [];
 
     // The caps of a contract and of its buyer. A buyer's contracts may sit in different time
-    // zones, so buyer-level periods are UTC.
+    // zones, so buyer-level periods count in the buyer's own zone (BuyerConfig.TimeZone, UTC if unset).
     public static IReadOnlyList<CapLimit> ForContract(ContractSnapshot contract, DateTimeOffset now)
     {
         var contractLimits = For("contract:" + contract.Key, contract.Config.Caps, contract.Schedule.TimeZone, now);
-        var buyerLimits = For("buyer:" + contract.Buyer.Key, contract.Buyer.Config.Caps, TimeZoneInfo.Utc, now);
+        var buyerLimits = For("buyer:" + contract.Buyer.Key, contract.Buyer.Config.Caps, contract.Buyer.Zone, now);
         if (buyerLimits.Count == 0) return contractLimits;
         if (contractLimits.Count == 0) return buyerLimits;
         return [.. contractLimits, .. buyerLimits];

@@ -110,6 +110,9 @@ public sealed record PublisherSnapshot(PublisherConfig Config, string? ApiKeyHas
 public sealed record BuyerSnapshot(BuyerConfig Config, string? ApiKeyHash)
 {
     public string Key => Config.Key;
+
+    // Where the buyer's caps count their periods; validated on import, UTC if unset.
+    public TimeZoneInfo Zone { get; } = TimeZoneInfo.TryFindSystemTimeZoneById(Config.TimeZone ?? "UTC", out var zone) ? zone : TimeZoneInfo.Utc;
 }
 
 public sealed class ContractSnapshot

@@ -120,6 +120,10 @@ public sealed record BuyerConfig
     public List<string> Segments { get; init; } = [];
     public CapsConfig? Caps { get; init; }
 
+    // The zone the buyer's own caps count days, weeks and months in (IANA id); null is UTC.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? TimeZone { get; init; }
+
     // The reject review pauses this buyer's contracts when its reject rate passes the threshold.
     public bool PauseOnHighRejectRate { get; init; }
     public List<ContractConfig> Contracts { get; init; } = [];

@@ -62,6 +62,8 @@ public static partial class WorkspaceValidator
             CheckKey(b.Key, path, Error);
             if (b.ApiKey is { Length: < 16 }) Error($"{path}.apiKey", "must be at least 16 characters");
             foreach (var problem in CapPeriods.Check(b.Caps)) Error($"{path}.caps", problem);
+            if (b.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(b.TimeZone, out _))
+                Error($"{path}.timeZone", $"unknown time zone '{b.TimeZone}' (use an IANA id such as America/New_York)");
             CheckUniqueKeys(b.Contracts.Select(c => c.Key), $"{path}.contracts", Error);
             for (var j = 0; j < b.Contracts.Count; j++)
             {

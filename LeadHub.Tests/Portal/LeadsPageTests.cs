@@ -109,7 +109,7 @@ public sealed class LeadsPageTests(LeadHubFactory host) : PortalTestContext(host
         await SoldLeadAsync(buyers); // another lead that must not match
 
         var cut = RenderPage<LeadSearch>();
-        cut.Find("input#leads-contact").Change("212.555.0175");
+        cut.Find("input#leads-contact").Input("212.555.0175");
         cut.Find("#leads-search").Click();
 
         cut.WaitForAssertion(() =>
@@ -126,7 +126,7 @@ public sealed class LeadsPageTests(LeadHubFactory host) : PortalTestContext(host
     public void Search_with_an_invalid_phone_says_so_and_keeps_the_input()
     {
         var cut = RenderPage<LeadSearch>();
-        cut.Find("input#leads-contact").Change("12");
+        cut.Find("input#leads-contact").Input("12");
         cut.Find("#leads-search").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("Not a valid phone number or email", cut.Markup));

@@ -51,10 +51,13 @@ public sealed class AuctionScenario
         return this;
     }
 
-    public AuctionScenario Buyer(string key, CapsConfig? caps, params ContractConfig[] contracts)
+    public AuctionScenario Buyer(string key, CapsConfig? caps, params ContractConfig[] contracts) => Buyer(key, caps, null, contracts);
+
+    // A buyer whose own caps count in `timeZone` (null: UTC).
+    public AuctionScenario Buyer(string key, CapsConfig? caps, string? timeZone, params ContractConfig[] contracts)
     {
         EnsureNotBuilt();
-        _buyers.Add(new BuyerConfig { Key = key, Name = key, Caps = caps, Contracts = [.. contracts] });
+        _buyers.Add(new BuyerConfig { Key = key, Name = key, Caps = caps, TimeZone = timeZone, Contracts = [.. contracts] });
         return this;
     }
 

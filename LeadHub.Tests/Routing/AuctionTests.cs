@@ -604,6 +604,22 @@ public class AuctionTests
         Assert.NotNull((await s.RunAsync()).Winner);
     }
 
+    // The buyer's own cap counts New York days even though its contract has no schedule (UTC).
+    [Fact]
+    public async Task Buyer_daily_cap_resets_at_the_buyers_local_midnight_not_utc_midnight()
+    {
+        var s = new AuctionScenario().Buyer("acme", Daily(1), "America/New_York", PingPost("acme-auto"));
+        s.Transport.Bids("acme-auto", 10m);
+
+        var first = await s.RunAsync();                      // Tue 10:00 New York
+        Assert.NotNull(first.Winner);
+        Assert.Contains(new CapIncrement("buyer:acme:day:2026-11-24", 1, 10m), first.CapIncrements);
+        s.Time.SetUtcNow(At("2026-11-25T01:00:00Z"));        // Tue 20:00 New York: a new UTC day, not the buyer's
+        Assert.Null((await s.RunAsync()).Winner);
+        s.Time.SetUtcNow(At("2026-11-25T05:00:00Z"));        // Wed 00:00 New York
+        Assert.NotNull((await s.RunAsync()).Winner);
+    }
+
     [Fact]
     public async Task Concurrent_auctions_never_exceed_cap()
     {

@@ -97,4 +97,29 @@ public class CapPeriodsTests
         ],
             CapPeriods.Check(new CapsConfig { Hourly = -1, Daily = 3, Monthly = -5, DailyBudget = -0.01m }));
     }
+
+    [Fact]
+    public void Buyer_caps_count_in_the_buyers_zone_and_contract_caps_in_the_schedules()
+    {
+        var buyer = new BuyerSnapshot(new BuyerConfig { Key = "acme", Caps = new() { Daily = 500 }, TimeZone = "America/New_York" }, null);
+        var contract = new ContractSnapshot(new ContractConfig
+        {
+            Key = "acme-auto", Campaign = "auto", Caps = new() { Daily = 100 },
+            Schedule = new ScheduleConfig { TimeZone = "America/Los_Angeles" },
+        }, buyer);
+
+        // 05:30Z: already Wednesday in UTC and New York (00:30), still Tuesday in Los Angeles (21:30).
+        var keys = CapPeriods.ForContract(contract, At("2026-11-25T05:30:00Z")).Select(l => l.Key);
+
+        Assert.Equal(["contract:acme-auto:day:2026-11-24", "buyer:acme:day:2026-11-25"], keys);
+        Assert.Equal("buyer:acme:day:2026-11-24",
+            CapPeriods.ForContract(contract, At("2026-11-25T04:30:00Z")).Select(l => l.Key).Last()); // 23:30 in New York
+    }
+
+    [Fact]
+    public void A_buyer_without_a_time_zone_counts_utc_days()
+    {
+        var buyer = new BuyerSnapshot(new BuyerConfig { Key = "acme", Caps = new() { Daily = 500 } }, null);
+        Assert.Equal(TimeZoneInfo.Utc.Id, buyer.Zone.Id);
+    }
 }

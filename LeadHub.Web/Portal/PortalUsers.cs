@@ -109,6 +109,36 @@ public sealed class PortalUsers(IServiceScopeFactory scopes, TimeProvider time)
         return null;
     }
 
+    // A user's own time zone, kept as an Identity user claim (no table of its own). Null: none
+    // stored yet (the sign-in page stores the browser's on first sign-in).
+    public const string TimeZoneClaim = "leadhub:time-zone";
+
+    public async Task<TimeZoneInfo?> GetTimeZoneAsync(string userName, CancellationToken ct = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LeadHubDbContext>();
+        var normalized = userName.ToUpperInvariant();
+        var id = await (from c in db.UserClaims
+                        join u in db.Users on c.UserId equals u.Id
+                        where u.NormalizedUserName == normalized && c.ClaimType == TimeZoneClaim
+                        select c.ClaimValue).FirstOrDefaultAsync(ct);
+        return ZoneTime.TryFind(id, out var zone) ? zone : null;
+    }
+
+    // Null on success, else why not. `onlyIfUnset`: the browser's zone at sign-in never replaces a chosen one.
+    public async Task<string?> SetTimeZoneAsync(string userName, string? zoneId, bool onlyIfUnset = false)
+    {
+        if (!ZoneTime.TryFind(zoneId, out _)) return "choose a time zone from the list (an IANA id such as America/New_York)";
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        if (await users.FindByNameAsync(userName) is not { } user) return "the user no longer exists";
+        var existing = (await users.GetClaimsAsync(user)).Where(c => c.Type == TimeZoneClaim).ToList();
+        if (onlyIfUnset && existing.Count > 0) return null;
+        if (existing.Count > 0) await users.RemoveClaimsAsync(user, existing);
+        var added = await users.AddClaimAsync(user, new System.Security.Claims.Claim(TimeZoneClaim, zoneId!.Trim()));
+        return added.Succeeded ? null : string.Join("; ", Describe(added));
+    }
+
     private static bool IsSelf(IdentityUser user, string actor) =>
         string.Equals(user.UserName, actor, StringComparison.OrdinalIgnoreCase) || string.Equals(user.Email, actor, StringComparison.OrdinalIgnoreCase);
 

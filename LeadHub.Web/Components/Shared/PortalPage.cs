@@ -13,6 +13,9 @@ public abstract class PortalPage : ComponentBase
     [CascadingParameter] private Task<AuthenticationState> AuthState { get; set; } = default!;
     [Inject] protected ISnackbar Snackbar { get; set; } = default!;
 
+    // The user's time zone: every time a page shows and every range it queries goes through it.
+    [Inject] protected LeadHub.Web.Portal.UserTime UserTime { get; set; } = default!;
+
     protected ClaimsPrincipal User { get; private set; } = new();
 
     // Recorded in the audit log as who made a change.
@@ -26,6 +29,7 @@ public abstract class PortalPage : ComponentBase
     protected override async Task OnInitializedAsync()
     {
         User = (await AuthState).User;
+        await UserTime.LoadAsync(User);
         await OnPageInitializedAsync();
     }
 
