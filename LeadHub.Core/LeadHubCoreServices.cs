@@ -72,6 +72,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<ReturnService>();
         services.AddSingleton<LeadQueries>();
         services.AddSingleton<WorkspaceQueries>();
+        services.AddSingleton<LeadHub.Core.Status.ReceivingStatusQueries>();
         services.AddSingleton<LeadHub.Core.Reviews.AlertQueries>();
         services.AddSingleton<LeadHub.Core.Audit.AuditQueries>();
 
