@@ -75,6 +75,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadQueries>();
         services.AddSingleton<LeadHub.Core.Exports.ExportQueries>();
         services.AddSingleton<WorkspaceQueries>();
+        services.AddSingleton<LeadHub.Core.Status.ReceivingStatusQueries>();
         services.AddSingleton<LeadHub.Core.Reviews.AlertQueries>();
         services.AddSingleton<LeadHub.Core.Audit.AuditQueries>();
 

@@ -40,7 +40,7 @@ public sealed class TrafficReviews(
             await alerts.RaiseAsync(AlertKinds.BuyerRejects, key,
                 $"Buyer {key} rejected {stats.Rejects} of {stats.Posts} posts ({stats.RejectRate:P0}) in the last {Rules.WindowHours} h" +
                 (pause ? "; its contracts were paused." : "; check its filters and the lead quality it receives."), ct);
-            if (pause) await workspace.SetBuyersActiveAsync([key], false, "reject-review", ct);
+            if (pause) await workspace.SetBuyersActiveAsync([key], false, PauseNote.RejectReview, ct);
             alerted.Add(key);
         }
         return alerted;

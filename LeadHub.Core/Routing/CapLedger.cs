@@ -23,6 +23,10 @@ public interface ICapLedger
 
     // Counters already persisted (start-up), so a restart does not forget today's sales.
     void Seed(IEnumerable<CapIncrement> persisted);
+
+    // The current counts of these counter keys (the portal's "cap 1,200 of 2,000"); a key never
+    // counted is absent. Read-only: never on the routing path.
+    ValueTask<IReadOnlyDictionary<string, CapIncrement>> ReadAsync(IReadOnlyCollection<string> keys, CancellationToken ct = default);
 }
 
 // One node: an in-memory ledger is the arbiter, and every committed slot is written in the
@@ -103,6 +107,19 @@ public sealed class InMemoryCapLedger : ICapLedger
                 c.Amount += p.Amount;
             }
         }
+    }
+
+    public ValueTask<IReadOnlyDictionary<string, CapIncrement>> ReadAsync(IReadOnlyCollection<string> keys, CancellationToken ct = default)
+    {
+        var found = new Dictionary<string, CapIncrement>();
+        lock (_lock)
+        {
+            foreach (var key in keys)
+            {
+                if (_counters.TryGetValue(key, out var c)) found[key] = new CapIncrement(key, c.Count, c.Amount);
+            }
+        }
+        return ValueTask.FromResult<IReadOnlyDictionary<string, CapIncrement>>(found);
     }
 
     private bool IsFull(CapLimit limit, decimal extra)

@@ -92,6 +92,14 @@ public sealed class DatabaseCapLedger(IDbContextFactory<LeadHubDbContext> dbFact
         return new CapReservation(limits, price);
     }
 
+    public async ValueTask<IReadOnlyDictionary<string, CapIncrement>> ReadAsync(IReadOnlyCollection<string> keys, CancellationToken ct = default)
+    {
+        if (keys.Count == 0) return new Dictionary<string, CapIncrement>();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.CapCounters.AsNoTracking().Where(c => keys.Contains(c.Key)).ToListAsync(ct);
+        return rows.ToDictionary(r => r.Key, r => new CapIncrement(r.Key, r.Count, r.Amount));
+    }
+
     // Already in the database since the reservation: nothing left for the finish write.
     public IReadOnlyList<CapIncrement> Commit(CapReservation reservation) => [];
 

@@ -75,6 +75,54 @@ public sealed class Schedule
         return minute < _end && IsDay((day + 6) % 7);
     }
 
+    // When the window next opens after `utcNow` (the portal's "outside schedule until"); null when
+    // the schedule is always open or never opens.
+    public DateTimeOffset? NextOpen(DateTimeOffset utcNow)
+    {
+        if (_days == AllDays && _start == 0 && _end >= 24 * 60) return null;
+        var local = TimeZoneInfo.ConvertTime(utcNow, TimeZone).DateTime;
+        for (var d = 0; d <= 7; d++)
+        {
+            var opens = local.Date.AddDays(d).AddMinutes(_start);
+            if (opens <= local || !IsDay((int)opens.DayOfWeek)) continue;
+            // A window that opens in a spring-forward gap opens when the clock jumps.
+            while (TimeZone.IsInvalidTime(opens)) opens = opens.AddMinutes(30);
+            return TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(opens, DateTimeKind.Unspecified), TimeZone);
+        }
+        return null;
+    }
+
+    // A schedule in plain words, as a manager would say it: "Mon–Fri 08:00–18:00 America/Chicago".
+    public static string Summarize(ScheduleConfig config)
+    {
+        var days = config.Days is null or [] ? AllDays : config.Days.Aggregate(0, (mask, d) => DayIndex(d) < 0 ? mask : mask | 1 << DayIndex(d));
+        var (start, end) = (ParseTime(config.Start), ParseTime(config.End));
+        var hours = start == 0 && end is 0 or 24 * 60 ? "all day"
+            : $"{config.Start}–{config.End}" + (end >= 0 && end <= start ? " (overnight)" : "");
+        return $"{DaysInWords(days)} {hours} {config.TimeZone}";
+    }
+
+    // "Every day", "Mon–Fri", "Weekends", or runs of days: "Mon, Wed–Fri".
+    private static string DaysInWords(int days)
+    {
+        if (days == AllDays) return "Every day";
+        if (days == 0b011_1110) return "Mon–Fri";
+        if (days == 0b100_0001) return "Weekends";
+        // Monday-first order; runs of three or more are written as a range.
+        int[] order = [1, 2, 3, 4, 5, 6, 0];
+        var parts = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            if ((days & 1 << order[i]) == 0) continue;
+            var j = i;
+            while (j + 1 < 7 && (days & 1 << order[j + 1]) != 0) j++;
+            string Name(int k) => char.ToUpperInvariant(DayNames[order[k]][0]) + DayNames[order[k]][1..];
+            parts.Add(j - i >= 2 ? $"{Name(i)}–{Name(j)}" : j > i ? $"{Name(i)}, {Name(j)}" : Name(i));
+            i = j;
+        }
+        return string.Join(", ", parts);
+    }
+
     public override string ToString() => Description;
 
     private bool IsDay(int day) => (_days & 1 << day) != 0;

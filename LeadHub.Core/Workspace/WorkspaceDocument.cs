@@ -126,7 +126,21 @@ public sealed record BuyerConfig
 
     // The reject review pauses this buyer's contracts when its reject rate passes the threshold.
     public bool PauseOnHighRejectRate { get; init; }
+
+    // Extension: who paused the buyer, when and why; set and cleared by WorkspaceService with Active.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PauseNote? Paused { get; init; }
+
     public List<ContractConfig> Contracts { get; init; } = [];
+}
+
+// Why something is paused: shown in the portal's status. `By` is a user, or a job
+// (PauseNote.BuyerHealth, PauseNote.RejectReview) when it paused on its own.
+public sealed record PauseNote(string By, DateTimeOffset At, string? Reason)
+{
+    public const string BuyerHealth = "buyer-health", RejectReview = "reject-review";
+
+    public bool IsAutomatic => By is BuyerHealth or RejectReview;
 }
 
 public sealed record ContractConfig
@@ -134,6 +148,10 @@ public sealed record ContractConfig
     public string Key { get; init; } = "";
     public string Campaign { get; init; } = "";
     public bool Active { get; init; } = true;
+
+    // Extension: who paused the contract, when and why (see BuyerConfig.Paused).
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PauseNote? Paused { get; init; }
     public string Mode { get; init; } = ContractModes.PingPost;
     public int Tier { get; init; }
     public int Priority { get; init; } = 1;

@@ -36,7 +36,7 @@ public sealed class WorkspaceService(
 
         await ChangeAsync(actor, async (db, current, audit) =>
         {
-            var document = KeepStoredUrls(KeepStoredSecrets(incoming, current), current);
+            var document = WithPauseNotes(KeepStoredUrls(KeepStoredSecrets(incoming, current), current), current, actor);
             errors = WorkspaceValidator.Validate(document, Merge(current, document));
             if (errors.Count > 0) return false;
             foreach (var c in document.Campaigns) await UpsertCampaignAsync(db, c, audit, ct);
@@ -47,22 +47,20 @@ public sealed class WorkspaceService(
         return errors;
     }
 
-    // Pauses or resumes one contract (buyer health's auto-pause, the portal's switch).
+    // Buyer health's auto-pause of one contract: the same pause as a manager's, by "buyer-health".
     public async Task<bool> SetContractActiveAsync(string contractKey, bool active, string actor = "system", CancellationToken ct = default) =>
-        await ChangeAsync(actor, async (db, _, audit) =>
-        {
-            var row = await db.Contracts.FindAsync([contractKey], ct);
-            if (row is null) return false;
-            Record(audit, active ? "resume" : "pause", "contract", contractKey, row.Json,
-                row.Json = Write(Read<ContractConfig>(row.Json) with { Active = active }));
-            row.Active = active;
-            return true;
-        }, ct);
+        (await SetPausedAsync(PauseKinds.Contract, [contractKey], paused: !active, actor,
+            reason: actor == PauseNote.BuyerHealth ? "too many post errors or timeouts today" : null, ct)).Changed.Count > 0;
 
     // Activates or deactivates one campaign, publisher, buyer or contract as stored (never a
     // form's unsaved edits): the editors' one way to pause and resume. Audited as pause/resume.
     public async Task<ActiveChange> SetActiveAsync(string kind, string key, bool active, string actor, CancellationToken ct = default)
     {
+        if (kind is PauseKinds.Buyer or PauseKinds.Contract)
+        {
+            var done = await SetPausedAsync(kind, [key], !active, actor, reason: null, ct);
+            return done.Unknown.Count > 0 ? ActiveChange.NotFound : done.Changed.Count > 0 ? ActiveChange.Changed : ActiveChange.Unchanged;
+        }
         var result = ActiveChange.NotFound;
         await ChangeAsync(actor, async (db, _, audit) =>
         {
@@ -72,10 +70,6 @@ public sealed class WorkspaceService(
                     (CampaignConfig c) => c with { Active = active }, ct),
                 "publisher" => await FlipAsync(db.Publishers, key, active, r => r.Active, (r, a) => r.Active = a, r => r.Json, (r, j) => r.Json = j,
                     (PublisherConfig c) => c with { Active = active }, ct),
-                "buyer" => await FlipAsync(db.Buyers, key, active, r => r.Active, (r, a) => r.Active = a, r => r.Json, (r, j) => r.Json = j,
-                    (BuyerConfig c) => c with { Active = active }, ct),
-                "contract" => await FlipAsync(db.Contracts, key, active, r => r.Active, (r, a) => r.Active = a, r => r.Json, (r, j) => r.Json = j,
-                    (ContractConfig c) => c with { Active = active }, ct),
                 _ => (null, null),
             };
             if (before is null) return false;
@@ -106,22 +100,134 @@ public sealed class WorkspaceService(
         return (before, after);
     }
 
-    // Bulk pause/resume of buyers (e.g. a whole segment).
-    public async Task<int> SetBuyersActiveAsync(IReadOnlyCollection<string> buyerKeys, bool active, string actor, CancellationToken ct = default)
+    // Bulk pause/resume of buyers (a segment, the reject review).
+    public async Task<int> SetBuyersActiveAsync(IReadOnlyCollection<string> buyerKeys, bool active, string actor, CancellationToken ct = default) =>
+        (await SetPausedAsync(PauseKinds.Buyer, buyerKeys, !active, actor,
+            reason: actor == PauseNote.RejectReview ? "reject rate above the review's threshold" : null, ct)).Changed.Count;
+
+    // THE way buyers and contracts are paused and resumed, by a manager (one or many, with a
+    // reason), a segment, or a job: Active and the pause note (who, when, why) change together,
+    // one audit entry per buyer or contract that changed. An unknown key changes nothing at all.
+    public async Task<BulkChange> SetPausedAsync(string kind, IReadOnlyCollection<string> keys, bool paused, string actor,
+        string? reason, CancellationToken ct = default)
     {
-        var changed = 0;
-        await ChangeAsync(actor, async (db, _, audit) =>
+        var note = paused ? new PauseNote(actor, time.GetUtcNow(), string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()) : null;
+        return await BulkUpdateAsync(kind, keys, actor, paused ? "pause" : "resume",
+            c => c.Active == !paused ? c : c with { Active = !paused, Paused = note },
+            b => b.Active == !paused ? b : b with { Active = !paused, Paused = note }, ct);
+    }
+
+    // A manager's bulk edit of several buyers or contracts, from the portal or the admin API.
+    // A pause needs a reason; a floor applies to ping-post contracts only (a direct-post
+    // contract has a fixed price and is skipped).
+    public async Task<BulkChange> BulkEditAsync(string kind, IReadOnlyCollection<string> keys, BulkEdit edit, string actor, CancellationToken ct = default)
+    {
+        static BulkChange Refuse(string path, string message) => new([], [], [new WorkspaceError(path, message)]);
+        if (kind is not (PauseKinds.Buyer or PauseKinds.Contract)) return Refuse("$.kind", "must be buyer or contract");
+        if (keys.Count == 0) return Refuse("$.keys", $"pick at least one {kind}");
+        switch (edit.Action)
         {
-            foreach (var row in await db.Buyers.Where(b => buyerKeys.Contains(b.Key) && b.Active != active).ToListAsync(ct))
+            case BulkActions.Pause when string.IsNullOrWhiteSpace(edit.Reason):
+                return Refuse("$.reason", "say why they are paused: the reason is shown in their status");
+            case BulkActions.Pause:
+                return await SetPausedAsync(kind, keys, paused: true, actor, edit.Reason, ct);
+            case BulkActions.Resume:
+                return await SetPausedAsync(kind, keys, paused: false, actor, null, ct);
+            case BulkActions.SetMinBid when kind != PauseKinds.Contract:
+                return Refuse("$.action", "a floor (min bid) is set on contracts, not buyers");
+            case BulkActions.SetMinBid when edit.MinBid is < 0:
+                return Refuse("$.minBid", "must not be negative");
+            case BulkActions.SetMinBid when edit.MinBid is { } m && decimal.Round(m, 2) != m:
+                return Refuse("$.minBid", "at most 2 decimals");
+            case BulkActions.SetMinBid:
+                return await BulkUpdateAsync(kind, keys, actor, "set min bid",
+                    c => c.Mode == ContractModes.DirectPost ? c : c with { MinBid = edit.MinBid }, null, ct);
+            case BulkActions.SetCaps:
+                var caps = edit.Caps is { Hourly: null, Daily: null, Weekly: null, Monthly: null, DailyBudget: null } ? null : edit.Caps;
+                return await BulkUpdateAsync(kind, keys, actor, "set caps", c => c with { Caps = caps }, b => b with { Caps = caps }, ct);
+            default:
+                return Refuse("$.action", $"must be one of {string.Join(", ", BulkActions.All)}");
+        }
+    }
+
+    // The same change to many contracts or buyers (bulk floor, bulk caps): validated whole like an
+    // import, saved in one transaction, one audit entry per object that changed. A change that
+    // leaves an object as it was (e.g. a floor on a direct-post contract) skips it.
+    public async Task<BulkChange> BulkUpdateAsync(string kind, IReadOnlyCollection<string> keys, string actor, string action,
+        Func<ContractConfig, ContractConfig>? contractChange, Func<BuyerConfig, BuyerConfig>? buyerChange, CancellationToken ct = default)
+    {
+        var result = new BulkChange([], [], []);
+        var wanted = keys.Distinct(StringComparer.Ordinal).ToList();
+        await ChangeAsync(actor, async (db, current, audit) =>
+        {
+            var contracts = current.Buyers.SelectMany(b => b.Contracts).ToDictionary(c => c.Key);
+            var buyers = current.Buyers.ToDictionary(b => b.Key);
+            var unknown = wanted.Where(k => kind == PauseKinds.Contract ? !contracts.ContainsKey(k) : !buyers.ContainsKey(k)).ToList();
+            if (unknown.Count > 0 || kind is not (PauseKinds.Contract or PauseKinds.Buyer))
             {
-                Record(audit, active ? "resume" : "pause", "buyer", row.Key, row.Json,
-                    row.Json = Write(Read<BuyerConfig>(row.Json) with { Active = active }));
-                row.Active = active;
-                changed++;
+                result = result with { Unknown = kind is PauseKinds.Contract or PauseKinds.Buyer ? unknown : wanted };
+                return false;
             }
-            return changed > 0;
+            var changed = new List<string>();
+            var document = new WorkspaceDocument
+            {
+                Buyers = current.Buyers.Select(b =>
+                {
+                    var buyer = b;
+                    if (kind == PauseKinds.Buyer && wanted.Contains(b.Key) && buyerChange is not null)
+                    {
+                        buyer = buyerChange(b);
+                        if (buyer != b) changed.Add(b.Key);
+                    }
+                    if (kind == PauseKinds.Contract && contractChange is not null)
+                        buyer = buyer with
+                        {
+                            Contracts = buyer.Contracts.Select(c =>
+                            {
+                                if (!wanted.Contains(c.Key)) return c;
+                                var next = contractChange(c);
+                                if (next != c) changed.Add(c.Key);
+                                return next;
+                            }).ToList(),
+                        };
+                    return buyer;
+                }).Where(b => kind == PauseKinds.Buyer ? changed.Contains(b.Key) : b.Contracts.Any(c => changed.Contains(c.Key))).ToList(),
+            };
+            if (changed.Count == 0) return false;
+            var errors = WorkspaceValidator.Validate(document, Merge(current, document));
+            if (errors.Count > 0)
+            {
+                result = result with { Errors = errors };
+                return false;
+            }
+            foreach (var key in changed)
+            {
+                if (kind == PauseKinds.Contract)
+                {
+                    var row = await db.Contracts.FindAsync([key], ct);
+                    var next = document.Buyers.SelectMany(b => b.Contracts).First(c => c.Key == key);
+                    Record(audit, action, kind, key, row!.Json, row.Json = Write(Read<ContractConfig>(row.Json) with
+                    {
+                        // The stored format keeps its credentials as stored; the change never touches it.
+                        Active = next.Active, Paused = next.Paused, MinBid = next.MinBid, Caps = next.Caps,
+                    }));
+                    row.Active = next.Active;
+                }
+                else
+                {
+                    var row = await db.Buyers.FindAsync([key], ct);
+                    var next = document.Buyers.First(b => b.Key == key);
+                    Record(audit, action, kind, key, row!.Json, row.Json = Write(Read<BuyerConfig>(row.Json) with
+                    {
+                        Active = next.Active, Paused = next.Paused, Caps = next.Caps,
+                    }));
+                    row.Active = next.Active;
+                }
+            }
+            result = result with { Changed = changed };
+            return true;
         }, ct);
-        return changed;
+        return result;
     }
 
     // A new API key for a publisher or buyer; the clear key is returned once and never stored.
@@ -383,6 +489,33 @@ public sealed class WorkspaceService(
         };
     }
 
+    // An import or an editor's save that pauses something notes who paused it (a file seldom says
+    // why); a paused object keeps its note; an active one has none.
+    private WorkspaceDocument WithPauseNotes(WorkspaceDocument incoming, WorkspaceDocument current, string actor)
+    {
+        var now = time.GetUtcNow();
+        var storedBuyers = current.Buyers.ToDictionary(b => b.Key);
+        var storedContracts = current.Buyers.SelectMany(b => b.Contracts).ToDictionary(c => c.Key);
+        PauseNote? NoteOf(bool active, PauseNote? given, bool? storedActive, PauseNote? stored) =>
+            active ? null : given ?? (storedActive == false ? stored : null) ?? new PauseNote(actor, now, null);
+        return incoming with
+        {
+            Buyers = incoming.Buyers.Select(b =>
+            {
+                var stored = storedBuyers.GetValueOrDefault(b.Key);
+                return b with
+                {
+                    Paused = NoteOf(b.Active, b.Paused, stored?.Active, stored?.Paused),
+                    Contracts = b.Contracts.Select(c =>
+                    {
+                        var storedContract = storedContracts.GetValueOrDefault(c.Key);
+                        return c with { Paused = NoteOf(c.Active, c.Paused, storedContract?.Active, storedContract?.Paused) };
+                    }).ToList(),
+                };
+            }).ToList(),
+        };
+    }
+
     private static async Task UpsertCampaignAsync(LeadHubDbContext db, CampaignConfig c, List<AuditRow> audit, CancellationToken ct)
     {
         var row = await db.Campaigns.FindAsync([c.Key], ct);
@@ -482,3 +615,25 @@ public sealed class WorkspaceService(
 }
 
 public enum ActiveChange { NotFound, Unchanged, Changed }
+
+public static class BulkActions
+{
+    public const string Pause = "pause", Resume = "resume", SetMinBid = "set-min-bid", SetCaps = "set-caps";
+
+    public static readonly IReadOnlyList<string> All = [Pause, Resume, SetMinBid, SetCaps];
+}
+
+// One bulk edit: what to do, and its value (a pause's reason, the new floor, the new caps; null caps = none).
+public sealed record BulkEdit(string Action, string? Reason = null, decimal? MinBid = null, CapsConfig? Caps = null);
+
+public static class PauseKinds
+{
+    public const string Buyer = "buyer", Contract = "contract";
+}
+
+// What a bulk change did: the keys it changed (one audit entry each), the keys that do not
+// exist (nothing changed), or the validation errors (nothing changed).
+public sealed record BulkChange(IReadOnlyList<string> Changed, IReadOnlyList<string> Unknown, IReadOnlyList<WorkspaceError> Errors)
+{
+    public bool Refused => Unknown.Count > 0 || Errors.Count > 0;
+}

@@ -56,8 +56,10 @@ public sealed class BuyerEditorTests(LeadHubFactory host) : PortalTestContext(ho
         var pingPost = rows.Single(r => r.TextContent.Contains(buyer.Contracts[0].Key));
         Assert.Contains(campaign, pingPost.TextContent);
         Assert.Contains("bids ≥ 8.00", pingPost.TextContent);
-        Assert.True(cut.Find($"#contract-active-{buyer.Contracts[0].Key}").HasAttribute("checked"));
-        Assert.False(cut.Find($"#contract-active-{buyer.Contracts[1].Key}").HasAttribute("checked"));
+        Assert.Equal("Receiving", cut.Find($"#status-{buyer.Contracts[0].Key}").GetAttribute("data-state"));
+        Assert.Equal("ContractPaused", cut.Find($"#status-{buyer.Contracts[1].Key}").GetAttribute("data-state"));
+        Assert.NotEmpty(cut.FindAll($"#contract-pause-{buyer.Contracts[0].Key}"));
+        Assert.NotEmpty(cut.FindAll($"#contract-resume-{buyer.Contracts[1].Key}"));
     }
 
     [Fact]
@@ -123,13 +125,15 @@ public sealed class BuyerEditorTests(LeadHubFactory host) : PortalTestContext(ho
         Assert.Contains(snapshots.Current.Campaigns[campaign.Key].Tiers.SelectMany(t => t.Contracts), c => c.Key == pausedContract.Key);
 
         var cut = RenderPage<BuyerEditor>(("Key", paused));
-        cut.WaitForAssertion(() => cut.Find($"#contract-active-{pausedContract.Key}"));
-        cut.Find($"#contract-active-{pausedContract.Key}").Change(false);
+        cut.WaitForAssertion(() => cut.Find($"#contract-pause-{pausedContract.Key}"));
+        cut.Find($"#contract-pause-{pausedContract.Key}").Click();
+        cut.PauseWithReason("buyer asked for a break");
 
         cut.WaitForAssertion(() => Assert.DoesNotContain(snapshots.Current.Campaigns[campaign.Key].Tiers.SelectMany(t => t.Contracts),
             c => c.Key == pausedContract.Key));
         Assert.Contains(snapshots.Current.Campaigns[campaign.Key].Tiers.SelectMany(t => t.Contracts), c => c.Key == otherContract.Key);
-        cut.WaitForAssertion(() => Assert.False(cut.Find($"#contract-active-{pausedContract.Key}").HasAttribute("checked")));
+        cut.WaitForAssertion(() => Assert.Contains("buyer asked for a break", cut.Find($"#status-{pausedContract.Key}").TextContent + cut.Markup));
+        cut.WaitForAssertion(() => cut.Find($"#contract-resume-{pausedContract.Key}"));
         Assert.Contains(await AuditOfAsync(pausedContract.Key), a => a.Action == "pause" && a.Actor == "manager@leadhub.test");
 
         using var publisher = Host.Publisher(apiKey);
@@ -151,10 +155,10 @@ public sealed class BuyerEditorTests(LeadHubFactory host) : PortalTestContext(ho
 
         foreach (var id in new[] { "buyer-save", "buyer-delete", "contract-new", "buyer-segments-add" })
             Assert.Empty(cut.FindAll($"#{id}"));
-        Assert.Equal("true", cut.Find($"#contract-active-{buyer.Contracts[0].Key}").GetAttribute("aria-readonly"));
+        Assert.Empty(cut.FindAll($"#contract-pause-{buyer.Contracts[0].Key}"));
+        Assert.Empty(cut.FindAll("#buyer-pause"));
 
-        // The switch's event still reaches the server: it is refused there.
-        cut.Find($"#contract-active-{buyer.Contracts[0].Key}").Change(false);
+        // A crafted event still reaches the server: it is refused there.
         var page = cut.FindComponent<BuyerEditor>().Instance;
         await cut.InvokeAsync(() => page.SetContractActiveAsync(buyer.Contracts[0].Key, false));
         await cut.InvokeAsync(page.SaveAsync);
@@ -192,6 +196,7 @@ public sealed class BuyerEditorTests(LeadHubFactory host) : PortalTestContext(ho
         Assert.NotNull(await Host.ExportedBuyerAsync(buyer.Key));
 
         cut.Find("#buyer-deactivate").Click();
+        cut.PauseWithReason("stopped buying");
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("#buyer-delete-refusal")));
         Assert.False((await Host.ExportedBuyerAsync(buyer.Key))!.Active);
         Assert.Contains(await AuditOfAsync(buyer.Key), a => a.Action == "pause" && a.Actor == "manager@leadhub.test");

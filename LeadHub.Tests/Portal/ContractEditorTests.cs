@@ -202,7 +202,7 @@ public sealed class ContractEditorTests(LeadHubFactory host) : PortalTestContext
         cut.Type("schedule-end", "25:00");
         cut.Find("#contract-save").Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("end '25:00' is not a time", cut.Find("#schedule-error").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("Until must be a time HH:mm between 00:00 and 24:00", cut.Find("#schedule-error").TextContent));
         Assert.Equal("20:00", (await Host.ExportedBuyerAsync(buyer))!.Contracts.Single(c => c.Key == contract).Schedule!.End);
     }
 
@@ -251,6 +251,7 @@ public sealed class ContractEditorTests(LeadHubFactory host) : PortalTestContext
         Assert.Contains((await Host.ExportedBuyerAsync(buyer))!.Contracts, c => c.Key == contract);
 
         cut.Find("#contract-deactivate").Click();
+        cut.PauseWithReason("stopped buying");
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("#contract-delete-refusal")));
         Assert.False((await Host.ExportedBuyerAsync(buyer))!.Contracts.Single(c => c.Key == contract).Active);
         Assert.Contains(await AuditOfAsync(contract), a => a.Action == "pause" && a.Actor == "manager@leadhub.test");

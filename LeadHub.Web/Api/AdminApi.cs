@@ -28,6 +28,14 @@ public static class AdminApi
         group.MapPut("/workspace", ImportWorkspace).WithSummary("Import (upsert by key) a workspace document, all or nothing")
             .Accepts<WorkspaceDocument>("application/json")
             .Produces<WorkspaceDocument>().ProducesProblem(400).ProducesValidationProblem(422);
+        group.MapPost("/contracts/bulk", (HttpRequest r, WorkspaceService w, CancellationToken ct) => BulkEditAsync(PauseKinds.Contract, r, w, ct))
+            .WithSummary("Pause (with a reason), resume, set the floor (min bid) or the caps of several contracts at once")
+            .Accepts<BulkEditRequest>("application/json")
+            .Produces<BulkEditResponse>().ProducesProblem(400).ProducesProblem(404).ProducesValidationProblem(422);
+        group.MapPost("/buyers/bulk", (HttpRequest r, WorkspaceService w, CancellationToken ct) => BulkEditAsync(PauseKinds.Buyer, r, w, ct))
+            .WithSummary("Pause (with a reason), resume or set the caps of several buyers at once")
+            .Accepts<BulkEditRequest>("application/json")
+            .Produces<BulkEditResponse>().ProducesProblem(400).ProducesProblem(404).ProducesValidationProblem(422);
         group.MapGet("/leads/{leadId:guid}", GetLead).WithSummary("A lead with its fields and routing trace")
             .Produces<LeadDetail>().ProducesProblem(404);
         group.MapPost("/leads/{leadId:guid}/confirm-sale", ConfirmSale)
@@ -99,6 +107,49 @@ public static class AdminApi
         PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Invalid workspace",
             $"{errors.Count} problem(s); nothing was changed.",
             errors.GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+
+    // `action`: pause | resume | set-min-bid | set-caps. `reason` is required to pause; `minBid`
+    // null = any bid; `caps` null = no caps.
+    public sealed record BulkEditRequest(List<string>? Keys, string? Action, string? Reason, decimal? MinBid, CapsConfig? Caps);
+
+    public sealed record BulkEditResponse(IReadOnlyList<string> Changed, int Unchanged);
+
+    private const int MaxBulkBytes = 1024 * 1024;
+
+    // The portal's bulk edit, for scripts: the same WorkspaceService.BulkEditAsync, all or nothing,
+    // one audit entry per changed object (actor "admin-api").
+    private static async Task<IResult> BulkEditAsync(string kind, HttpRequest request, WorkspaceService workspace, CancellationToken ct)
+    {
+        var bytes = await PublisherRequests.ReadBodyAsync(request, MaxBulkBytes);
+        if (bytes is null)
+            return PublisherRequests.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body must be at most {MaxBulkBytes} bytes.");
+        BulkEditRequest? body;
+        try
+        {
+            using var parsed = JsonUnicode.Parse(bytes, out var invalid);
+            if (invalid.Count > 0)
+                return PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Invalid text", "Some text is not valid Unicode.",
+                    invalid.ToDictionary(p => p, _ => new[] { JsonUnicode.Message }));
+            body = parsed.RootElement.ValueKind == JsonValueKind.Object ? parsed.RootElement.Deserialize<BulkEditRequest>(WorkspaceJson.Options) : null;
+        }
+        catch (JsonException)
+        {
+            body = null;
+        }
+        if (body is null)
+            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request",
+                $"Send {{ \"keys\": [\"{kind}-key\", …], \"action\": \"{string.Join("\" | \"", BulkActions.All)}\", \"reason\": \"…\" (to pause), " +
+                "\"minBid\": 5.00 (set-min-bid), \"caps\": { \"daily\": 100 } (set-caps) }.");
+        var keys = (body.Keys ?? []).Where(k => k is not null).ToList();
+        var change = await workspace.BulkEditAsync(kind, keys, new BulkEdit(body.Action ?? "", body.Reason, body.MinBid, body.Caps), "admin-api", ct);
+        if (change.Unknown.Count > 0)
+            return PublisherRequests.Problem(StatusCodes.Status404NotFound, $"Unknown {kind}", $"Nothing was changed: no {kind} {string.Join(", ", change.Unknown)}.",
+                new Dictionary<string, string[]> { ["keys"] = [.. change.Unknown.Select(k => $"unknown {kind} '{k}'")] });
+        if (change.Errors.Count > 0)
+            return PublisherRequests.Problem(StatusCodes.Status422UnprocessableEntity, "Invalid bulk edit", $"{change.Errors.Count} problem(s); nothing was changed.",
+                change.Errors.GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+        return TypedResults.Ok(new BulkEditResponse(change.Changed, keys.Distinct().Count() - change.Changed.Count));
+    }
 
     public sealed record TryRequest(string? Phase, JsonElement? Lead, decimal? Price, Dictionary<string, string>? Captured = null);
 

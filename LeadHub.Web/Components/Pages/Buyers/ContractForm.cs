@@ -9,6 +9,14 @@ public sealed class ContractForm
 {
     public static readonly string[] DayKeys = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
+    // The schedule's day presets; any other set of days is "Custom".
+    public static readonly IReadOnlyList<(string Id, string Label, string[] Days)> DayPresets =
+    [
+        ("every-day", "Every day", DayKeys),
+        ("weekdays", "Mon–Fri", ["mon", "tue", "wed", "thu", "fri"]),
+        ("weekends", "Weekends", ["sat", "sun"]),
+    ];
+
     // Settings this editor does not show (the request/response format) ride along unchanged.
     private ContractConfig _original = new();
 
@@ -57,12 +65,60 @@ public sealed class ContractForm
         MaxPingsPerMinute = c.MaxPingsPerMinute, Caps = CapsForm.From(c.Caps),
         UseSchedule = c.Schedule is not null,
         TimeZone = c.Schedule?.TimeZone ?? "America/New_York",
-        Days = c.Schedule is null ? ["mon", "tue", "wed", "thu", "fri"] : c.Schedule.Days.ToList(),
+        // Stored "no days" means every day (CONTRACT §4): the form shows the seven days it means.
+        Days = c.Schedule is null ? ["mon", "tue", "wed", "thu", "fri"] : c.Schedule.Days is [] ? [.. DayKeys] : c.Schedule.Days.ToList(),
         Start = c.Schedule?.Start ?? "08:00",
         End = c.Schedule?.End ?? "20:00",
         Filters = c.Filters.Select(FilterRow.From).ToList(),
         FormatJson = c.Format is null ? "" : JsonSerializer.Serialize(c.Format, WorkspaceJson.Options),
     };
+
+    // The preset the shown days match, or "custom".
+    public string DayPreset => DayPresets.FirstOrDefault(p => p.Days.Length == Days.Count() && p.Days.All(Days.Contains)).Id ?? "custom";
+
+    public void ApplyDayPreset(string id)
+    {
+        if (DayPresets.FirstOrDefault(p => p.Id == id) is { Days: { } days }) Days = [.. days];
+    }
+
+    // What stops the schedule from being saved, said plainly; empty when it is fine. The portal
+    // never saves an empty day set (which the file format reads as "every day").
+    public IReadOnlyList<string> ScheduleProblems()
+    {
+        if (!UseSchedule) return [];
+        var problems = new List<string>();
+        if (!Days.Any()) problems.Add("Pick at least one day.");
+        var start = Minutes(Start);
+        var end = Minutes(End);
+        if (start is null or >= 24 * 60) problems.Add("From must be a time HH:mm between 00:00 and 23:59.");
+        if (end is null) problems.Add("Until must be a time HH:mm between 00:00 and 24:00.");
+        if (start is not null && start == end) problems.Add("From and Until are the same time: for the whole day use 00:00–24:00.");
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone?.Trim() ?? "", out _)) problems.Add("Pick a time zone from the list, e.g. America/Chicago.");
+        return problems;
+    }
+
+    // The schedule as it will be saved, in plain words, or null while it is not valid.
+    public string? ScheduleSummary() =>
+        !UseSchedule ? "Always open, every day."
+        : ScheduleProblems().Count > 0 ? null
+        : LeadHub.Core.Routing.Schedule.Summarize(ScheduleConfig());
+
+    private ScheduleConfig ScheduleConfig() => new()
+    {
+        TimeZone = TimeZone.Trim(),
+        Days = DayKeys.Where(Days.Contains).ToList(),
+        Start = Start.Trim(),
+        End = End.Trim(),
+    };
+
+    private static int? Minutes(string? text)
+    {
+        text = text?.Trim();
+        if (text is not { Length: 5 } || text[2] != ':' || !int.TryParse(text[..2], out var h) || !int.TryParse(text[3..], out var m)
+            || !char.IsAsciiDigit(text[0]) || !char.IsAsciiDigit(text[3]) || m > 59 || h * 60 + m > 24 * 60)
+            return null;
+        return h * 60 + m;
+    }
 
     // Null error = fine (null format = reference JSON). The validator checks the rest on save.
     public (BuyerFormat? Format, string? Error) ParseFormat()
@@ -109,15 +165,8 @@ public sealed class ContractForm
         MaxPingsPerSecond = MaxPingsPerSecond,
         MaxPingsPerMinute = MaxPingsPerMinute,
         Caps = Caps.ToConfig(),
-        Schedule = UseSchedule
-            ? new ScheduleConfig
-            {
-                TimeZone = TimeZone.Trim(),
-                Days = DayKeys.Where(Days.Contains).ToList(),
-                Start = Start.Trim(),
-                End = End.Trim(),
-            }
-            : null,
+        // Exactly the days shown: never an empty list standing for "every day".
+        Schedule = UseSchedule ? ScheduleConfig() : null,
         Filters = Filters.Select(f => f.ToConfig(campaign?.Fields.FirstOrDefault(d => d.Name == f.Field))).ToList(),
     };
 
