@@ -47,6 +47,24 @@ public sealed class WorkspaceService(
         return errors;
     }
 
+    // The errors an import of `incoming` would report now, checked against the routing snapshot
+    // instead of the database: what a form re-checks while it is being fixed. The import itself
+    // checks again inside its transaction.
+    public IReadOnlyList<WorkspaceError> Check(WorkspaceDocument incoming)
+    {
+        var nulls = WorkspaceValidator.CheckNullEntries(incoming);
+        if (nulls.Count > 0) return nulls;
+        var snapshot = holder.Current;
+        var current = new WorkspaceDocument
+        {
+            Campaigns = snapshot.Campaigns.Values.Select(c => c.Config).ToList(),
+            Publishers = snapshot.Publishers.Values.Select(p => p.Config).ToList(),
+            Buyers = snapshot.Buyers.Values.Select(b => b.Config).ToList(),
+        };
+        var document = KeepStoredUrls(KeepStoredSecrets(incoming, current), current);
+        return WorkspaceValidator.Validate(document, Merge(current, document));
+    }
+
     // Pauses or resumes one contract (buyer health's auto-pause, the portal's switch).
     public async Task<bool> SetContractActiveAsync(string contractKey, bool active, string actor = "system", CancellationToken ct = default) =>
         await ChangeAsync(actor, async (db, _, audit) =>
