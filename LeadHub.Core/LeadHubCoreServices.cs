@@ -70,6 +70,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<KpiQueries>();
         services.AddSingleton<LeadHubStartup>();
         services.AddSingleton<ReturnService>();
+        services.AddSingleton<ReturnImport>();
         services.AddSingleton<LeadQueries>();
         services.AddSingleton<WorkspaceQueries>();
         services.AddSingleton<LeadHub.Core.Reviews.AlertQueries>();

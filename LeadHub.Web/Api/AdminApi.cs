@@ -51,7 +51,7 @@ public static class AdminApi
     }
 
     // The configured token or a token an admin created in the portal; compared in constant time.
-    private static async ValueTask<object?> RequireAdminToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> RequireAdminToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var header = http.Request.Headers.Authorization.FirstOrDefault();
