@@ -65,6 +65,19 @@ public sealed class WorkspaceService(
         return WorkspaceValidator.Validate(document, Merge(current, document));
     }
 
+    // Refuses the leads of one sub-id of a publisher from now on (an alert's "block the sub-id").
+    // An import of the publisher with the sub-id added: validated, audited and applied like any
+    // other change. Null when there is no such publisher; true when it was blocked already.
+    public async Task<bool?> BlockSubIdAsync(string publisherKey, string subId, string actor, CancellationToken ct = default)
+    {
+        if (!holder.Current.Publishers.TryGetValue(publisherKey, out var publisher)) return null;
+        if (publisher.Blocks(subId)) return true;
+        var config = publisher.Config with { BlockedSubIds = [.. publisher.Config.BlockedSubIds ?? [], subId] };
+        var errors = await ImportAsync(new WorkspaceDocument { Publishers = [config] }, actor, ct);
+        if (errors.Count > 0) throw new InvalidOperationException($"blocking sub-id: {errors[0].Path} {errors[0].Message}");
+        return false;
+    }
+
     // Pauses or resumes one contract (buyer health's auto-pause, the portal's switch).
     public async Task<bool> SetContractActiveAsync(string contractKey, bool active, string actor = "system", CancellationToken ct = default) =>
         await ChangeAsync(actor, async (db, _, audit) =>

@@ -46,6 +46,10 @@ public static partial class WorkspaceValidator
                 if (!campaigns.ContainsKey(campaign)) Error($"{path}.campaignPayouts.{campaign}", UnknownCampaign(campaign));
                 CheckPayout(payout, $"{path}.campaignPayouts.{campaign}", Error);
             }
+            for (var j = 0; j < (p.BlockedSubIds?.Count ?? 0); j++)
+            {
+                if (p.BlockedSubIds![j] is not { Length: > 0 and <= 200 }) Error($"{path}.blockedSubIds[{j}]", "must be 1 to 200 characters");
+            }
             if (p.RateLimitPerSecond is <= 0) Error($"{path}.rateLimitPerSecond", "must be above 0, or left empty for no limit");
             if (p.ApiKey is { Length: < 16 }) Error($"{path}.apiKey", "must be at least 16 characters");
         }
