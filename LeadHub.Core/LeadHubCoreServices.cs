@@ -72,6 +72,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<KpiQueries>();
         services.AddSingleton<LeadHubStartup>();
         services.AddSingleton<ReturnService>();
+        services.AddSingleton<ReturnImport>();
         services.AddSingleton<LeadQueries>();
         services.AddSingleton<LeadHub.Core.Exports.ExportQueries>();
         services.AddSingleton<WorkspaceQueries>();

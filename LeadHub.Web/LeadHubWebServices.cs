@@ -133,6 +133,7 @@ public static class LeadHubWebServices
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseHangfireDashboardGate();
         app.UseAntiforgery();
 
         app.MapStaticAssets();

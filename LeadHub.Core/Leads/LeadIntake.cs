@@ -22,6 +22,8 @@ public abstract record IntakeResult
     public sealed record Invalid(Guid? LeadId, IReadOnlyDictionary<string, string[]> Errors) : IntakeResult;
     public sealed record UnknownCampaign(string Campaign) : IntakeResult;
     public sealed record NotAllowed(string Campaign) : IntakeResult;
+
+    public sealed record SubIdBlocked(string SubId) : IntakeResult;
     public sealed record PingOffer(Guid PingId, decimal Offer, DateTimeOffset ExpiresAt) : IntakeResult;
     public sealed record UnknownPing : IntakeResult;
     public sealed record PingAlreadyPosted(Guid LeadId) : IntakeResult;
@@ -54,6 +56,7 @@ public sealed class LeadIntake(
     {
         if (!(publisher.Workspace ?? snapshots.Current).Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
         if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
+        if (publisher.Blocks(lead.SubId)) return new IntakeResult.SubIdBlocked(lead.SubId!);
         var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields, ValidationMode.PingOnly).WithErrors(lead.InputErrors);
         if (!validation.IsValid) return new IntakeResult.Invalid(null, validation.Errors);
 
@@ -128,6 +131,7 @@ public sealed class LeadIntake(
         var snapshot = publisher.Workspace ?? snapshots.Current;
         if (!snapshot.Campaigns.TryGetValue(lead.Campaign, out var campaign)) return new IntakeResult.UnknownCampaign(lead.Campaign);
         if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
+        if (publisher.Blocks(lead.SubId)) return new IntakeResult.SubIdBlocked(lead.SubId!);
 
         var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields).WithErrors(lead.InputErrors);
         var now = time.GetUtcNow();

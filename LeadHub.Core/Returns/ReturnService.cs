@@ -32,6 +32,19 @@ public abstract record ReturnRefusal(string Message)
 
 public sealed record ReasonCount(string Reason, int Count);
 
+// What the returns queue shows: all of it optional; dates are of the request, [From, To).
+public sealed record ReturnFilter(string? Status = null, string? Buyer = null, string? Campaign = null,
+    DateTimeOffset? From = null, DateTimeOffset? To = null);
+
+// A return with the end of its lead's return window (the sale plus the campaign's returnWindowDays).
+public sealed record ReturnItem(ReturnRow Row, DateTimeOffset WindowEndsAt)
+{
+    // Whole days left, rounded down; 0 on the last day, negative once passed.
+    public int DaysLeft(DateTimeOffset now) => (int)Math.Floor((WindowEndsAt - now).TotalDays);
+}
+
+public sealed record BulkDecision(IReadOnlyList<ReturnRow> Decided, IReadOnlyList<ReturnRefusal> Refused);
+
 // A buyer's posts and rejects come from the KPI rollups (KpiFigures: the one reject rate); the
 // trace is read only for the top reasons.
 public sealed record BuyerRejectStats(string Buyer, KpiFigures Figures, IReadOnlyList<ReasonCount> TopReasons,
@@ -70,25 +83,14 @@ public sealed class ReturnService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var lead = await db.Leads.AsNoTracking().FirstOrDefaultAsync(l => l.Id == leadId, ct);
         if (lead is null) return (null, new ReturnRefusal.UnknownLead(leadId));
-        // Checked before anything else: a buyer learns nothing about leads it did not buy.
-        if (buyerKey is not null && lead.BuyerKey != buyerKey)
-            return (null, new ReturnRefusal.NotSold("This lead was not sold to this buyer."));
-        if (await OpenReturnAsync(db, leadId, ct) is { } open) return (null, new ReturnRefusal.AlreadyReturned(open.Id, open.Status));
-        if (lead.Status != LeadStatus.Sold || lead.BuyerKey is null)
-            return (null, new ReturnRefusal.NotSold($"Only sold leads can be returned; this one is {lead.Status}."));
-        if (lead.Test) return (null, new ReturnRefusal.NotSold("Test leads are never billed, so there is nothing to return."));
-
-        // The window runs from the sale, which is when routing finished.
-        var soldAt = lead.FinishedAt ?? lead.ReceivedAt;
-        var days = snapshots.Current.Campaigns.GetValueOrDefault(lead.CampaignKey)?.Config.ReturnWindowDays ?? new CampaignConfig().ReturnWindowDays;
         var now = time.GetUtcNow();
-        if (now > soldAt.AddDays(days)) return (null, new ReturnRefusal.OutsideWindow(days, soldAt));
+        if (await RefusalAsync(db, lead, buyerKey, now, ct) is { } refused) return (null, refused);
 
         var row = new ReturnRow
         {
             Id = Guid.CreateVersion7(now),
             LeadId = lead.Id,
-            BuyerKey = lead.BuyerKey,
+            BuyerKey = lead.BuyerKey!,
             CampaignKey = lead.CampaignKey,
             PublisherKey = lead.PublisherKey,
             Reason = reason,
@@ -112,6 +114,45 @@ public sealed class ReturnService(
             throw;
         }
         return (row, null);
+    }
+
+    // Why this lead cannot be returned now (by `buyerKey`, or by a manager when null), or null.
+    // The one list of rules: a request, the CSV import's preview and its apply all use it.
+    internal async Task<ReturnRefusal?> RefusalAsync(LeadHubDbContext db, LeadRow lead, string? buyerKey, DateTimeOffset now, CancellationToken ct)
+    {
+        // Checked before anything else: a buyer learns nothing about leads it did not buy.
+        if (buyerKey is not null && lead.BuyerKey != buyerKey) return new ReturnRefusal.NotSold("This lead was not sold to this buyer.");
+        if (await OpenReturnAsync(db, lead.Id, ct) is { } open) return new ReturnRefusal.AlreadyReturned(open.Id, open.Status);
+        if (lead.Status != LeadStatus.Sold || lead.BuyerKey is null)
+            return new ReturnRefusal.NotSold($"Only sold leads can be returned; this one is {lead.Status}.");
+        if (lead.Test) return new ReturnRefusal.NotSold("Test leads are never billed, so there is nothing to return.");
+        var soldAt = SoldAt(lead);
+        if (now > WindowEndsAt(lead.CampaignKey, soldAt)) return new ReturnRefusal.OutsideWindow(WindowDays(lead.CampaignKey), soldAt);
+        return null;
+    }
+
+    // The window runs from the sale, which is when routing finished.
+    private static DateTimeOffset SoldAt(LeadRow lead) => lead.FinishedAt ?? lead.ReceivedAt;
+
+    public int WindowDays(string campaignKey) =>
+        snapshots.Current.Campaigns.GetValueOrDefault(campaignKey)?.Config.ReturnWindowDays ?? new CampaignConfig().ReturnWindowDays;
+
+    public DateTimeOffset WindowEndsAt(string campaignKey, DateTimeOffset soldAt) => soldAt.AddDays(WindowDays(campaignKey));
+
+    // Several returns with one note (the portal's bulk approve / deny): each decided on its own,
+    // so one already decided elsewhere is reported and the rest still go through.
+    public async Task<BulkDecision> DecideManyAsync(IReadOnlyCollection<Guid> returnIds, bool approve, string? note, string actor,
+        CancellationToken ct = default)
+    {
+        var decided = new List<ReturnRow>();
+        var refused = new List<ReturnRefusal>();
+        foreach (var id in returnIds.Distinct())
+        {
+            var (row, refusal) = await DecideAsync(id, approve, note, actor, ct);
+            if (row is not null) decided.Add(row);
+            if (refusal is not null) refused.Add(refusal);
+        }
+        return new BulkDecision(decided, refused);
     }
 
     public async Task<(ReturnRow? Return, ReturnRefusal? Refusal)> DecideAsync(Guid returnId, bool approve, string? note, string actor,
@@ -169,15 +210,29 @@ public sealed class ReturnService(
     }
 
     // The returns queue: pending ones oldest first (the queue is worked in the order buyers asked),
-    // then the latest decided ones.
-    public async Task<(IReadOnlyList<ReturnRow> Pending, IReadOnlyList<ReturnRow> Decided)> QueueAsync(CancellationToken ct = default)
+    // then the latest decided ones; each with the end of its lead's return window.
+    public async Task<(IReadOnlyList<ReturnItem> Pending, IReadOnlyList<ReturnItem> Decided)> QueueAsync(ReturnFilter? filter = null,
+        CancellationToken ct = default)
     {
+        filter ??= new ReturnFilter();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var pending = await db.Returns.AsNoTracking().Where(r => r.Status == ReturnStatus.Pending)
-            .OrderBy(r => r.RequestedAt).Take(500).ToListAsync(ct);
-        var decided = await db.Returns.AsNoTracking().Where(r => r.Status != ReturnStatus.Pending)
-            .OrderByDescending(r => r.DecidedAt).Take(200).ToListAsync(ct);
-        return (pending, decided);
+        var returns = db.Returns.AsNoTracking();
+        if (filter.Buyer is { Length: > 0 } buyer) returns = returns.Where(r => r.BuyerKey == buyer);
+        if (filter.Campaign is { Length: > 0 } campaign) returns = returns.Where(r => r.CampaignKey == campaign);
+        if (filter.From is { } from) returns = returns.Where(r => r.RequestedAt >= from);
+        if (filter.To is { } to) returns = returns.Where(r => r.RequestedAt < to);
+        var pending = filter.Status is null or ReturnStatus.Pending
+            ? await returns.Where(r => r.Status == ReturnStatus.Pending).OrderBy(r => r.RequestedAt).Take(500).ToListAsync(ct)
+            : [];
+        var decided = filter.Status is null or ReturnStatus.Approved or ReturnStatus.Denied
+            ? await returns.Where(r => r.Status != ReturnStatus.Pending && (filter.Status == null || r.Status == filter.Status))
+                .OrderByDescending(r => r.DecidedAt).Take(200).ToListAsync(ct)
+            : [];
+        var leadIds = pending.Concat(decided).Select(r => r.LeadId).Distinct().ToList();
+        var soldAt = await db.Leads.AsNoTracking().Where(l => leadIds.Contains(l.Id))
+            .Select(l => new { l.Id, At = l.FinishedAt ?? l.ReceivedAt }).ToDictionaryAsync(l => l.Id, l => l.At, ct);
+        ReturnItem Item(ReturnRow r) => new(r, WindowEndsAt(r.CampaignKey, soldAt.GetValueOrDefault(r.LeadId, r.RequestedAt)));
+        return (pending.Select(Item).ToList(), decided.Select(Item).ToList());
     }
 
     // Post rejections (rejected, timeout, error) and returns per buyer in [from, to): counts from the

@@ -12,6 +12,27 @@ public static class AlertKinds
         FallbackIdle = "fallback-idle", PostOutcomeUnknown = "post-outcome-unknown";
 }
 
+// How urgent each kind of alert is: the one list, shown and filtered on in the portal.
+public static class AlertSeverity
+{
+    public const string Info = "info", Warning = "warning", Critical = "critical";
+
+    public static readonly IReadOnlyList<string> All = [Critical, Warning, Info];
+
+    public static string Of(string kind) => kind switch
+    {
+        // A lead whose sale nobody knows: money may be owed or lost.
+        AlertKinds.PostOutcomeUnknown => Critical,
+        AlertKinds.BuyerRejects or AlertKinds.SourceQuality => Warning,
+        _ => Info,
+    };
+
+    // The kinds of one severity, for queries.
+    public static IReadOnlyList<string> KindsOf(string severity) =>
+        new[] { AlertKinds.BuyerRejects, AlertKinds.SourceQuality, AlertKinds.PingFatigue, AlertKinds.FallbackIdle, AlertKinds.PostOutcomeUnknown }
+            .Where(k => Of(k) == severity).ToList();
+}
+
 // Alerts live in LeadHub's own table (they must survive a restart; Hangfire's in-memory storage
 // would not). A condition that is still true updates its open alert instead of piling up new ones.
 public sealed class AlertService(
@@ -31,9 +52,18 @@ public sealed class AlertService(
         alert.Message = message;
         alert.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
-        if (isNew) await NotifyAsync(alert, ct);
+        if (isNew)
+        {
+            OnChanged();
+            await NotifyAsync(alert, ct);
+        }
         return alert;
     }
+
+    // Raised when alerts change (raised, read, resolved): the portal's unread count follows.
+    public event Action? Changed;
+
+    private void OnChanged() => Changed?.Invoke();
 
     public async Task<bool> SetStatusAsync(long id, string status, string actor, CancellationToken ct = default)
     {
@@ -44,7 +74,19 @@ public sealed class AlertService(
         alert.HandledBy = actor;
         alert.HandledAt = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        OnChanged();
         return true;
+    }
+
+    // "Unread" is an open alert; reading it acknowledges it (who and when are kept).
+    public async Task<int> MarkAllReadAsync(string actor, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var count = await db.Alerts.Where(a => a.Status == AlertStatus.Open)
+            .ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, AlertStatus.Acknowledged).SetProperty(a => a.HandledBy, actor)
+                .SetProperty(a => a.HandledAt, time.GetUtcNow()), ct);
+        OnChanged();
+        return count;
     }
 
     // The condition is gone (a manager settled it elsewhere): its open alert is resolved.
@@ -54,6 +96,7 @@ public sealed class AlertService(
         await db.Alerts.Where(a => a.Kind == kind && a.Subject == subject && a.Status != AlertStatus.Resolved)
             .ExecuteUpdateAsync(u => u.SetProperty(a => a.Status, AlertStatus.Resolved).SetProperty(a => a.HandledBy, actor)
                 .SetProperty(a => a.HandledAt, time.GetUtcNow()), ct);
+        OnChanged();
     }
 
     // A webhook that is down must not stop the review: log and go on.

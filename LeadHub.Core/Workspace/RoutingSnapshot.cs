@@ -103,6 +103,10 @@ public sealed record PublisherSnapshot(PublisherConfig Config, string? ApiKeyHas
 
     public bool MayPostTo(string campaign) => _campaigns.Contains(campaign);
 
+    private readonly FrozenSet<string> _blockedSubIds = (Config.BlockedSubIds ?? []).ToFrozenSet();
+
+    public bool Blocks(string? subId) => subId is not null && _blockedSubIds.Contains(subId);
+
     public PayoutConfig PayoutFor(string campaign) =>
         Config.CampaignPayouts?.GetValueOrDefault(campaign) ?? Config.Payout;
 }

@@ -94,6 +94,11 @@ public sealed record PublisherConfig
     // Optional per-campaign payout overriding `payout` (CONTRACT §3.8).
     public Dictionary<string, PayoutConfig>? CampaignPayouts { get; init; }
     public int? RateLimitPerSecond { get; init; }
+
+    // Sub-ids of this publisher whose leads are refused (403), e.g. a source the quality review
+    // flagged. Null or empty: none.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? BlockedSubIds { get; init; }
 }
 
 public sealed record PayoutConfig

@@ -47,6 +47,37 @@ public sealed class WorkspaceService(
         return errors;
     }
 
+    // The errors an import of `incoming` would report now, checked against the routing snapshot
+    // instead of the database: what a form re-checks while it is being fixed. The import itself
+    // checks again inside its transaction.
+    public IReadOnlyList<WorkspaceError> Check(WorkspaceDocument incoming)
+    {
+        var nulls = WorkspaceValidator.CheckNullEntries(incoming);
+        if (nulls.Count > 0) return nulls;
+        var snapshot = holder.Current;
+        var current = new WorkspaceDocument
+        {
+            Campaigns = snapshot.Campaigns.Values.Select(c => c.Config).ToList(),
+            Publishers = snapshot.Publishers.Values.Select(p => p.Config).ToList(),
+            Buyers = snapshot.Buyers.Values.Select(b => b.Config).ToList(),
+        };
+        var document = KeepStoredUrls(KeepStoredSecrets(incoming, current), current);
+        return WorkspaceValidator.Validate(document, Merge(current, document));
+    }
+
+    // Refuses the leads of one sub-id of a publisher from now on (an alert's "block the sub-id").
+    // An import of the publisher with the sub-id added: validated, audited and applied like any
+    // other change. Null when there is no such publisher; true when it was blocked already.
+    public async Task<bool?> BlockSubIdAsync(string publisherKey, string subId, string actor, CancellationToken ct = default)
+    {
+        if (!holder.Current.Publishers.TryGetValue(publisherKey, out var publisher)) return null;
+        if (publisher.Blocks(subId)) return true;
+        var config = publisher.Config with { BlockedSubIds = [.. publisher.Config.BlockedSubIds ?? [], subId] };
+        var errors = await ImportAsync(new WorkspaceDocument { Publishers = [config] }, actor, ct);
+        if (errors.Count > 0) throw new InvalidOperationException($"blocking sub-id: {errors[0].Path} {errors[0].Message}");
+        return false;
+    }
+
     // Buyer health's auto-pause of one contract: the same pause as a manager's, by "buyer-health".
     public async Task<bool> SetContractActiveAsync(string contractKey, bool active, string actor = "system", CancellationToken ct = default) =>
         (await SetPausedAsync(PauseKinds.Contract, [contractKey], paused: !active, actor,

@@ -38,15 +38,19 @@ public static partial class WorkspaceValidator
             CheckKey(p.Key, path, Error);
             for (var j = 0; j < p.Campaigns.Count; j++)
             {
-                if (!campaigns.ContainsKey(p.Campaigns[j])) Error($"{path}.campaigns[{j}]", $"unknown campaign '{p.Campaigns[j]}'");
+                if (!campaigns.ContainsKey(p.Campaigns[j])) Error($"{path}.campaigns[{j}]", UnknownCampaign(p.Campaigns[j]));
             }
             CheckPayout(p.Payout, $"{path}.payout", Error);
             foreach (var (campaign, payout) in p.CampaignPayouts ?? [])
             {
-                if (!campaigns.ContainsKey(campaign)) Error($"{path}.campaignPayouts.{campaign}", $"unknown campaign '{campaign}'");
+                if (!campaigns.ContainsKey(campaign)) Error($"{path}.campaignPayouts.{campaign}", UnknownCampaign(campaign));
                 CheckPayout(payout, $"{path}.campaignPayouts.{campaign}", Error);
             }
-            if (p.RateLimitPerSecond is <= 0) Error($"{path}.rateLimitPerSecond", "must be positive (or null for no limit)");
+            for (var j = 0; j < (p.BlockedSubIds?.Count ?? 0); j++)
+            {
+                if (p.BlockedSubIds![j] is not { Length: > 0 and <= 200 }) Error($"{path}.blockedSubIds[{j}]", "must be 1 to 200 characters");
+            }
+            if (p.RateLimitPerSecond is <= 0) Error($"{path}.rateLimitPerSecond", "must be above 0, or left empty for no limit");
             if (p.ApiKey is { Length: < 16 }) Error($"{path}.apiKey", "must be at least 16 characters");
         }
 
@@ -120,7 +124,7 @@ public static partial class WorkspaceValidator
         if (string.IsNullOrWhiteSpace(c.Name)) error($"{path}.name", "is required");
         if (c.AuctionTimeoutMs is < 50 or > 60_000) error($"{path}.auctionTimeoutMs", "must be between 50 and 60000");
         if (c.Floor < 0) error($"{path}.floor", "must not be negative");
-        if (c.MaxBid is <= 0) error($"{path}.maxBid", "must be above 0 (or null for no ceiling)");
+        if (c.MaxBid is <= 0) error($"{path}.maxBid", "must be above 0, or left empty for no ceiling");
         if (c.MaxBid < c.Floor) error($"{path}.maxBid", "must not be below the floor: nothing could sell");
         if (c.MaxPostAttempts is < 1 or > 20) error($"{path}.maxPostAttempts", "must be between 1 and 20");
         if (c.BidTtlMs < 0) error($"{path}.bidTtlMs", "must not be negative");
@@ -141,7 +145,7 @@ public static partial class WorkspaceValidator
             var fpath = $"{path}.fields[{i}]";
             if (string.IsNullOrWhiteSpace(f.Name) || f.Name.Length > 64) error($"{fpath}.name", "is required (at most 64 characters)");
             if (!FieldTypes.All.Contains(f.Type))
-                error($"{fpath}.type", $"unknown type '{f.Type}'; one of: {string.Join(", ", FieldTypes.All)}");
+                error($"{fpath}.type", $"Choose a type: {string.Join(", ", FieldTypes.All)}");
             if (f.Type == FieldTypes.Enum && (f.Values is null || f.Values.Count == 0 || f.Values.Any(v => v.ValueKind != JsonValueKind.String)))
                 error($"{fpath}.values", "an enum needs a list of string values");
             if (f.Min is { } min && f.Max is { } max && min > max) error($"{fpath}.min", "must not be greater than max");
@@ -151,27 +155,27 @@ public static partial class WorkspaceValidator
     private static void CheckContract(ContractConfig c, CampaignConfig? campaign, string path, Action<string, string> error)
     {
         CheckKey(c.Key, path, error);
-        if (campaign is null) error($"{path}.campaign", $"unknown campaign '{c.Campaign}'");
+        if (campaign is null) error($"{path}.campaign", UnknownCampaign(c.Campaign));
         if (c.Mode is not (ContractModes.PingPost or ContractModes.DirectPost))
-            error($"{path}.mode", "must be 'ping-post' or 'direct-post'");
+            error($"{path}.mode", "Choose ping-post or direct-post");
         if (c.Mode == ContractModes.PingPost) CheckUrl(c.PingUrl, $"{path}.pingUrl", error);
         CheckUrl(c.PostUrl, $"{path}.postUrl", error);
         if (c.Mode == ContractModes.DirectPost && c.Price is not > 0) error($"{path}.price", "a direct-post contract needs a fixed price above 0");
         if (c.Price is < 0) error($"{path}.price", "must not be negative");
         if (c.MinBid is < 0) error($"{path}.minBid", "must not be negative");
-        if (c.MaxBid is <= 0) error($"{path}.maxBid", "must be above 0 (or null for no ceiling)");
-        if (c.MaxBid < c.MinBid) error($"{path}.maxBid", "must not be below minBid");
+        if (c.MaxBid is <= 0) error($"{path}.maxBid", "must be above 0, or left empty for no ceiling");
+        if (c.MaxBid < c.MinBid) error($"{path}.maxBid", "must not be below the minimum bid");
         var ceiling = CompiledFormat.MaxBid(c.MaxBid, campaign?.MaxBid);
         if (c.Price > ceiling) error($"{path}.price", $"is above the max bid {ceiling} (the contract's or its campaign's)");
         CheckSentFields(c, campaign, path, error);
         if (c.TimeoutMs is < 10 or > 60_000) error($"{path}.timeoutMs", "must be between 10 and 60000");
         if (c.PostTimeoutMs is < 10 or > 120_000) error($"{path}.postTimeoutMs", "must be between 10 and 120000");
         if (c.Tier < 0) error($"{path}.tier", "must not be negative");
-        if (c.BreakAfterFailures < 0) error($"{path}.breakAfterFailures", "must not be negative (0 = never)");
+        if (c.BreakAfterFailures < 0) error($"{path}.breakAfterFailures", "must not be negative (0 means never)");
         if (c.BreakCoolDownSeconds is < 1 or > 86_400) error($"{path}.breakCoolDownSeconds", "must be between 1 and 86400");
-        if (c.MaxPostErrors is < 1) error($"{path}.maxPostErrors", "must be at least 1 (or null for never)");
-        if (c.MaxPingsPerSecond is < 1) error($"{path}.maxPingsPerSecond", "must be at least 1 (or null for no limit)");
-        if (c.MaxPingsPerMinute is < 1) error($"{path}.maxPingsPerMinute", "must be at least 1 (or null for no limit)");
+        if (c.MaxPostErrors is < 1) error($"{path}.maxPostErrors", "must be at least 1, or left empty for never");
+        if (c.MaxPingsPerSecond is < 1) error($"{path}.maxPingsPerSecond", "must be at least 1, or left empty for no limit");
+        if (c.MaxPingsPerMinute is < 1) error($"{path}.maxPingsPerMinute", "must be at least 1, or left empty for no limit");
         foreach (var problem in CapPeriods.Check(c.Caps)) error($"{path}.caps", problem);
         if (c.Schedule is not null)
         {
@@ -202,7 +206,7 @@ public static partial class WorkspaceValidator
     {
         var fixedPart = url is null ? null : url.Split("{{")[0].Split("{%")[0];
         if (!Uri.TryCreate(fixedPart, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            error(path, "must be an absolute http(s) URL");
+            error(path, "Enter a full web address starting with http:// or https://");
         else if (UrlCredentials.IsRedacted(url))
             error(path, $"holds redacted credentials ({UrlCredentials.Mask}) that do not match the stored URL: type the user name and password again, or remove them");
     }
@@ -220,14 +224,21 @@ public static partial class WorkspaceValidator
             case PayoutModels.Revshare or PayoutModels.Fixed:
                 break;
             default:
-                error($"{path}.model", "must be 'revshare' or 'fixed'");
+                error($"{path}.model", "Choose revshare or fixed");
                 break;
         }
     }
 
+    // Shown to managers in the portal as well as in the API's 422: words, not a regular expression.
+    public const string KeyRule = "Use lower-case letters, digits and dashes, up to 64 characters";
+
+    // An empty campaign is a choice not yet made, not an unknown one.
+    private static string UnknownCampaign(string? key) =>
+        string.IsNullOrWhiteSpace(key) ? "Choose a campaign" : $"There is no campaign '{key}'";
+
     private static void CheckKey(string key, string path, Action<string, string> error)
     {
-        if (!Slug().IsMatch(key)) error($"{path}.key", "must be a lower-case slug [a-z0-9-]{1,64}");
+        if (!Slug().IsMatch(key)) error($"{path}.key", KeyRule);
     }
 
     private static void CheckUniqueKeys(IEnumerable<string> keys, string path, Action<string, string> error)

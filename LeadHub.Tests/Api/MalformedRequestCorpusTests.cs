@@ -210,6 +210,22 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
         ["kpis: no token"] = new("GET", "/api/v1/admin/kpis", Auth.None, null, 401),
         ["admin health: no token"] = new("GET", "/api/v1/admin/health", Auth.None, null, 401),
 
+        // Admin: a buyer's return file
+        ["return import: no buyer"] = new("POST", "/api/v1/admin/returns/import", Auth.Admin, _ => Text("lead_id,reason\nx,y", "text/csv"), 400),
+        ["return import: unknown buyer"] = new("POST", "/api/v1/admin/returns/import?buyer=no-such-buyer", Auth.Admin, _ => Text("lead_id,reason\nx,y", "text/csv"), 400),
+        ["return import: empty file"] = new("POST", "/api/v1/admin/returns/import?buyer={buyer}", Auth.Admin, null, 400),
+        ["return import: JSON instead of CSV"] = new("POST", "/api/v1/admin/returns/import?buyer={buyer}", Auth.Admin, _ => Text("""{"leadId":"x"}"""), 400),
+        ["return import: header without a reason column"] = new("POST", "/api/v1/admin/returns/import?buyer={buyer}", Auth.Admin,
+            _ => Text("lead_id,comment\n" + Guid.NewGuid() + ",bad", "text/csv"), 400),
+        ["return import: unclosed quote"] = new("POST", "/api/v1/admin/returns/import?buyer={buyer}", Auth.Admin,
+            _ => Text("lead_id,reason\n\"" + Guid.NewGuid() + ",bad\n", "text/csv"), 400),
+        ["return import: invalid UTF-8"] = new("POST", "/api/v1/admin/returns/import?buyer={buyer}", Auth.Admin,
+            _ => Bytes(Splice("lead_id,reason\nx,", BadUtf8, "\n")), 400),
+        ["return import: apply is not a boolean"] = new("POST", "/api/v1/admin/returns/import?buyer={buyer}&apply=maybe", Auth.Admin,
+            _ => Text("lead_id,reason\nx,y", "text/csv"), 400),
+        ["return import: over 1 MiB chunked"] = new("POST", "/api/v1/admin/returns/import?buyer={buyer}", Auth.Admin, _ => new Chunked(1_100_000), 413),
+        ["return import: no token"] = new("POST", "/api/v1/admin/returns/import?buyer={buyer}", Auth.None, _ => Text("lead_id,reason\nx,y", "text/csv"), 401),
+
         // Portal endpoints a script can reach without the browser
         ["logout: no antiforgery token"] = new("POST", "/account/logout", Auth.None,
             _ => new FormUrlEncodedContent([new("x", "y")])),
@@ -229,7 +245,7 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
     {
         Assert.True(Corpus.Count >= 60, $"only {Corpus.Count} cases");
         foreach (var endpoint in new[] { "/api/v1/leads", "/api/v1/pings", "/post", "/api/v1/returns", "/api/v1/admin/workspace", "/try",
-                     "/api/v1/admin/leads", "/api/v1/admin/kpis", "/health/" })
+                     "/api/v1/admin/leads", "/api/v1/admin/kpis", "/api/v1/admin/returns/import", "/health/" })
             Assert.Contains(Corpus.Values, c => c.Path.Contains(endpoint));
     }
 
@@ -239,7 +255,7 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
     {
         var c = Corpus[name];
         using var client = host.CreateClient();
-        using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path.Replace("{contract}", host.S.Contract))
+        using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path.Replace("{contract}", host.S.Contract).Replace("{buyer}", host.S.Buyer))
         {
             Content = c.Body?.Invoke(host),
         };

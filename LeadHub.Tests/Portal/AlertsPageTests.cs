@@ -28,7 +28,7 @@ public sealed class AlertsPageTests(LeadHubFactory host) : PortalTestContext(hos
         cut.WaitForAssertion(() => Assert.Contains(alert.Subject, cut.Find("#alerts-table").TextContent));
 
         cut.Find($"#alert-ack-{alert.Id}").Click();
-        cut.WaitForAssertion(() => Assert.Contains($"Alert {AlertStatus.Acknowledged}.", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("Alert marked read.", cut.Markup));
         Assert.Equal(AlertStatus.Acknowledged, (await ReloadAsync(alert.Id)).Status);
         cut.Find($"#alert-resolve-{alert.Id}").Click();
 

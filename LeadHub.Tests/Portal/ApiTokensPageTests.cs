@@ -33,6 +33,7 @@ public sealed class ApiTokensPageTests(LeadHubFactory host) : PortalTestContext(
         Assert.Equal(HttpStatusCode.OK, await AdminApiWithAsync(token));
         var row = cut.FindAll("#tokens-table tbody tr").Single(r => r.TextContent.Contains(name));
         row.QuerySelector("button")!.Click();
+        cut.WaitForAssertion(() => cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Revoke token").Click());
         cut.WaitForAssertion(() => Assert.Contains("revoked", cut.FindAll("#tokens-table tbody tr").Single(r => r.TextContent.Contains(name)).TextContent));
         Assert.Equal(HttpStatusCode.Unauthorized, await AdminApiWithAsync(token));
     }

@@ -29,6 +29,10 @@ public sealed class AuditLogTests(LeadHubFactory host) : PortalTestContext(host)
             Assert.Contains("create", rows[1].TextContent);
         });
         cut.FindAll("#audit-table tbody tr")[0].QuerySelector("button")!.Click();
-        Assert.Contains("\"floor\": 4", cut.Markup);
+        // A field diff, not two JSON documents: the floor went from 0 to 4, and nothing else is listed.
+        var floor = cut.WaitForElement(".audit-diff tr[data-path='floor']");
+        Assert.Equal("0", floor.QuerySelector(".diff-before")!.TextContent.Trim());
+        Assert.Equal("4", floor.QuerySelector(".diff-after")!.TextContent.Trim());
+        Assert.Single(cut.FindAll(".audit-diff tbody tr"));
     }
 }

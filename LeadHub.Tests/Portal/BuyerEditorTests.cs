@@ -99,7 +99,7 @@ public sealed class BuyerEditorTests(LeadHubFactory host) : PortalTestContext(ho
         cut.Type("buyer-name", "Whoever");
         cut.Find("#buyer-save").Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("must be a lower-case slug", cut.FieldText("buyer-key")));
+        cut.WaitForAssertion(() => Assert.Contains("Use lower-case letters, digits and dashes", cut.FieldText("buyer-key")));
         Assert.Equal("Not A Slug!", cut.Find("#buyer-key").GetAttribute("value"));
         Assert.DoesNotContain((await Host.Workspace().ExportAsync()).Buyers, b => b.Name == "Whoever");
     }

@@ -57,7 +57,7 @@ public sealed class CampaignEditorTests(LeadHubFactory host) : PortalTestContext
         cut.Find("#campaign-save").Click();
 
         cut.WaitForAssertion(() => Assert.Equal("must not be negative", cut.ErrorOf("campaign-floor")), PortalKit.Wait);
-        Assert.Contains("floor: must not be negative", cut.Find("#campaign-errors").TextContent);
+        Assert.Contains("Floor: must not be negative", cut.Find("#campaign-errors").TextContent);
         Assert.Equal("Renamed", cut.Find("input#campaign-name").GetAttribute("value"));
         Assert.Equal("-1", cut.Find("input#campaign-floor").GetAttribute("value"));
         var stored = await StoredAsync(key);

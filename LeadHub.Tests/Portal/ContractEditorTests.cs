@@ -149,7 +149,7 @@ public sealed class ContractEditorTests(LeadHubFactory host) : PortalTestContext
         cut.Find("#contract-save").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("op 'regex' has an invalid pattern", cut.Find("#filter-error-2").TextContent));
-        Assert.Contains("filters[2]", cut.Find("#contract-errors").TextContent);
+        Assert.Contains("Filter 3", cut.Find("#contract-errors").TextContent);
         Assert.Empty(cut.FindAll("#filter-error-0"));
         // The input is kept as typed, to be fixed.
         Assert.Equal("([", cut.Find("#filter-text-2").GetAttribute("value"));

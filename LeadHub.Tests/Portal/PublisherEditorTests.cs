@@ -69,7 +69,7 @@ public sealed class PublisherEditorTests(LeadHubFactory host) : PortalTestContex
         cut.Find("#publisher-save").Click();
 
         cut.WaitForAssertion(() => Assert.Equal("revshare needs a percent between 0 and 100", cut.ErrorOf("publisher-payout-percent")), PortalKit.Wait);
-        Assert.Contains("payout.percent", cut.Find("#publisher-errors").TextContent);
+        Assert.Contains("Payout percent", cut.Find("#publisher-errors").TextContent);
         Assert.Equal("150", cut.Find("input#publisher-payout-percent").GetAttribute("value"));
         Assert.Equal(70, (await StoredAsync(s.Publisher)).Payout.Percent);
         Assert.DoesNotContain(await Host.AuditAsync(s.Publisher), a => a.Actor == PortalKit.Manager);

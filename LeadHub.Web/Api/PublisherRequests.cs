@@ -166,6 +166,8 @@ public static class PublisherRequests
         IntakeResult.UnknownCampaign u => Problem(StatusCodes.Status404NotFound, "Unknown campaign", $"There is no campaign '{u.Campaign}'."),
         IntakeResult.NotAllowed n => Problem(StatusCodes.Status403Forbidden, "Not allowed",
             $"This publisher may not post to campaign '{n.Campaign}'."),
+        IntakeResult.SubIdBlocked b => Problem(StatusCodes.Status403Forbidden, "Sub-id blocked",
+            $"Leads from sub-id '{b.SubId}' of this publisher are not accepted."),
         IntakeResult.PingOffer o => TypedResults.Ok(new PingAnswer(o.PingId, Money(o.Offer), o.ExpiresAt)),
         IntakeResult.UnknownPing => Problem(StatusCodes.Status404NotFound, "Unknown ping", "There is no such ping for this publisher."),
         IntakeResult.PingAlreadyPosted a => Problem(StatusCodes.Status409Conflict, "Ping already posted",

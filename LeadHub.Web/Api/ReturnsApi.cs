@@ -29,7 +29,51 @@ public static class ReturnsApi
             .WithDescription("Only the buyer that requested it sees a return. Header: X-Api-Key (the buyer's key).")
             .Produces<ReturnView>()
             .ProducesProblem(401).ProducesProblem(404);
+
+        // A manager's side: a buyer's return file, as the portal's import takes it.
+        app.MapGroup("/api/v1/admin/returns").WithTags("Admin API").AddEndpointFilter(AdminApi.RequireAdminToken).ProducesProblem(401)
+            .MapPost("/import", ImportReturns)
+            .WithSummary("Import a buyer's return file (CSV): preview, or apply with ?apply=true")
+            .WithDescription("Body: CSV (UTF-8, at most 1 MiB and 5000 rows) with a header naming a 'lead_id' or 'external_id' column and a " +
+                             "'reason' column. Query: buyer (required), apply (default false). Each row is matched, or says why not " +
+                             "(unknown lead, outside window, already decided, ...); apply enters the matched rows as pending returns. " +
+                             "A file that cannot be read changes nothing and gets 400.")
+            .Produces<ReturnImportReport>()
+            .ProducesProblem(400).ProducesProblem(413);
         return app;
+    }
+
+    private static async Task<IResult> ImportReturns(HttpRequest request, ReturnImport import, string? buyer, string? apply, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(buyer))
+            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Missing buyer", "Name the buyer whose file this is: ?buyer=<key>.",
+                new Dictionary<string, string[]> { ["buyer"] = ["is required"] });
+        if (apply is not null && !bool.TryParse(apply, out _))
+            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Bad apply flag", "apply is true or false.",
+                new Dictionary<string, string[]> { ["apply"] = ["must be true or false"] });
+        var body = await PublisherRequests.ReadBodyAsync(request, ReturnImport.MaxBytes);
+        if (body is null)
+            return PublisherRequests.Problem(StatusCodes.Status413PayloadTooLarge, "File too large", $"A return file is at most {ReturnImport.MaxBytes} bytes.");
+        string csv;
+        try
+        {
+            csv = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body).TrimStart('\uFEFF');
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Unreadable file", "The file must be UTF-8 text.");
+        }
+        try
+        {
+            var report = apply is not null && bool.Parse(apply)
+                ? await import.ApplyAsync(buyer.Trim(), csv, "admin-api", ct)
+                : await import.PreviewAsync(buyer.Trim(), csv, ct);
+            return TypedResults.Ok(report);
+        }
+        catch (ReturnFileException e)
+        {
+            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Unreadable return file", e.Message);
+        }
     }
 
     private static async Task<IResult> PostReturn(HttpRequest request, RoutingSnapshotHolder snapshots, ReturnService returns, CancellationToken ct)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using LeadHub.Core.Workspace;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -15,6 +16,11 @@ namespace LeadHub.Web.Components.Shared;
 //   its field (FormErrors), the form keeping what was typed.
 // - Delete: refused with the reason when the object is in use (DeleteRefusal); deactivate
 //   instead, through WorkspaceService.SetActiveAsync.
+// - After a failed save every render checks the form again (Draft), so an error disappears as
+//   soon as its field is fixed and the banner with the last one.
+// - Unsaved changes: the form differs from what was loaded or last saved (HasUnsavedChanges);
+//   EditorShell asks before leaving then.
+// The page's look (header, sticky action bar, banners) is EditorShell's, the same for all four.
 public abstract class EditorBase<TModel> : PortalPage where TModel : class
 {
     [Inject] protected WorkspaceService Workspace { get; set; } = default!;
@@ -44,6 +50,42 @@ public abstract class EditorBase<TModel> : PortalPage where TModel : class
 
     private string? _loadedFor;
     private bool _loading;
+    private string? _savedFingerprint;
+
+    // What a save of the form imports: the key, the document, and the form's own problems
+    // (checks the validator cannot make, e.g. text that is not a number).
+    protected sealed record EditorDraft(string Key, WorkspaceDocument Document, IReadOnlyList<WorkspaceError> Problems);
+
+    // The form as it is now; also what re-checking and the unsaved-changes test look at.
+    protected abstract EditorDraft Draft();
+
+    // What tells one state of the form from another; an editor with input the document does not
+    // hold (text that does not parse) adds it.
+    protected virtual string Fingerprint() => JsonSerializer.Serialize(Draft().Document, WorkspaceJson.Options);
+
+    // Edits a viewer cannot make, or a page without a form, never count as unsaved.
+    public bool HasUnsavedChanges() =>
+        CanEdit && !Loading && !NotFound && _savedFingerprint is not null && Fingerprint() != _savedFingerprint;
+
+    // The form now counts as saved (after loading, after a save).
+    protected void MarkSaved() => _savedFingerprint = Fingerprint();
+
+    protected override bool ShouldRender()
+    {
+        // Re-checked on every change after a failed save: fixed fields lose their error at once.
+        if (Errors.Any && !Busy && !Loading && !NotFound) Errors = new FormErrors(Check(Draft()), ErrorPrefix);
+        return base.ShouldRender();
+    }
+
+    // The errors a save of `draft` would meet, without saving: the form's own problems and a taken
+    // key first, then the validator against the current configuration.
+    private List<WorkspaceError> Check(EditorDraft draft)
+    {
+        var errors = new List<WorkspaceError>(draft.Problems);
+        if (IsNew && DuplicateOf(draft.Key) is { } duplicate) errors.Add(new WorkspaceError($"{ErrorPrefix}.key", duplicate));
+        if (errors.Count == 0) errors.AddRange(Workspace.Check(draft.Document));
+        return errors;
+    }
 
     // The first render comes before loading has begun: an existing object is loading from the start.
     protected virtual bool Loading => _loading || (!IsNew && _loadedFor != LoadKey);
@@ -66,6 +108,7 @@ public abstract class EditorBase<TModel> : PortalPage where TModel : class
         _loadedFor = target;
         Errors = FormErrors.None;
         DeleteRefusal = null;
+        _savedFingerprint = null;
         try
         {
             await LoadAsync();
@@ -74,6 +117,7 @@ public abstract class EditorBase<TModel> : PortalPage where TModel : class
         {
             _loading = false;
         }
+        if (!NotFound) MarkSaved();
     }
 
     // Loads the page's object; an editor that needs more (a contract's buyer) overrides it.
@@ -109,7 +153,15 @@ public abstract class EditorBase<TModel> : PortalPage where TModel : class
         }
         Errors = FormErrors.None;
         if (!IsNew) Reload(resetForm: true);
+        MarkSaved();
         return true;
+    }
+
+    // Saves the form as Draft builds it.
+    protected Task<bool> SaveDraftAsync()
+    {
+        var draft = Draft();
+        return SaveDocumentAsync(draft.Key, draft.Document, draft.Problems);
     }
 
     // Deletes the stored object; false with DeleteRefusal set when refused (in use).

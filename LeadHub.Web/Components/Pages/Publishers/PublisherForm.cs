@@ -12,13 +12,14 @@ public sealed class PublisherForm
     public PayoutRow Payout { get; set; } = new();
     public List<CampaignPayoutRow> CampaignPayouts { get; } = [];
     public int? RateLimitPerSecond { get; set; }
+    public List<string> BlockedSubIds { get; set; } = [];
 
     public static PublisherForm From(PublisherConfig p)
     {
         var form = new PublisherForm
         {
             Key = p.Key, Name = p.Name, Active = p.Active, Campaigns = [.. p.Campaigns],
-            Payout = PayoutRow.From(p.Payout), RateLimitPerSecond = p.RateLimitPerSecond,
+            Payout = PayoutRow.From(p.Payout), RateLimitPerSecond = p.RateLimitPerSecond, BlockedSubIds = [.. p.BlockedSubIds ?? []],
         };
         form.CampaignPayouts.AddRange((p.CampaignPayouts ?? []).OrderBy(kv => kv.Key)
             .Select(kv => new CampaignPayoutRow { Campaign = kv.Key, Payout = PayoutRow.From(kv.Value) }));
@@ -42,6 +43,7 @@ public sealed class PublisherForm
     {
         Key = Key.Trim(), Name = Name.Trim(), Active = Active, Campaigns = Campaigns.Order().ToList(),
         Payout = Payout.ToConfig(), RateLimitPerSecond = RateLimitPerSecond,
+        BlockedSubIds = BlockedSubIds.Count == 0 ? null : [.. BlockedSubIds],
         CampaignPayouts = CampaignPayouts.Count == 0 ? null
             : CampaignPayouts.Where(r => r.Campaign.Length > 0).DistinctBy(r => r.Campaign).ToDictionary(r => r.Campaign, r => r.Payout.ToConfig()),
     };
