@@ -239,6 +239,22 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
     }
 
     [Fact]
+    public void Day_and_week_bars_start_at_midnight_in_the_readers_zone_on_both_sides_of_a_daylight_saving_change()
+    {
+        var newYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        // 2026-11-01, a Sunday, is the day New York falls back: midnight before is 04:00 UTC (EDT), after 05:00 UTC (EST).
+        var sundayAfternoon = new DateTimeOffset(2026, 11, 1, 20, 0, 0, TimeSpan.Zero);
+        Assert.Equal(new DateTimeOffset(2026, 11, 1, 4, 0, 0, TimeSpan.Zero), KpiQueries.BucketStart(sundayAfternoon, KpiBucket.Day, newYork));
+        Assert.Equal(new DateTimeOffset(2026, 11, 2, 5, 0, 0, TimeSpan.Zero), KpiQueries.BucketStart(sundayAfternoon.AddDays(1), KpiBucket.Day, newYork));
+        // 02:00 UTC on Monday is still Sunday evening in New York: the week that began on Monday 2026-10-26.
+        Assert.Equal(new DateTimeOffset(2026, 10, 26, 4, 0, 0, TimeSpan.Zero),
+            KpiQueries.BucketStart(new DateTimeOffset(2026, 11, 2, 2, 0, 0, TimeSpan.Zero), KpiBucket.Week, newYork));
+        // Hours follow the zone's clock: India's start at :30 UTC.
+        var india = TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata");
+        Assert.Equal(new DateTimeOffset(2026, 11, 1, 19, 30, 0, TimeSpan.Zero), KpiQueries.BucketStart(sundayAfternoon, KpiBucket.Hour, india));
+    }
+
+    [Fact]
     public void A_week_bar_starts_on_Monday_at_midnight_UTC()
     {
         var sunday = new DateTimeOffset(2026, 11, 29, 22, 30, 0, TimeSpan.Zero);
