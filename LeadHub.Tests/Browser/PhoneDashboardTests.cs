@@ -62,6 +62,22 @@ public sealed class PhoneDashboardTests(BrowserFixture browser)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task On_a_phone_the_lead_filters_fold_behind_a_button_so_the_leads_are_on_the_first_screen()
+    {
+        var page = await browser.SignInAsync(Roles.Manager, Phone);
+        await page.GotoAsync(browser.BaseUrl + "/leads");
+        await BrowserFixture.WaitForInteractiveAsync(page);
+        await Assertions.Expect(page.Locator("#leads-table")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#leads-search")).ToBeHiddenAsync();
+        var tableTop = await page.Locator("#leads-table").EvaluateAsync<double>("t => t.getBoundingClientRect().top");
+        Assert.True(tableTop < Phone.Height, $"the leads start {tableTop} px down a {Phone.Height} px screen");
+
+        await page.Locator("#leads-filters-toggle").ClickAsync();
+        await Assertions.Expect(page.Locator("#leads-search")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
     // Two campaigns, three publishers with a dozen sub-ids, four buyers: breakdowns of many rows.
     private async Task SeedTrafficAsync(LoopbackBuyers buyers)
     {

@@ -115,6 +115,23 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
     }
 
     [Fact]
+    public async Task In_one_buyers_slice_the_cards_count_the_leads_offered_to_it_and_its_win_rate()
+    {
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var s = await CreateAsync(buyers);
+        await SellAsync(s, 2);
+        var cut = Render(s.CampaignName, "hour");
+        cut.WaitForAssertion(() => Assert.Equal("2", Card(cut, "kpi-leads")));
+
+        cut.Choose("dash-buyer", Scenario.PingerName);
+
+        cut.WaitForAssertion(() => Assert.Contains(KpiDefinitions.Offered.Name, cut.Find("#kpi-leads").TextContent));
+        Assert.Equal("2", Card(cut, "kpi-leads"));
+        Assert.Contains(KpiDefinitions.WinRate.Name, cut.Find("#kpi-sell-through").TextContent);
+        Assert.Equal("0.0 %", Card(cut, "kpi-sell-through"));
+    }
+
+    [Fact]
     public async Task A_negative_margin_is_red_on_the_card_and_in_every_breakdown()
     {
         await using var buyers = await LoopbackBuyers.StartAsync();
