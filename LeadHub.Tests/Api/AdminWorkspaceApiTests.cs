@@ -142,6 +142,20 @@ public class AdminWorkspaceApiTests(LeadHubFactory factory) : IClassFixture<Lead
     }
 
     [Fact]
+    public async Task A_buyers_time_zone_is_kept_and_an_unknown_one_is_422_with_its_path()
+    {
+        var key = TestWorkspace.Unique("tzbuyer");
+        var ok = await PutAsync($$"""{ "buyers": [ { "key": "{{key}}", "name": "x", "timeZone": "America/New_York", "caps": { "daily": 5 } } ] }""");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Contains("\"timeZone\":\"America/New_York\"", await ExportAsync());
+
+        var bad = await PutAsync($$"""{ "buyers": [ { "key": "{{key}}", "name": "x", "timeZone": "Mars/Olympus" } ] }""");
+
+        var problem = await ApiAssert.ProblemAsync(bad, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("Mars/Olympus", ApiAssert.Errors(problem, "$.buyers[0].timeZone")[0]);
+    }
+
+    [Fact]
     public async Task Import_with_the_same_campaign_key_twice_is_422_not_a_crash()
     {
         var before = await ExportAsync();
