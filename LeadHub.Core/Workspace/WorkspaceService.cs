@@ -225,7 +225,13 @@ public sealed class WorkspaceService(
                 }).Where(b => kind == PauseKinds.Buyer ? changed.Contains(b.Key) : b.Contracts.Any(c => changed.Contains(c.Key))).ToList(),
             };
             if (changed.Count == 0) return false;
-            var errors = WorkspaceValidator.Validate(document, Merge(current, document));
+            // Only what this change breaks refuses it: a stored problem elsewhere in these buyers
+            // (say, from an older version's rules) must not stop a pause or a new floor.
+            var touched = document.Buyers.Select(b => b.Key).ToHashSet();
+            var before = new WorkspaceDocument { Buyers = current.Buyers.Where(b => touched.Contains(b.Key)).ToList() };
+            var known = WorkspaceValidator.Validate(before, current).ToHashSet();
+            var errors = WorkspaceValidator.Validate(document, Merge(current, document)).Where(e => !known.Contains(e))
+                .Select(e => NamedByKey(e, document)).ToList();
             if (errors.Count > 0)
             {
                 result = result with { Errors = errors };
@@ -518,6 +524,24 @@ public sealed class WorkspaceService(
             Publishers = Upsert(current.Publishers, incoming.Publishers, p => p.Key),
             Buyers = Upsert(current.Buyers, buyers, b => b.Key),
         };
+    }
+
+    // "$.buyers[0].contracts[2].maxBid" reads "acme-auto.maxBid" in a bulk edit's refusal, and its
+    // message names the contract or buyer: the manager picked keys, not positions.
+    private static WorkspaceError NamedByKey(WorkspaceError error, WorkspaceDocument document)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(error.Path, @"^\$\.buyers\[(\d+)\](?:\.contracts\[(\d+)\])?\.?(.*)$");
+        if (!m.Success || int.Parse(m.Groups[1].Value) is var b && b >= document.Buyers.Count) return error;
+        var buyer = document.Buyers[b];
+        var key = buyer.Key;
+        if (m.Groups[2].Success)
+        {
+            var c = int.Parse(m.Groups[2].Value);
+            if (c >= buyer.Contracts.Count) return error;
+            key = buyer.Contracts[c].Key;
+        }
+        var field = m.Groups[3].Value;
+        return new WorkspaceError(field.Length == 0 ? key : $"{key}.{field}", $"{key}: {field} {error.Message}".Replace(":  ", ": "));
     }
 
     // An import or an editor's save that pauses something notes who paused it (a file seldom says

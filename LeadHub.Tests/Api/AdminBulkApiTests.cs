@@ -69,6 +69,26 @@ public class AdminBulkApiTests(LeadHubFactory factory) : IClassFixture<LeadHubFa
         Assert.Single(await factory.AuditAsync(buyer), a => a.Action == "set caps");
     }
 
+    [Fact]
+    public async Task A_floor_above_a_contracts_max_bid_is_refused_naming_that_contract_and_changes_none()
+    {
+        var (buyer, keys) = await SetUpAsync();
+        await factory.Workspace().BulkEditAsync("contract", [keys[1]], new BulkEdit(BulkActions.SetMinBid, MinBid: 1), "setup");
+        var stored = (await ContractsAsync(buyer)).Single(c => c.Key == keys[1]);
+        Assert.Empty(await factory.Workspace().ImportAsync(new WorkspaceDocument
+        {
+            Buyers = [(await factory.ExportedBuyerAsync(buyer))! with { Contracts = [stored with { MaxBid = 20 }] }],
+        }, "setup"));
+        using var admin = factory.Admin();
+
+        var response = await admin.PostAsync("/api/v1/admin/contracts/bulk", Bodies.Of(new { keys = keys[..2], action = "set-min-bid", minBid = 25m }));
+
+        var problem = await ApiAssert.ProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains(keys[1], ApiAssert.Errors(problem, $"{keys[1]}.maxBid").Single());
+        var after = await ContractsAsync(buyer);
+        Assert.Equal([null, 1m], keys[..2].Select(k => after.Single(c => c.Key == k).MinBid));
+    }
+
     [Theory]
     [InlineData("""{ "keys": ["KEYS"], "action": "pause" }""", HttpStatusCode.UnprocessableEntity, "$.reason")]
     [InlineData("""{ "keys": ["KEYS"], "action": "explode" }""", HttpStatusCode.UnprocessableEntity, "$.action")]

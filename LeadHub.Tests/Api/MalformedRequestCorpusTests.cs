@@ -182,6 +182,18 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
         ["try: over 64 KiB chunked"] = new("POST", "/api/v1/admin/contracts/{contract}/try", Auth.Admin, _ => new Chunked(70_000), 413),
         ["try: no token"] = new("POST", "/api/v1/admin/contracts/{contract}/try", Auth.None, _ => Text("{}"), 401),
 
+        // Admin: bulk edits of contracts and buyers
+        ["bulk: no token"] = new("POST", "/api/v1/admin/contracts/bulk", Auth.None, _ => Text("{}"), 401),
+        ["bulk: not JSON"] = new("POST", "/api/v1/admin/contracts/bulk", Auth.Admin, _ => Text("pause all"), 400),
+        ["bulk: JSON null"] = new("POST", "/api/v1/admin/buyers/bulk", Auth.Admin, _ => Text("null"), 400),
+        ["bulk: keys is a number"] = new("POST", "/api/v1/admin/contracts/bulk", Auth.Admin, _ => Text("""{"keys":5,"action":"resume"}"""), 400),
+        ["bulk: minBid 1e400"] = new("POST", "/api/v1/admin/contracts/bulk", Auth.Admin,
+            _ => Text("""{"keys":["{contract}"],"action":"set-min-bid","minBid":1e400}"""), 400),
+        ["bulk: unknown action"] = new("POST", "/api/v1/admin/contracts/bulk", Auth.Admin, _ => Text("""{"keys":["{contract}"],"action":"delete"}"""), 422),
+        ["bulk: lone surrogate in the reason"] = new("POST", "/api/v1/admin/contracts/bulk", Auth.Admin,
+            _ => Bytes(Splice("""{"keys":["x"],"action":"pause","reason":""", LoneSurrogate, "}")), 422),
+        ["bulk: over 1 MiB chunked"] = new("POST", "/api/v1/admin/buyers/bulk", Auth.Admin, _ => new Chunked(1_100_000), 413),
+
         // Admin: lead reads and search
         ["lead read: not a GUID"] = new("GET", "/api/v1/admin/leads/not-a-guid", Auth.Admin, null, 404),
         ["lead read: unknown lead"] = new("GET", $"/api/v1/admin/leads/{Guid.NewGuid()}", Auth.Admin, null, 404),
@@ -245,7 +257,7 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
     {
         Assert.True(Corpus.Count >= 60, $"only {Corpus.Count} cases");
         foreach (var endpoint in new[] { "/api/v1/leads", "/api/v1/pings", "/post", "/api/v1/returns", "/api/v1/admin/workspace", "/try",
-                     "/api/v1/admin/leads", "/api/v1/admin/kpis", "/api/v1/admin/returns/import", "/health/" })
+                     "/api/v1/admin/leads", "/api/v1/admin/kpis", "/api/v1/admin/returns/import", "/health/", "/bulk" })
             Assert.Contains(Corpus.Values, c => c.Path.Contains(endpoint));
     }
 

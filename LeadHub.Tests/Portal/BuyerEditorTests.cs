@@ -63,6 +63,23 @@ public sealed class BuyerEditorTests(LeadHubFactory host) : PortalTestContext(ho
     }
 
     [Fact]
+    public async Task A_paused_buyers_active_contracts_show_buyer_paused_with_who_and_why_never_receiving()
+    {
+        var (_, buyer) = await SetUpAsync();
+        await Host.Workspace().BulkEditAsync("buyer", [buyer.Key], new BulkEdit(BulkActions.Pause, Reason: "invoice overdue"), "ana@leadhub.test");
+
+        var cut = RenderPage<BuyerEditor>(("Key", buyer.Key));
+
+        cut.WaitForAssertion(() => Assert.Equal("BuyerPaused", cut.Find($"#status-{buyer.Contracts[0].Key}").GetAttribute("data-state")));
+        var status = cut.Find($"#status-{buyer.Contracts[0].Key}").TextContent;
+        Assert.Contains("Buyer paused by ana@leadhub.test", status);
+        Assert.Contains("invoice overdue", status);
+        Assert.DoesNotContain("Receiving", status);
+        Assert.Contains("Paused by ana@leadhub.test", cut.Find("#buyer-status").TextContent);
+        Assert.NotEmpty(cut.FindAll("#buyer-resume"));
+    }
+
+    [Fact]
     public async Task Creates_a_buyer_with_segments_and_caps_and_audits_who()
     {
         var key = TestWorkspace.Unique("new-buyer");

@@ -80,4 +80,26 @@ public sealed class BuyerListTests(LeadHubFactory host) : PortalTestContext(host
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#buyers-table tbody tr").Count));
         Assert.Empty(cut.FindAll("#buyer-new"));
     }
+
+    [Fact]
+    public async Task Selected_buyers_are_paused_at_once_with_a_reason_shown_in_their_status()
+    {
+        var tag = await SetUpAsync("bulk");
+        var cut = RenderPage<BuyerList>();
+        cut.Find("input#buyers-search").Input(tag);
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#buyers-table tbody tr").Count));
+
+        foreach (var key in new[] { $"{tag}-alpha", $"{tag}-beta" })
+            cut.FindAll($"input#select-buyer-{key}, #select-buyer-{key} input").First().Change(true);
+        cut.Find("#buyers-bulk-pause").Click();
+        cut.WaitForAssertion(() => Assert.Contains("unchanged", cut.Find($"#bulk-preview tr[data-key='{tag}-beta']").TextContent));
+        cut.PauseWithReason("fraud check");
+
+        cut.WaitForAssertion(() => Assert.Contains("1 buyer paused; 1 already as asked", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("Paused by manager@leadhub.test", cut.Find($"#buyer-status-{tag}-alpha").TextContent));
+        Assert.Contains("fraud check", cut.Find($"#buyer-status-{tag}-alpha").TextContent);
+        Assert.False((await Host.ExportedBuyerAsync($"{tag}-alpha"))!.Active);
+        Assert.Single(await Host.AuditAsync($"{tag}-alpha"), a => a.Action == "pause" && a.Actor == "manager@leadhub.test");
+        Assert.DoesNotContain(await Host.AuditAsync($"{tag}-beta"), a => a.Action == "pause");
+    }
 }
