@@ -30,11 +30,14 @@ public static class CapPeriods
     public static IReadOnlyList<CapLimit> ForContract(ContractSnapshot contract, DateTimeOffset now)
     {
         var contractLimits = For("contract:" + contract.Key, contract.Config.Caps, contract.Schedule.TimeZone, now);
-        var buyerLimits = For("buyer:" + contract.Buyer.Key, contract.Buyer.Config.Caps, contract.Buyer.Zone, now);
+        var buyerLimits = ForBuyer(contract.Buyer, now);
         if (buyerLimits.Count == 0) return contractLimits;
         if (contractLimits.Count == 0) return buyerLimits;
         return [.. contractLimits, .. buyerLimits];
     }
+
+    public static IReadOnlyList<CapLimit> ForBuyer(BuyerSnapshot buyer, DateTimeOffset now) =>
+        For("buyer:" + buyer.Key, buyer.Config.Caps, buyer.Zone, now);
 
     public static IReadOnlyList<CapLimit> For(string scope, CapsConfig? caps, TimeZoneInfo zone, DateTimeOffset utcNow)
     {

@@ -56,7 +56,7 @@ public sealed record ReceivingStatus(
 public static class ReceivingStatuses
 {
     public static ReceivingStatus ForContract(ContractSnapshot contract, CampaignSnapshot? campaign, ContractHealthView? health,
-        IReadOnlyDictionary<string, CapIncrement> counters, DateTimeOffset now)
+        IReadOnlyDictionary<string, CapIncrement> counters, DateTimeOffset now, TimeZoneInfo? reader = null)
     {
         var config = contract.Config;
         var buyer = contract.Buyer.Config;
@@ -64,11 +64,11 @@ public static class ReceivingStatuses
         var reasons = new List<(ReceivingState State, string Text, DateTimeOffset? Until, PauseNote? Pause)>();
 
         if (!buyer.Active)
-            reasons.Add((ReceivingState.BuyerPaused, PauseText("Buyer paused", buyer.Paused), null, buyer.Paused));
+            reasons.Add((ReceivingState.BuyerPaused, PauseText("Buyer paused", buyer.Paused, reader), null, buyer.Paused));
         if (!config.Active)
             reasons.Add(config.Paused is { IsAutomatic: true }
-                ? (ReceivingState.AutoPaused, PauseText("Auto-paused for errors", config.Paused), null, config.Paused)
-                : (ReceivingState.ContractPaused, PauseText("Paused", config.Paused), null, config.Paused));
+                ? (ReceivingState.AutoPaused, PauseText("Auto-paused for errors", config.Paused, reader), null, config.Paused)
+                : (ReceivingState.ContractPaused, PauseText("Paused", config.Paused, reader), null, config.Paused));
         if (campaign is { Config.Active: false })
             reasons.Add((ReceivingState.CampaignPaused, $"Campaign {campaign.Key} paused", null, null));
         foreach (var cap in caps.Where(c => c.Full))
@@ -82,7 +82,7 @@ public static class ReceivingStatuses
         }
         if (health is { Circuit: "open", OpenUntil: { } until } && until > now)
             reasons.Add((ReceivingState.CircuitOpen,
-                string.Create(CultureInfo.InvariantCulture, $"Circuit open until {until.UtcDateTime:HH:mm:ss} UTC ({health.ConsecutiveFailures} failures in a row)"),
+                string.Create(CultureInfo.InvariantCulture, $"Circuit open until {ReaderText(until, reader, "HH:mm:ss")} ({health.ConsecutiveFailures} failures in a row)"),
                 until, null));
 
         var errors = health?.PostErrorsToday ?? 0;
@@ -98,14 +98,14 @@ public static class ReceivingStatuses
 
     // A buyer: its own pause or cap first, else how many of its contracts receive.
     public static ReceivingStatus ForBuyer(BuyerSnapshot buyer, IReadOnlyList<ReceivingStatus> contracts,
-        IReadOnlyDictionary<string, CapIncrement> counters, DateTimeOffset now)
+        IReadOnlyDictionary<string, CapIncrement> counters, DateTimeOffset now, TimeZoneInfo? reader = null)
     {
         var config = buyer.Config;
-        var caps = UsageOf(CapPeriods.For("buyer:" + buyer.Key, config.Caps, TimeZoneInfo.Utc, now), counters);
+        var caps = UsageOf(CapPeriods.ForBuyer(buyer, now), counters);
         var errors = contracts.Sum(c => c.PostErrorsToday);
         if (!config.Active)
         {
-            var text = config.Paused is { IsAutomatic: true } ? PauseText("Auto-paused", config.Paused) : PauseText("Paused", config.Paused);
+            var text = config.Paused is { IsAutomatic: true } ? PauseText("Auto-paused", config.Paused, reader) : PauseText("Paused", config.Paused, reader);
             return new ReceivingStatus(ReceivingState.BuyerPaused, text, [text, .. caps.Select(c => c.Text)], null, config.Paused, caps, errors);
         }
         if (caps.FirstOrDefault(c => c.Full) is { } full)
@@ -150,10 +150,18 @@ public static class ReceivingStatuses
                 : new CapUsage(parts[0], period, Math.Max(0m, counted.Amount), limit.MaxAmount ?? 0, IsBudget: true);
         }).ToList();
 
-    private static string PauseText(string what, PauseNote? note) => note is null
+    private static string PauseText(string what, PauseNote? note, TimeZoneInfo? reader) => note is null
         ? what
-        : string.Create(CultureInfo.InvariantCulture, $"{what} by {note.By} {note.At.UtcDateTime:yyyy-MM-dd HH:mm} UTC")
+        : $"{what} by {note.By} {ReaderText(note.At, reader, "yyyy-MM-dd HH:mm")}"
           + (note.Reason is { Length: > 0 } reason ? $": {reason}" : "");
+
+    // When something happened or ends, in the reader's zone (the portal user's; UTC for the API), named.
+    private static string ReaderText(DateTimeOffset at, TimeZoneInfo? reader, string format)
+    {
+        reader ??= TimeZoneInfo.Utc;
+        var name = reader == TimeZoneInfo.Utc ? "UTC" : reader.HasIanaId || !TimeZoneInfo.TryConvertWindowsIdToIanaId(reader.Id, out var iana) ? reader.Id : iana;
+        return TimeZoneInfo.ConvertTime(at, reader).ToString(format, CultureInfo.InvariantCulture) + " " + name;
+    }
 
     // "Mon 08:00 America/Chicago": a schedule speaks its own zone.
     private static string LocalText(DateTimeOffset at, TimeZoneInfo zone) =>
