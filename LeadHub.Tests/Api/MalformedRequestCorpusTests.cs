@@ -216,7 +216,7 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
         ["kpis: from at year 9999, to defaulted"] = new("GET", "/api/v1/admin/kpis?from=9999-12-31", Auth.Admin, null, 400),
         ["kpis: from after to"] = new("GET", "/api/v1/admin/kpis?from=2026-02-01&to=2026-01-01", Auth.Admin, null, 400),
         ["kpis: range of two years"] = new("GET", "/api/v1/admin/kpis?from=2024-01-01&to=2026-01-01", Auth.Admin, null, 400),
-        ["kpis: unknown bucket"] = new("GET", "/api/v1/admin/kpis?bucket=week", Auth.Admin, null, 400),
+        ["kpis: unknown bucket"] = new("GET", "/api/v1/admin/kpis?bucket=month", Auth.Admin, null, 400),
         ["kpis: minute buckets over a week"] = new("GET", "/api/v1/admin/kpis?from=2026-01-01&to=2026-01-08&bucket=minute", Auth.Admin, null, 400),
         ["kpis: from is not a time"] = new("GET", "/api/v1/admin/kpis?from=2026-13-45", Auth.Admin, null, 400),
         ["kpis: no token"] = new("GET", "/api/v1/admin/kpis", Auth.None, null, 401),
