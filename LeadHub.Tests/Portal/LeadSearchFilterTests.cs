@@ -109,7 +109,7 @@ public sealed class LeadSearchFilterTests(LeadHubFactory host) : PortalTestConte
             .Add(x => x.Value, ReportRange.Today)
             .Add(x => x.ValueChanged, (ReportRange r) => picked = r));
 
-        Assert.Equal(["preset-hour", "preset-today", "preset-yesterday", "preset-7d", "preset-30d", "preset-mtd", "preset-last-month", "preset-custom"],
+        Assert.Equal(["preset-hour", "preset-today", "preset-yesterday", "preset-7d", "preset-30d", "preset-90d", "preset-mtd", "preset-last-month", "preset-custom"],
             cut.FindAll("button").Select(b => b.Id));
         cut.Find("#preset-yesterday").Click();
         Assert.Equal("yesterday", picked?.Preset);
