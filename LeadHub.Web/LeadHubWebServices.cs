@@ -43,6 +43,7 @@ public static class LeadHubWebServices
         if (web.Jobs.RunServer)
             services.AddHangfireServer(o => o.WorkerCount = 2);
         services.AddScoped<ReviewJobs>();
+        services.AddLeadHubMetrics(web.Metrics);
 
         services.AddSingleton<SandboxMarket>();
         if (web.DemoOn(builder.Environment))
@@ -135,6 +136,7 @@ public static class LeadHubWebServices
         app.MapReturnsApi();
         app.MapAdminApi();
         app.MapHealthApi();
+        app.MapLeadHubMetrics(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LeadHubWebOptions>>().Value.Metrics);
         app.MapAccountEndpoints();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
