@@ -16,6 +16,8 @@ public sealed class LeadHubWebOptions
 
     public JobOptions Jobs { get; set; } = new();
 
+    public MetricsOptions Metrics { get; set; } = new();
+
     // CONTRACT §7: the demo is on in Development unless configured otherwise.
     public bool DemoOn(IHostEnvironment env) => Demo ?? env.IsDevelopment();
 

@@ -2,7 +2,6 @@ using LeadHub.Core;
 using LeadHub.Core.Storage;
 using LeadHub.Web.Api;
 using Hangfire;
-using Hangfire.PostgreSql;
 using LeadHub.Web.Components;
 using LeadHub.Web.Jobs;
 using LeadHub.Web.Portal;
@@ -32,25 +31,20 @@ public static class LeadHubWebServices
 
         AddPortal(services);
 
-        services.AddHangfire((sp, c) =>
-        {
-            c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
-            // On PostgreSQL the job storage is shared by every node (its own schema in LeadHub's
-            // database), so a recurring job runs once per schedule, not once per node. With one
-            // SQLite node it lives in memory: jobs only process LeadHub's own tables, so a restart loses nothing.
-            var db = sp.GetRequiredService<LeadHubDbFactory>();
-            if (db.Provider == DatabaseProviders.Postgres)
-                c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(db.ConnectionString),
-                    new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = true });
-            else c.UseInMemoryStorage();
-        });
+        // One storage per host, made from DI, not Hangfire's static JobStorage.Current: test hosts
+        // side by side in one process would otherwise share whichever storage was configured last.
+        services.AddSingleton<JobStorage>(sp => JobStorageChoice.Create(sp.GetRequiredService<LeadHubDbFactory>()));
+        services.AddHangfire((sp, c) => c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
         var web = LeadHubWebOptions.Of(builder.Configuration);
         services.Configure<LeadHubWebOptions>(builder.Configuration.GetSection(LeadHubOptions.Section));
         if (web.Jobs.RunServer)
             services.AddHangfireServer(o => o.WorkerCount = 2);
         services.AddScoped<ReviewJobs>();
+        services.AddLeadHubMetrics(web.Metrics);
+        services.AddLeadHubHealthChecks();
 
         services.AddSingleton<SandboxMarket>();
         if (web.DemoOn(builder.Environment))
@@ -146,6 +140,7 @@ public static class LeadHubWebServices
         app.MapAdminApi();
         app.MapExportApi();
         app.MapHealthApi();
+        app.MapLeadHubMetrics(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LeadHubWebOptions>>().Value.Metrics);
         app.MapAccountEndpoints();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {

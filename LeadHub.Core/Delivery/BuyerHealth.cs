@@ -6,8 +6,16 @@ namespace LeadHub.Core.Delivery;
 // Per-contract health: a circuit breaker that stops pinging a buyer that keeps timing out or
 // erroring (it would only eat the auction's deadline), the ping-fatigue guard (pings per
 // second/minute), and the daily post-error count that auto-pauses a contract.
-public sealed class BuyerHealth(TimeProvider time)
+public sealed class BuyerHealth
 {
+    private readonly TimeProvider time;
+
+    public BuyerHealth(TimeProvider time)
+    {
+        this.time = time;
+        Telemetry.LeadHubMetrics.Observe(this);
+    }
+
     public const string CircuitOpen = "circuit-open";
     private readonly ConcurrentDictionary<string, State> _states = new();
 
@@ -16,6 +24,7 @@ public sealed class BuyerHealth(TimeProvider time)
 
     private sealed class State
     {
+        public string Buyer = "";
         public int ConsecutiveFailures;
         public DateTimeOffset? OpenUntil;
         public long Second, Minute;
@@ -30,7 +39,7 @@ public sealed class BuyerHealth(TimeProvider time)
     public string? Admit(ContractSnapshot contract)
     {
         var config = contract.Config;
-        var state = _states.GetOrAdd(contract.Key, _ => new State());
+        var state = _states.GetOrAdd(contract.Key, static (_, buyer) => new State { Buyer = buyer }, contract.Buyer.Key);
         var now = time.GetUtcNow();
         lock (state)
         {
@@ -69,7 +78,7 @@ public sealed class BuyerHealth(TimeProvider time)
     // Any answer in time, even a pass or a rejection, shows the buyer is healthy.
     public void RecordAnswer(ContractSnapshot contract)
     {
-        var state = _states.GetOrAdd(contract.Key, _ => new State());
+        var state = _states.GetOrAdd(contract.Key, static (_, buyer) => new State { Buyer = buyer }, contract.Buyer.Key);
         lock (state)
         {
             state.ConsecutiveFailures = 0;
@@ -80,7 +89,7 @@ public sealed class BuyerHealth(TimeProvider time)
     public void RecordFailure(ContractSnapshot contract, bool isPost)
     {
         var config = contract.Config;
-        var state = _states.GetOrAdd(contract.Key, _ => new State());
+        var state = _states.GetOrAdd(contract.Key, static (_, buyer) => new State { Buyer = buyer }, contract.Buyer.Key);
         var now = time.GetUtcNow();
         string? pauseReason = null;
         lock (state)
@@ -101,6 +110,18 @@ public sealed class BuyerHealth(TimeProvider time)
             }
         }
         if (pauseReason is not null) PauseRequested?.Invoke(contract.Key, pauseReason);
+    }
+
+    // For the circuit gauge: 0 closed, 1 half-open, 2 open.
+    public IEnumerable<(string Buyer, string Contract, int State)> Circuits()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (contract, state) in _states)
+        {
+            DateTimeOffset? until;
+            lock (state) until = state.OpenUntil;
+            yield return (state.Buyer, contract, until is null ? 0 : now >= until ? 1 : 2);
+        }
     }
 
     public IReadOnlyList<ContractHealthView> Report(RoutingSnapshot snapshot)

@@ -6,6 +6,7 @@ using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
+using LeadHub.Core.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -126,6 +127,9 @@ public sealed class LeadIntake(
         }
     }
 
+    // The scope that puts `LeadId` on every log line written while a lead is handled.
+    public const string LeadLogScope = "Lead {LeadId}";
+
     private async Task<IntakeResult> SubmitCoreAsync(PublisherSnapshot publisher, LeadSubmission lead, string? idempotencyKey, PriorRouting? prior)
     {
         var snapshot = publisher.Workspace ?? snapshots.Current;
@@ -137,6 +141,8 @@ public sealed class LeadIntake(
         var now = time.GetUtcNow();
         var row = new NewLead(Guid.CreateVersion7(now), campaign.Key, publisher.Key, lead.SubId, lead.ExternalId, idempotencyKey, lead.Test,
             LeadStatus.Routing, validation.Fields.ToJsonString(), null, validation.PhoneKey, validation.EmailKey, now, null, prior?.PingId, node.Id);
+        // Every log line about this lead, down to the buyer calls, carries its id (and nothing else about it).
+        using var leadScope = log.BeginScope(LeadLogScope, row.Id);
         // Quarantined: kept whole, with the raw input, so a manager can see what was wrong.
         if (!validation.IsValid)
         {
@@ -176,13 +182,19 @@ public sealed class LeadIntake(
                 return await ReplayAsync(received.Lead);
             case ReceiveOutcome.Duplicate:
                 if (routing is not null) await routing;
+                LeadHubMetrics.Lead(LeadStatus.Duplicate);
                 return new IntakeResult.Processed(row.Id, LeadStatus.Duplicate, 0, [received.Lead.Reason!]);
         }
-        if (!validation.IsValid) return new IntakeResult.Invalid(row.Id, validation.Errors);
+        if (!validation.IsValid)
+        {
+            LeadHubMetrics.Lead(LeadStatus.Invalid);
+            return new IntakeResult.Invalid(row.Id, validation.Errors);
+        }
         crash.Reached(CrashPoints.AfterReceive);
 
         // Seen before by the read, yet stored as new (that lead's window ended as it was read): route it now.
         var finish = (await (routing ?? RouteNewAsync(null)))!;
+        LeadHubMetrics.Lead(finish.Status);
         return Answer(row.Id, finish.Status, finish.Payout, finish.Reason);
     }
 
@@ -203,10 +215,13 @@ public sealed class LeadIntake(
     private async Task<LeadFinish?> RouteCoreAsync(RoutedLead row, CampaignSnapshot campaign, JsonObject fields, PingHold? hold,
         IReadOnlyList<TraceStep> priorTrace, int firstSeq, Func<Task<bool>>? stored, PublisherSnapshot? publisher)
     {
+        using var leadScope = log.BeginScope(LeadLogScope, row.Id);
         var auctionLead = AuctionLeadOf(row, campaign, fields, firstSeq + priorTrace.Count) with { Stored = stored };
 
         // Routing is not tied to the publisher's connection: a lead whose caller hung up is still sold.
+        var started = time.GetTimestamp();
         var result = await auction.RunAsync(auctionLead, hold, lifetime.ApplicationStopping);
+        LeadHubMetrics.AuctionDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
         if (result.Abandoned) return null;
         // A lead no post reached is only known stored once the gate was asked; the finish must follow the receive.
         if (stored is not null && !await stored()) return null;

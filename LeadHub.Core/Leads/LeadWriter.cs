@@ -217,7 +217,9 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         // Last before the commit: every node updates the same few KPI rows, and a row stays
         // locked from its update to the commit.
         await rollups.ApplyAsync(db);
+        var commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         if (commit) await tx.CommitAsync();
+        if (commit) Telemetry.LeadHubMetrics.WriterCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
         else await tx.RollbackAsync();
         return completions;
     }

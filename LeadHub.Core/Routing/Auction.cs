@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using LeadHub.Core.Delivery;
+using LeadHub.Core.Telemetry;
 using LeadHub.Core.Workspace;
 
 namespace LeadHub.Core.Routing;
@@ -81,6 +82,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                 var reservation = lead.Test ? new CapReservation([], offer.Price) : await caps.TryReserveAsync(offer.Contract, offer.Price, time.GetUtcNow());
                 if (reservation is null)
                 {
+                    LeadHubMetrics.CapRefused(offer.Contract.Key);
                     trace.Add(Step(TraceKinds.Post, offer, TraceOutcomes.Skipped, "cap reached before post", null));
                     continue;
                 }
@@ -203,6 +205,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
             PingOutcome.Timeout => TraceOutcomes.Timeout,
             _ => TraceOutcomes.Error,
         };
+        LeadHubMetrics.Ping(contract.Buyer.Key, outcome);
         var reason = result.Outcome == PingOutcome.Timeout ? $"no answer within {(int)budget.TotalMilliseconds} ms" : result.Reason;
         Offer? offer = null;
         if (result.Outcome == PingOutcome.Bid)
@@ -267,6 +270,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                 $"no answer within {(int)offer.Contract.PostTimeout.TotalMilliseconds} ms; not billed"),
             _ => (TraceOutcomes.Error, result.Reason + "; not billed"),
         };
+        LeadHubMetrics.Post(offer.Contract.Buyer.Key, outcome, latency);
         return (Step(TraceKinds.Post, offer, outcome, reason, latency), result.Outcome == PostOutcome.Accepted);
     }
 

@@ -39,7 +39,10 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase("Sqlite", $"Data Source={path}", () =>
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
+            // LeadHub's file and Hangfire's beside it (LeadHub.Web.Jobs.JobStorageChoice).
+            var jobs = Path.ChangeExtension(path, null) + "-jobs.db";
+            foreach (var file in new[] { path, jobs })
+            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(file + suffix);
             return ValueTask.CompletedTask;
         });
     }

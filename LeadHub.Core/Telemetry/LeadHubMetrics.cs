@@ -1,0 +1,67 @@
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using LeadHub.Core.Delivery;
+
+namespace LeadHub.Core.Telemetry;
+
+// LeadHub's own figures, declared once: every instrument is here, README "Metrics" lists them.
+// An instrument nobody listens to costs a branch, so the hot path records unconditionally.
+// Labels are keys an operator configured (buyer, contract) and fixed outcome words: never a
+// lead's fields, never a buyer's URL or credentials.
+public static class LeadHubMetrics
+{
+    public const string MeterName = "LeadHub";
+    private static readonly Meter Meter = new(MeterName, "1.0");
+
+    public static readonly Counter<long> Leads = Meter.CreateCounter<long>(
+        "leadhub.leads", "{lead}", "Leads answered to publishers, by final status");
+
+    public static readonly Histogram<double> AuctionDuration = Meter.CreateHistogram<double>(
+        "leadhub.auction.duration", "ms", "From the first ping to the sale or the last tier");
+
+    public static readonly Histogram<double> PostDuration = Meter.CreateHistogram<double>(
+        "leadhub.post.duration", "ms", "One post to a buyer, by buyer and outcome");
+
+    public static readonly Counter<long> Pings = Meter.CreateCounter<long>(
+        "leadhub.pings", "{ping}", "Pings sent to buyers, by buyer and outcome");
+
+    public static readonly Counter<long> CapRefusals = Meter.CreateCounter<long>(
+        "leadhub.cap.refusals", "{post}", "Posts not sent because a contract's cap was full");
+
+    public static readonly Histogram<int> WriterBatchSize = Meter.CreateHistogram<int>(
+        "leadhub.writer.batch.size", "{write}", "Lead writes committed together");
+
+    public static readonly Histogram<double> WriterCommitDuration = Meter.CreateHistogram<double>(
+        "leadhub.writer.commit.duration", "ms", "The lead writer's transaction commit");
+
+    // 0 closed, 1 half-open (the next request probes), 2 open, per contract of every live node.
+    private static readonly ConditionalWeakTable<BuyerHealth, object?> Healths = new();
+
+    static LeadHubMetrics() => Meter.CreateObservableGauge("leadhub.circuit.state", ObserveCircuits, "{state}",
+        "A contract's circuit breaker: 0 closed, 1 half-open, 2 open");
+
+    public static void Lead(string status) => Leads.Add(1, new KeyValuePair<string, object?>("status", status));
+
+    public static void Ping(string buyer, string outcome) =>
+        Pings.Add(1, new("buyer", buyer), new("outcome", outcome));
+
+    public static void Post(string buyer, string outcome, double milliseconds) =>
+        PostDuration.Record(milliseconds, new("buyer", buyer), new("outcome", outcome));
+
+    public static void CapRefused(string contract) => CapRefusals.Add(1, new KeyValuePair<string, object?>("contract", contract));
+
+    public static void WriterCommitted(int batchSize, TimeSpan commit)
+    {
+        WriterBatchSize.Record(batchSize);
+        WriterCommitDuration.Record(commit.TotalMilliseconds);
+    }
+
+    internal static void Observe(BuyerHealth health) => Healths.AddOrUpdate(health, null);
+
+    private static IEnumerable<Measurement<int>> ObserveCircuits()
+    {
+        foreach (var (health, _) in Healths)
+        foreach (var (buyer, contract, state) in health.Circuits())
+            yield return new Measurement<int>(state, new("buyer", buyer), new("contract", contract));
+    }
+}

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LeadHub.Core.Workspace;
+using LeadHub.Tests.Infrastructure;
+using LeadHub.Tests.Integration;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LeadHub.Tests.Operations;
+
+// What an operator scrapes and reads: the Prometheus series README documents, behind their own
+// token, and log lines that name a lead by its id and never by its person.
+public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Host host) : IClassFixture<MetricsAndLogsTests.Host>, IAsyncLifetime
+{
+    private const string ScrapeToken = "scrape-token-0123456789";
+    private LoopbackBuyers _buyers = null!;
+
+    public async Task InitializeAsync() => _buyers = await LoopbackBuyers.StartAsync();
+
+    public async Task DisposeAsync() => await _buyers.DisposeAsync();
+
+    private async Task<(HttpClient Publisher, string Campaign)> SellingCampaignAsync()
+    {
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("ops"));
+        var buyer = TestWorkspace.Unique("opsbuyer");
+        _buyers.Set(buyer, new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept() });
+        var apiKey = "key-" + Guid.NewGuid().ToString("N");
+        await host.ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [campaign],
+            Publishers = [TestWorkspace.Publisher(TestWorkspace.Unique("pub"), apiKey, campaign.Key)],
+            Buyers = [TestWorkspace.Buyer(buyer, TestWorkspace.PingPost(buyer + "-c", campaign.Key, _buyers.PingUrl(buyer), _buyers.PostUrl(buyer), 0, 1000))],
+        });
+        return (host.Publisher(apiKey), campaign.Key);
+    }
+
+    private static async Task<JsonElement> SellAsync(HttpClient publisher, object lead)
+    {
+        var response = await publisher.PostAsJsonAsync("/api/v1/leads", lead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("sold", answer.GetProperty("status").GetString());
+        return answer;
+    }
+
+    // The series README "Metrics" lists, as Prometheus names them.
+    public static readonly string[] DocumentedSeries =
+    [
+        "leadhub_leads_total{", "leadhub_auction_duration_milliseconds_bucket{", "leadhub_post_duration_milliseconds_bucket{",
+        "leadhub_pings_total{", "leadhub_writer_batch_size_bucket{", "leadhub_writer_commit_duration_milliseconds_bucket{",
+        "leadhub_circuit_state{", "http_server_request_duration_seconds_bucket{", "http_client_request_duration_seconds_bucket{",
+    ];
+
+    [Fact]
+    public async Task After_a_few_sold_leads_the_scrape_shows_the_documented_series()
+    {
+        var (publisher, campaign) = await SellingCampaignAsync();
+        for (var i = 0; i < 3; i++) await SellAsync(publisher, TestWorkspace.Lead(campaign));
+
+        using var scraper = host.CreateClient();
+        scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ScrapeToken);
+        var body = await scraper.GetStringAsync("/ops/metrics");
+
+        foreach (var series in DocumentedSeries) Assert.Contains(series, body);
+        Assert.Contains("leadhub_leads_total{otel_scope_name=\"LeadHub\",otel_scope_version=\"1.0\",status=\"sold\"}", body);
+        Assert.Contains("outcome=\"bid\"", body);
+        Assert.DoesNotContain("@example.com", body);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-token")]
+    [InlineData(LeadHubFactory.AdminToken)]
+    public async Task Scrape_without_its_own_token_is_refused(string? token)
+    {
+        using var scraper = host.CreateClient();
+        if (token is not null) scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await scraper.GetAsync("/ops/metrics");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.DoesNotContain("leadhub_", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_endpoint_is_not_there_unless_switched_on()
+    {
+        await using var plain = new LeadHubFactory();
+        using var client = plain.CreateClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Log_lines_about_a_sold_lead_carry_its_id_and_none_of_its_person()
+    {
+        var (publisher, campaign) = await SellingCampaignAsync();
+        var phone = "+1 415 555 " + Random.Shared.Next(1000, 9999);
+        var email = $"zoe.{Guid.NewGuid():N}@example.com";
+        var answer = await SellAsync(publisher, TestWorkspace.Lead(campaign, new { first_name = "Zoewyn", last_name = "Quarrington", email, phone }));
+        var leadId = answer.GetProperty("leadId").GetString()!;
+
+        var aboutLead = host.Lines.Where(l => l.LeadId == leadId).ToList();
+        Assert.NotEmpty(aboutLead);
+        var digits = new string(phone.Where(char.IsDigit).ToArray());
+        foreach (var line in host.Lines.Select(l => l.Text))
+        {
+            Assert.DoesNotContain(email, line, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("Zoewyn", line);
+            Assert.DoesNotContain("Quarrington", line);
+            Assert.DoesNotContain(digits, new string(line.Where(char.IsDigit).ToArray()));
+        }
+    }
+
+    public sealed record Line(string Category, string? LeadId, string Text);
+
+    public sealed class Host : LeadHubFactory
+    {
+        public ConcurrentQueue<Line> Lines { get; } = new();
+
+        protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings =>
+        [
+            new("LeadHub:Metrics:Enabled", "true"),
+            new("LeadHub:Metrics:PrometheusPath", "/ops/metrics"),
+            new("LeadHub:Metrics:Token", ScrapeToken),
+        ];
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureLogging(logging =>
+            {
+                logging.AddProvider(new ScopedCapture(Lines));
+                logging.AddFilter<ScopedCapture>(null, LogLevel.Trace);
+            });
+        }
+    }
+
+    // Keeps each line with the scopes around it, as the JSON console formatter writes them.
+    private sealed class ScopedCapture(ConcurrentQueue<Line> lines) : ILoggerProvider, ISupportExternalScope
+    {
+        private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+        public void Dispose() { }
+
+        private sealed class Logger(string category, ScopedCapture owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => owner._scopes.Push(state);
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                string? leadId = null;
+                var text = new System.Text.StringBuilder($"{category}: {formatter(state, exception)} {exception}");
+                owner._scopes.ForEachScope((scope, _) =>
+                {
+                    text.Append(" | ").Append(scope);
+                    if (scope is IEnumerable<KeyValuePair<string, object?>> pairs)
+                        foreach (var (key, value) in pairs)
+                        {
+                            if (key == "LeadId") leadId = value?.ToString();
+                            text.Append(' ').Append(key).Append('=').Append(value);
+                        }
+                }, (object?)null);
+                owner.Lines_.Enqueue(new Line(category, leadId, text.ToString()));
+            }
+        }
+
+        private ConcurrentQueue<Line> Lines_ => lines;
+    }
+}
