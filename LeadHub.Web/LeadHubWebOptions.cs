@@ -18,6 +18,8 @@ public sealed class LeadHubWebOptions
 
     public MetricsOptions Metrics { get; set; } = new();
 
+    public TracingOptions Tracing { get; set; } = new();
+
     // CONTRACT §7: the demo is on in Development unless configured otherwise.
     public bool DemoOn(IHostEnvironment env) => Demo ?? env.IsDevelopment();
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using LeadHub.Core.Telemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace LeadHub.Web;
 
@@ -18,8 +19,26 @@ public sealed class MetricsOptions
     public bool AllowAnonymous { get; set; }
 }
 
+public sealed class TracingOptions
+{
+    // An OTLP collector (e.g. http://otel-collector:4317); traces are off while unset.
+    public string? OtlpEndpoint { get; set; }
+}
+
 public static class MetricsEndpoint
 {
+    public static void AddLeadHubTracing(this IServiceCollection services, TracingOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.OtlpEndpoint)) return;
+        if (!Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var endpoint))
+            throw new InvalidOperationException($"LeadHub:Tracing:OtlpEndpoint '{options.OtlpEndpoint}' is not an absolute URL.");
+        services.AddOpenTelemetry().WithTracing(tracing => tracing
+            .AddSource(LeadHubMetrics.MeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddHttpClientInstrumentation()
+            .AddOtlpExporter(o => o.Endpoint = endpoint));
+    }
+
     public static void AddLeadHubMetrics(this IServiceCollection services, MetricsOptions options)
     {
         if (!options.Enabled) return;

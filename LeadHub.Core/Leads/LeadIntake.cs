@@ -216,6 +216,7 @@ public sealed class LeadIntake(
         IReadOnlyList<TraceStep> priorTrace, int firstSeq, Func<Task<bool>>? stored, PublisherSnapshot? publisher)
     {
         using var leadScope = log.BeginScope(LeadLogScope, row.Id);
+        using var span = LeadHubMetrics.Traces.StartActivity("lead.route")?.SetTag("leadhub.lead_id", row.Id);
         var auctionLead = AuctionLeadOf(row, campaign, fields, firstSeq + priorTrace.Count) with { Stored = stored };
 
         // Routing is not tied to the publisher's connection: a lead whose caller hung up is still sold.

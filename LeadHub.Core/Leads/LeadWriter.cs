@@ -219,8 +219,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         await rollups.ApplyAsync(db);
         var commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         if (commit) await tx.CommitAsync();
-        if (commit) Telemetry.LeadHubMetrics.WriterCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
         else await tx.RollbackAsync();
+        if (commit) Telemetry.LeadHubMetrics.WriterCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
         return completions;
     }
 

@@ -13,6 +13,10 @@ public static class LeadHubMetrics
     public const string MeterName = "LeadHub";
     private static readonly Meter Meter = new(MeterName, "1.0");
 
+    // Traces, off unless LeadHub:Tracing:OtlpEndpoint is set: one `lead` span per lead taken in
+    // or routed, tagged with its id; pings and posts appear under it as HttpClient spans.
+    public static readonly System.Diagnostics.ActivitySource Traces = new(MeterName, "1.0");
+
     public static readonly Counter<long> Leads = Meter.CreateCounter<long>(
         "leadhub.leads", "{lead}", "Leads answered to publishers, by final status");
 

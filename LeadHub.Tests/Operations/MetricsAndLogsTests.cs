@@ -83,6 +83,32 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Host host) : IClassF
         Assert.DoesNotContain("leadhub_", await response.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData("Bearer")]
+    [InlineData("Bearer ")]
+    [InlineData("Basic " + ScrapeToken)]
+    [InlineData(ScrapeToken)]
+    [InlineData("Bearer " + ScrapeToken + "x")]
+    public async Task Scrape_with_a_malformed_authorization_header_is_refused(string header)
+    {
+        using var scraper = host.CreateClient();
+        scraper.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", header);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await scraper.GetAsync("/ops/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_switched_on_without_a_token_stop_the_start_with_a_clear_message()
+    {
+        await using var careless = new TokenlessMetricsHost();
+        var error = Assert.Throws<InvalidOperationException>(() => careless.Services);
+        Assert.Contains("LeadHub:Metrics:Token", error.Message);
+    }
+
+    private sealed class TokenlessMetricsHost : LeadHubFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => [new("LeadHub:Metrics:Enabled", "true")];
+    }
+
     [Fact]
     public async Task Metrics_endpoint_is_not_there_unless_switched_on()
     {
