@@ -172,6 +172,12 @@ public static class BenchRunner
             await Task.Delay(TimeSpan.FromSeconds(5), ct);
             result.IdleCores = Math.Round((idle.CpuTime - before).TotalSeconds / clock.Elapsed.TotalSeconds, 2);
         }
+        // A scrape that fails costs the bench a line, never its run.
+        if (target.Meters is { } meters)
+        {
+            try { result.Meters = await meters.ScrapeAsync(ct); }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { output.WriteLine($"{target.Name}: meters not read ({e.Message})"); }
+        }
         return result;
     }
 

@@ -21,6 +21,9 @@ public interface IBenchTarget : IDisposable
     // The process whose CPU and memory are charged to this target (the first node when there are
     // several); null when it is not ours.
     ChildProcess? Process { get; }
+
+    // The target's own meters (LeadHub's Prometheus endpoint), when the bench started it.
+    BenchMeters? Meters => null;
 }
 
 // LeadHub under load: by default LeadHub.Web.dll (next to the bench) as a child process in the
@@ -37,6 +40,7 @@ public sealed class LeadHubTarget : IBenchTarget
     public IReadOnlyList<Uri> AllLeadsUrls { get; }
     public string ApiKey { get; }
     public ChildProcess? Process => _nodes.Count > 0 ? _nodes[0] : null;
+    public BenchMeters? Meters { get; private init; }
 
     private LeadHubTarget(string name, IReadOnlyList<Uri> baseAddresses, string apiKey, IReadOnlyList<ChildProcess> nodes, string? tempDir,
         Func<Task>? dropDatabase = null)
@@ -72,8 +76,12 @@ public sealed class LeadHubTarget : IBenchTarget
             var settings = Path.Combine(AppContext.BaseDirectory, "leadhub.appsettings.json");
             if (File.Exists(settings)) File.Copy(settings, Path.Combine(dir, "appsettings.json"));
             var adminToken = RandomToken();
+            var metricsToken = RandomToken();
             var env = new Dictionary<string, string>
             {
+                // Metrics on, as an operator would run it: the bench reads LeadHub's own figures too.
+                ["LeadHub__Metrics__Enabled"] = "true",
+                ["LeadHub__Metrics__Token"] = metricsToken,
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["DOTNET_ENVIRONMENT"] = "Production",
                 ["ConnectionStrings__LeadHub"] = $"Data Source={Path.Combine(dir, "leadhub.db")}",
@@ -104,7 +112,10 @@ public sealed class LeadHubTarget : IBenchTarget
                 nodes.Add(await ChildProcess.StartAsync(dll, [], env, dir, "/health/ready", TimeSpan.FromSeconds(60)));
             foreach (var node in nodes)
                 log.WriteLine($"{name}: {dll} as pid {node.Id} on {node.BaseAddress} (Production, {where})");
-            return new LeadHubTarget(name, nodes.Select(n => n.BaseAddress).ToList(), apiKey, nodes, dir, drop);
+            return new LeadHubTarget(name, nodes.Select(n => n.BaseAddress).ToList(), apiKey, nodes, dir, drop)
+            {
+                Meters = new BenchMeters(new Uri(nodes[0].BaseAddress, "/metrics"), metricsToken),
+            };
         }
         catch
         {

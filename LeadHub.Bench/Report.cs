@@ -62,6 +62,9 @@ public sealed class TargetResult
 
     public SoakResult? Soak { get; set; }
 
+    // What the target's own meters said at the end of its run (LeadHub's Prometheus endpoint).
+    public MeterReading? Meters { get; set; }
+
     // --all: cores the target used while idle after the run (timers, jobs, pollers), which every
     // lead's CPU figure above includes.
     public double? IdleCores { get; set; }
@@ -192,6 +195,7 @@ public static class Report
                         $"  {t.Target,-9} {s.AchievedRate:0} leads/s achieved of {s.OfferedRate:0} offered; p99 end-to-end {s.EndToEnd.P99Ms:0.0} ms, p99 overhead {s.Overhead.P99Ms:0.00} ms, {s.Errors} errors{kinds}"));
                 }
             }
+            if (t.Meters is { } meters) sb.AppendLine(meters.Summary(t.Target));
             if (t.Soak is { } soak)
                 sb.AppendLine(Invariant(
                     $"  {t.Target,-9} soak {soak.Minutes:0.#} min at {soak.Rate:0}/s: working set first {soak.FirstMb:0} MB, last {soak.LastMb:0} MB, max {soak.MaxMb:0} MB, slope {soak.SlopeMbPerMinute:0.00} MB/min"));
