@@ -32,7 +32,7 @@ public class ExportApiTests(LeadHubFactory factory) : IClassFixture<LeadHubFacto
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("lead_id,received_at,status,test,campaign,publisher,sub_id,external_id,buyer,contract,price,payout,state,zip", lines[0]);
         Assert.EndsWith("email,phone", lines[0]); // the admin API sees what GET /leads/{id} shows
-        Assert.StartsWith($"{first},2026-11-30T23:15:00Z,sold,false,{campaign},pub-stored,fb,ext-1,stored-buyer,,12.5,7", lines[1]);
+        Assert.StartsWith($"{first},2026-11-30T23:15:00Z,sold,false,{campaign},pub-stored,fb,ext-1,stored-buyer,,12.50,7.00", lines[1]);
         Assert.Contains(",94107,", lines[1]);
         Assert.StartsWith($"{second},2026-12-01T00:15:00Z,unsold,", lines[2]);
     }

@@ -21,10 +21,14 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
 {
     // Every lead: one ping to the ping-post buyer, whose post is rejected, then a direct post to
     // the fallback buyer at $5, which accepts. The publisher is paid a fixed $7: a loss per lead.
-    private sealed record Scenario(string Campaign, string CampaignName, string Pinger, string Direct, string ApiKey)
+    // The buyers' names are the scenario's own: the tests share one host, and the buyer filter picks by name.
+    private sealed record Scenario(string Campaign, string CampaignName, string Pinger, string Direct, string ApiKey, int Number)
     {
-        public const string PingerName = "Pinger Insurance Co", DirectName = "Direct Mortgage Ltd";
+        public string PingerName => $"Pinger Insurance Co No. {Number}";
+        public string DirectName => $"Direct Mortgage Ltd No. {Number}";
     }
+
+    private static int _scenarios;
 
     private async Task<Scenario> CreateAsync(LoopbackBuyers buyers)
     {
@@ -32,6 +36,7 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
         var pinger = TestWorkspace.Unique("pinger");
         var direct = TestWorkspace.Unique("direct");
         var apiKey = "key-" + Guid.NewGuid().ToString("N");
+        var number = Interlocked.Increment(ref _scenarios);
         buyers.Set(pinger, new BuyerBehaviour { Ping = BuyerAnswer.Bid(10), Post = BuyerAnswer.Reject("duplicate") });
         buyers.Set(direct, new BuyerBehaviour { Post = BuyerAnswer.Accept() });
         var name = "Figures " + campaign;
@@ -43,11 +48,11 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
             Buyers =
             [
                 TestWorkspace.Buyer(pinger, TestWorkspace.PingPost(pinger + "-c", campaign, buyers.PingUrl(pinger), buyers.PostUrl(pinger), timeoutMs: 10_000))
-                    with { Name = Scenario.PingerName },
-                TestWorkspace.Buyer(direct, TestWorkspace.DirectPost(direct + "-c", campaign, buyers.PostUrl(direct), 5m)) with { Name = Scenario.DirectName },
+                    with { Name = $"Pinger Insurance Co No. {number}" },
+                TestWorkspace.Buyer(direct, TestWorkspace.DirectPost(direct + "-c", campaign, buyers.PostUrl(direct), 5m)) with { Name = $"Direct Mortgage Ltd No. {number}" },
             ],
         });
-        return new Scenario(campaign, name, pinger, direct, apiKey);
+        return new Scenario(campaign, name, pinger, direct, apiKey, number);
     }
 
     private async Task SellAsync(Scenario s, int leads)
@@ -81,10 +86,10 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
         cut.WaitForAssertion(() => Assert.Equal("2", Card(cut, "kpi-leads")));
         Assert.Equal("100.0 %", Card(cut, "kpi-ping-to-post"));
         Assert.Equal("50.0 %", Card(cut, "kpi-reject-rate"));
-        var pinger = cut.FindAll("#by-buyer tbody tr").Single(r => r.TextContent.Contains(Scenario.PingerName));
+        var pinger = cut.FindAll("#by-buyer tbody tr").Single(r => r.TextContent.Contains(s.PingerName));
         Assert.Equal("100.0 %", pinger.QuerySelector(".kpi-ping-to-post")!.TextContent.Trim());
         // A buyer that is only posted to directly has no pings: no ratio, not 0 % or ∞.
-        var direct = cut.FindAll("#by-buyer tbody tr").Single(r => r.TextContent.Contains(Scenario.DirectName));
+        var direct = cut.FindAll("#by-buyer tbody tr").Single(r => r.TextContent.Contains(s.DirectName));
         Assert.Equal("—", direct.QuerySelector(".kpi-ping-to-post")!.TextContent.Trim());
     }
 
@@ -99,13 +104,13 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
 
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("#by-buyer tbody tr").Count));
         var rows = cut.FindAll("#by-buyer tbody tr");
-        var pinger = rows.Single(r => r.QuerySelector(".kpi-key")!.TextContent.Trim() == Scenario.PingerName);
+        var pinger = rows.Single(r => r.QuerySelector(".kpi-key")!.TextContent.Trim() == s.PingerName);
         Assert.Equal(s.Pinger, pinger.QuerySelector(".kpi-key span")!.GetAttribute("title"));
         Assert.DoesNotContain(s.Pinger, pinger.TextContent);
         // Offered two leads, bought none: "leads" is not a copy of "sold".
         Assert.Equal("2", pinger.QuerySelector(".kpi-leads")!.TextContent.Trim());
         Assert.Equal("0", pinger.QuerySelector(".kpi-sold")!.TextContent.Trim());
-        var direct = rows.Single(r => r.QuerySelector(".kpi-key")!.TextContent.Trim() == Scenario.DirectName);
+        var direct = rows.Single(r => r.QuerySelector(".kpi-key")!.TextContent.Trim() == s.DirectName);
         Assert.Equal("2", direct.QuerySelector(".kpi-leads")!.TextContent.Trim());
         Assert.Equal("100.0 %", direct.QuerySelector(".kpi-win-rate")!.TextContent.Trim());
         Assert.Contains(KpiDefinitions.Offered.ColumnTitle, cut.Find("#by-buyer thead .col-leads").TextContent);
@@ -123,7 +128,7 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
         var cut = Render(s.CampaignName, "hour");
         cut.WaitForAssertion(() => Assert.Equal("2", Card(cut, "kpi-leads")));
 
-        cut.Choose("dash-buyer", Scenario.PingerName);
+        cut.Choose("dash-buyer", s.PingerName);
 
         // The title changes with the filter at once; the figure when the slice's query answered.
         cut.WaitForAssertion(() =>
@@ -153,10 +158,10 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
             Assert.Equal("-$4.00", margin.TextContent.Trim());
             Assert.Contains("mud-error-text", margin.ClassList);
         }
-        var direct = cut.FindAll("#by-buyer tbody tr").Single(r => r.TextContent.Contains(Scenario.DirectName));
+        var direct = cut.FindAll("#by-buyer tbody tr").Single(r => r.TextContent.Contains(s.DirectName));
         Assert.Contains("mud-error-text", direct.QuerySelector(".kpi-margin")!.ClassList);
         // A positive (or zero) margin stays in the normal colour: the pinger sold nothing, paid nothing.
-        var pinger = cut.FindAll("#by-buyer tbody tr").Single(r => r.TextContent.Contains(Scenario.PingerName));
+        var pinger = cut.FindAll("#by-buyer tbody tr").Single(r => r.TextContent.Contains(s.PingerName));
         Assert.DoesNotContain("mud-error-text", pinger.QuerySelector(".kpi-margin")!.ClassList);
         Assert.DoesNotContain("mud-error-text", cut.Find("#kpi-revenue .mud-typography-h5").ClassList);
     }

@@ -32,7 +32,7 @@ public class CsvTests
     public async Task Api_export_writes_utc_times_with_z()
     {
         var lines = await LinesAsync(TimeZoneInfo.Utc, new Row("Acme", 1m, Noon, false));
-        Assert.Equal("Acme,1,2026-12-01T17:00:00Z,false", lines[1]);
+        Assert.Equal("Acme,1.00,2026-12-01T17:00:00Z,false", lines[1]);
     }
 
     [Fact]
@@ -51,14 +51,21 @@ public class CsvTests
     public async Task Text_that_would_run_as_a_formula_is_escaped(string text)
     {
         var lines = await LinesAsync(TimeZoneInfo.Utc, new Row(text, 1m, Noon, true));
-        var name = lines[1][..lines[1].LastIndexOf(",1,", StringComparison.Ordinal)].Trim('"').Replace("\"\"", "\"");
+        var name = lines[1][..lines[1].LastIndexOf(",1.00,", StringComparison.Ordinal)].Trim('"').Replace("\"\"", "\"");
         Assert.Equal("'" + text, name);
+    }
+
+    [Fact]
+    public async Task Money_has_two_decimals_at_least_whichever_database_it_came_from()
+    {
+        Assert.Equal(",12.50,2026-12-01T17:00:00Z,true", (await LinesAsync(TimeZoneInfo.Utc, new Row(null, 12.5m, Noon, true)))[1]);
+        Assert.Equal(",12.505,2026-12-01T17:00:00Z,true", (await LinesAsync(TimeZoneInfo.Utc, new Row(null, 12.505m, Noon, true)))[1]);
     }
 
     [Fact]
     public async Task Negative_money_stays_a_number_in_invariant_culture()
     {
         var lines = await LinesAsync(TimeZoneInfo.Utc, new Row(null, -1234.5m, Noon, true));
-        Assert.Equal(",-1234.5,2026-12-01T17:00:00Z,true", lines[1]);
+        Assert.Equal(",-1234.50,2026-12-01T17:00:00Z,true", lines[1]);
     }
 }

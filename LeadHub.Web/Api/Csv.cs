@@ -47,7 +47,8 @@ public static class Csv
             case null: csv.WriteField((string?)null); break;
             case string s: csv.WriteField(s); break;
             case DateTimeOffset t: csv.WriteField(Time(t, zone)); break;
-            case decimal d: csv.WriteField(d, ""); break;
+            // Money reads the same from either database (PostgreSQL keeps the column's scale: 12.50, SQLite 12.5).
+            case decimal d: csv.WriteField(d, "0.00##"); break;
             case double r: csv.WriteField(r, "0.####"); break;
             case int i: csv.WriteField(i, ""); break;
             case long l: csv.WriteField(l, ""); break;
