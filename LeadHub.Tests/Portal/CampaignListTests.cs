@@ -76,7 +76,8 @@ public sealed class CampaignListTests(LeadHubFactory host) : PortalTestContext(h
 
         cut.FindAll("#campaign-table tbody tr")[1].Click();
 
-        Assert.EndsWith($"/campaigns/{prefix}-b", Services.GetRequiredService<NavigationManager>().Uri);
+        // The table's row click runs asynchronously: the navigation may land just after Click returns.
+        cut.WaitForAssertion(() => Assert.EndsWith($"/campaigns/{prefix}-b", Services.GetRequiredService<NavigationManager>().Uri), PortalKit.Wait);
     }
 
     [Fact]
