@@ -126,7 +126,7 @@ public sealed class LeadHubTarget : IBenchTarget
         }
     }
 
-    private static async Task<(string ConnectionString, Func<Task> Drop)> CreatePostgresDatabaseAsync(string server)
+    internal static async Task<(string ConnectionString, Func<Task> Drop)> CreatePostgresDatabaseAsync(string server)
     {
         var name = "leadhub_bench_" + RandomToken()[..8];
         await using (var admin = new Npgsql.NpgsqlConnection(server))

@@ -9,7 +9,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace LeadHub.Bench;
 
@@ -23,7 +22,7 @@ public static class WriterBench
 
     public static async Task RunAsync(string? postgres, double seconds, TextWriter output)
     {
-        var (connectionString, drop) = postgres is null ? Sqlite() : Postgres(postgres);
+        var (connectionString, drop) = postgres is null ? Sqlite() : await LeadHubTarget.CreatePostgresDatabaseAsync(postgres);
         try
         {
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
@@ -132,25 +131,6 @@ public static class WriterBench
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
             return Task.CompletedTask;
-        });
-    }
-
-    private static (string, Func<Task>) Postgres(string server)
-    {
-        var name = $"leadhub_wb_{Guid.NewGuid():N}";
-        using (var admin = new NpgsqlConnection(server))
-        {
-            admin.Open();
-            using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
-            create.ExecuteNonQuery();
-        }
-        return (new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString, async () =>
-        {
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(server);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
         });
     }
 }
