@@ -84,17 +84,34 @@ public static class BuyerExchange
     }
 
     // At most maxBytes of the (decompressed) body, or null when there is more: a bomb stops here.
+    // Read into a pooled buffer that grows only for long answers: a fresh 16 KiB buffer per
+    // exchange (eleven per lead) was most of what the hot path allocated.
     private static async Task<byte[]?> ReadAtMostAsync(Stream body, int maxBytes, CancellationToken ct)
     {
-        var buffer = new byte[Math.Min(maxBytes + 1, 16 * 1024)];
-        using var kept = new MemoryStream();
-        int read;
-        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        var pool = System.Buffers.ArrayPool<byte>.Shared;
+        var buffer = pool.Rent(Math.Min(maxBytes + 1, 4 * 1024));
+        var held = 0;
+        try
         {
-            if (kept.Length + read > maxBytes) return null;
-            kept.Write(buffer, 0, read);
+            while (true)
+            {
+                if (held == buffer.Length)
+                {
+                    var bigger = pool.Rent(Math.Min(maxBytes + 1, buffer.Length * 2));
+                    buffer.AsSpan(0, held).CopyTo(bigger);
+                    pool.Return(buffer);
+                    buffer = bigger;
+                }
+                var read = await body.ReadAsync(buffer.AsMemory(held), ct);
+                if (read == 0) return buffer.AsSpan(0, held).ToArray();
+                held += read;
+                if (held > maxBytes) return null;
+            }
         }
-        return kept.ToArray();
+        finally
+        {
+            pool.Return(buffer);
+        }
     }
 
     private static string? Text(byte[] bytes, MediaTypeHeaderValue? contentType)
