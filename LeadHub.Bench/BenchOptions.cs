@@ -82,6 +82,11 @@ public sealed record BenchOptions
     // LeadHub.Web.dll to start; default: the one next to the bench.
     public string? LeadHubDll { get; init; }
 
+    // Start LeadHub as deployed: published with ReadyToRun (README "Deploying"), not the JIT-only
+    // build next to the bench. On by default with --all; --jit turns it off.
+    public bool? ReadyToRun { get; init; }
+    public bool UseReadyToRun => LeadHubDll is null && Target is null && (ReadyToRun ?? All);
+
     public double RequestTimeoutSeconds { get; init; } = 10;
 
     // A step that missed the overhead bound while other programs used more than this many cores
@@ -137,6 +142,8 @@ public sealed record BenchOptions
           --target <url>            load an already running LeadHub instead of starting one
           --admin-token <token>     its admin API token (the bench imports its workspace)
           --leadhub-dll <path>      LeadHub.Web.dll to start (default: next to the bench)
+          --r2r | --jit             publish LeadHub with ReadyToRun first and start that build, as
+                                    README "Deploying" does (default with --all), or the JIT-only build
           --other-cpu-limit <cores> a step that missed the bound while other programs used more CPU
                                     than this is measured again, marked "?" (default 0.15)
           --attempts <n>            … at most n times in all (default 3)
@@ -187,6 +194,8 @@ public sealed record BenchOptions
                 "--nodes" => o with { Nodes = (int)Number() },
                 "--admin-token" => o with { AdminToken = Value() },
                 "--leadhub-dll" => o with { LeadHubDll = Path.GetFullPath(Value()) },
+                "--r2r" => o with { ReadyToRun = true },
+                "--jit" => o with { ReadyToRun = false },
                 "--request-timeout" => o with { RequestTimeoutSeconds = Number() },
                 "--other-cpu-limit" => o with { OtherCpuLimit = Number() },
                 "--attempts" => o with { Attempts = (int)Number() },

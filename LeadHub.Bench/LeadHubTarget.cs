@@ -65,7 +65,8 @@ public sealed class LeadHubTarget : IBenchTarget
             return new LeadHubTarget(name, [external], apiKey, [], null);
         }
 
-        var dll = options.LeadHubDll ?? Path.Combine(AppContext.BaseDirectory, "LeadHub.Web.dll");
+        var dll = options.LeadHubDll
+                  ?? (options.UseReadyToRun ? await ReadyToRunBuild.PublishAsync(log) : Path.Combine(AppContext.BaseDirectory, "LeadHub.Web.dll"));
         var dir = Directory.CreateTempSubdirectory("leadhub-bench-").FullName;
         var nodes = new List<ChildProcess>();
         Func<Task>? drop = null;
