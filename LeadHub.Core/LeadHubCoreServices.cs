@@ -93,6 +93,8 @@ public static class LeadHubCoreServices
                 AutomaticDecompression = System.Net.DecompressionMethods.None,
                 AllowAutoRedirect = false,
                 UseCookies = false,
+                // Buyers are not part of LeadHub's traces: no traceparent header on every ping and post.
+                ActivityHeadersPropagator = null,
             })
             // Deadlines come from the auction's own cancellation, not HttpClient's 100 s default.
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)

@@ -36,7 +36,7 @@ public static class BuyerExchange
             await using var raw = await response.Content.ReadAsStreamAsync(ct);
             await using var body = Decoded(raw, response.Content.Headers.ContentEncoding, out var encodingProblem);
             if (body is null) return new ExchangeResult.Failed(encodingProblem!);
-            var bytes = await ReadAtMostAsync(body, maxBytes, ct);
+            var bytes = await Validation.BoundedRead.ReadAtMostAsync(body, maxBytes, ct);
             if (bytes is null) return TooLong(maxBytes);
             return Text(bytes, response.Content.Headers.ContentType) is { } text
                 ? new ExchangeResult.Answered(status, text)
@@ -80,37 +80,6 @@ public static class BuyerExchange
             default:
                 problem = $"answer has an unknown content encoding '{Cut(codings[0])}'";
                 return null;
-        }
-    }
-
-    // At most maxBytes of the (decompressed) body, or null when there is more: a bomb stops here.
-    // Read into a pooled buffer that grows only for long answers: a fresh 16 KiB buffer per
-    // exchange (eleven per lead) was most of what the hot path allocated.
-    private static async Task<byte[]?> ReadAtMostAsync(Stream body, int maxBytes, CancellationToken ct)
-    {
-        var pool = System.Buffers.ArrayPool<byte>.Shared;
-        var buffer = pool.Rent(Math.Min(maxBytes + 1, 4 * 1024));
-        var held = 0;
-        try
-        {
-            while (true)
-            {
-                if (held == buffer.Length)
-                {
-                    var bigger = pool.Rent(Math.Min(maxBytes + 1, buffer.Length * 2));
-                    buffer.AsSpan(0, held).CopyTo(bigger);
-                    pool.Return(buffer);
-                    buffer = bigger;
-                }
-                var read = await body.ReadAsync(buffer.AsMemory(held), ct);
-                if (read == 0) return buffer.AsSpan(0, held).ToArray();
-                held += read;
-                if (held > maxBytes) return null;
-            }
-        }
-        finally
-        {
-            pool.Return(buffer);
         }
     }
 

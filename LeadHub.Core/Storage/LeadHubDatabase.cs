@@ -1,6 +1,7 @@
 using LeadHub.Core.Workspace;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,8 @@ public static class DatabaseProviders
 }
 
 // The one place that knows which database LeadHub runs on: everything else asks this factory
-// for a LeadHubDbContext. Options are built once; a context costs an allocation, not a lookup.
+// for a LeadHubDbContext. Options are built once and contexts are pooled: a new context built its
+// own service scope (dictionaries, DI lookups), which cost the hot path more than the query it ran.
 public sealed class LeadHubDbFactory : IDbContextFactory<LeadHubDbContext>
 {
     private readonly Func<LeadHubDbContext> _create;
@@ -38,7 +40,7 @@ public sealed class LeadHubDbFactory : IDbContextFactory<LeadHubDbContext>
                 .UseNpgsql(ConnectionString)
                 .UseLoggerFactory(loggers)
                 .Options;
-            _create = () => new PostgresLeadHubDbContext(options);
+            _create = new PooledDbContextFactory<PostgresLeadHubDbContext>(options).CreateDbContext;
         }
         else
         {
@@ -48,7 +50,7 @@ public sealed class LeadHubDbFactory : IDbContextFactory<LeadHubDbContext>
                 .AddInterceptors(SqlitePragmas.Instance)
                 .UseLoggerFactory(loggers)
                 .Options;
-            _create = () => new LeadHubDbContext(options);
+            _create = new PooledDbContextFactory<LeadHubDbContext>(options).CreateDbContext;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using LeadHub.Core;
 using LeadHub.Core.Leads;
@@ -75,19 +74,8 @@ public static class PublisherRequests
 
     // Null when the body is larger than the limit; the limit is enforced while reading, so a
     // client lying about Content-Length (or sending chunks) cannot make us buffer more.
-    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit)
-    {
-        if (request.ContentLength > limit) return null;
-        var buffer = new ArrayBufferWriter<byte>(Math.Min(limit + 1, 4096));
-        while (true)
-        {
-            var memory = buffer.GetMemory(4096);
-            var read = await request.Body.ReadAsync(memory);
-            if (read == 0) return buffer.WrittenSpan.ToArray();
-            buffer.Advance(read);
-            if (buffer.WrittenCount > limit) return null;
-        }
-    }
+    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit) =>
+        request.ContentLength > limit ? null : await BoundedRead.ReadAtMostAsync(request.Body, limit);
 
     private static (LeadSubmission?, Dictionary<string, string[]>) Parse(byte[] body)
     {
