@@ -20,15 +20,32 @@ public sealed class PostbackQueries(IDbContextFactory<LeadHubDbContext> dbFactor
     public async Task<PostbackPage> ListAsync(PostbackFilter filter, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = Filtered(db, filter);
+        var total = await rows.CountAsync(ct);
+        var items = await Entries(rows.OrderByDescending(p => p.Id).Skip(Math.Max(0, filter.Skip)).Take(Math.Clamp(filter.Take, 1, MaxTake)))
+            .ToListAsync(ct);
+        return new PostbackPage(items, total);
+    }
+
+    // Every matching entry, newest first, streamed (the CSV export).
+    public async IAsyncEnumerable<PostbackLogEntry> AllAsync(PostbackFilter filter,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await foreach (var entry in Entries(Filtered(db, filter).OrderByDescending(p => p.Id)).AsAsyncEnumerable().WithCancellation(ct))
+            yield return entry;
+    }
+
+    private static IQueryable<PostbackRow> Filtered(LeadHubDbContext db, PostbackFilter filter)
+    {
         var rows = db.Postbacks.AsNoTracking();
         if (filter.Publisher is { Length: > 0 } publisher) rows = rows.Where(p => p.PublisherKey == publisher);
         if (filter.State is { Length: > 0 } state) rows = rows.Where(p => p.State == state);
         if (filter.LeadId is { } lead) rows = rows.Where(p => p.LeadId == lead);
-        var total = await rows.CountAsync(ct);
-        var items = await rows.OrderByDescending(p => p.Id).Skip(Math.Max(0, filter.Skip)).Take(Math.Clamp(filter.Take, 1, MaxTake))
-            .Select(p => new PostbackLogEntry(p.Id, p.LeadId, p.PublisherKey, p.Event, p.Status, p.Payout, p.ReasonCode, p.State, p.Attempts,
-                p.CreatedAt, p.NextAttemptAt, p.LastAttemptAt, p.LastRequest, p.LastStatus, p.LastError, p.LastAnswer, p.DeliveredAt))
-            .ToListAsync(ct);
-        return new PostbackPage(items, total);
+        return rows;
     }
+
+    private static IQueryable<PostbackLogEntry> Entries(IQueryable<PostbackRow> rows) =>
+        rows.Select(p => new PostbackLogEntry(p.Id, p.LeadId, p.PublisherKey, p.Event, p.Status, p.Payout, p.ReasonCode, p.State, p.Attempts,
+            p.CreatedAt, p.NextAttemptAt, p.LastAttemptAt, p.LastRequest, p.LastStatus, p.LastError, p.LastAnswer, p.DeliveredAt));
 }
