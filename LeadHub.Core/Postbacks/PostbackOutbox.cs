@@ -94,25 +94,14 @@ public sealed class PostbackOutbox(
                 .Where(l => l.ReceivedAt >= from && keys.Contains(l.PublisherKey)
                     && !db.Postbacks.Any(o => o.LeadId == l.Id && o.Event != PostbackEvents.Returned))
                 .OrderBy(l => l.ReceivedAt).Take(Options.Batch)
-                .Select(l => new { l.Id, l.PublisherKey, l.CampaignKey, l.ExternalId, l.SubId, l.Status, l.Payout, l.Reason, l.ReceivedAt })
+                .Select(l => new LeadFacts(l.Id, l.PublisherKey, l.CampaignKey, l.ExternalId, l.SubId, l.Status, l.Payout, l.Reason, l.ReceivedAt))
                 .ToListAsync(ct);
-            // The cursor never passes a lead still routing (recovery finishes it after a crash);
-            // one parked `unknown` for a manager is not waited for.
+            // The cursor never passes a lead still routing (recovery finishes it after a crash); one
+            // parked `unknown` for a manager is not waited for: UnknownOutcomes enqueues it when settled.
             if (leads.FirstOrDefault(l => l.Status is LeadStatus.Routing or LeadStatus.Received) is { } open && open.ReceivedAt < leadsTo)
                 leadsTo = open.ReceivedAt;
             if (leads.Count == Options.Batch && leads[^1].ReceivedAt < leadsTo) leadsTo = leads[^1].ReceivedAt;
-
-            var due = leads.Select(l => (Lead: l, Event: EventOf(l.Status)))
-                .Where(x => x.Event is not null && PostbackTemplates.For(configured[x.Lead.PublisherKey], x.Event) is not null).ToList();
-            var unsold = due.Where(x => x.Event == PostbackEvents.Unsold).Select(x => x.Lead.Id).ToList();
-            var traces = unsold.Count == 0 ? [] : (await db.TraceSteps.AsNoTracking().Where(s => unsold.Contains(s.LeadId)).ToListAsync(ct))
-                .GroupBy(s => s.LeadId).ToDictionary(g => g.Key, g => g.OrderBy(s => s.Seq).Select(ReasonCodes.StepOf).ToList());
-            foreach (var (l, e) in due)
-            {
-                db.Postbacks.Add(New(l.Id, e!, l.PublisherKey, l.CampaignKey, l.ExternalId, l.SubId, e == PostbackEvents.Sold ? l.Payout : 0,
-                    ReasonCodes.ForStatus(e!, l.Reason, traces.GetValueOrDefault(l.Id) ?? []), now));
-                added++;
-            }
+            added += await AddLeadEventsAsync(db, leads, configured, now, ct);
 
             var returnsFrom = returnsCursor.At;
             var returns = await db.Returns.AsNoTracking()
@@ -137,6 +126,46 @@ public sealed class PostbackOutbox(
         // Only forward: enabling postbacks later never sends what came before.
         if (leadsTo > leadsCursor.At) leadsCursor.At = leadsTo;
         if (returnsTo > returnsCursor.At) returnsCursor.At = returnsTo;
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return added;
+    }
+
+    private sealed record LeadFacts(Guid Id, string PublisherKey, string CampaignKey, string? ExternalId, string? SubId, string Status,
+        decimal Payout, string? Reason, DateTimeOffset ReceivedAt);
+
+    // One row per lead whose final status raises an event its publisher has a template for.
+    private static async Task<int> AddLeadEventsAsync(LeadHubDbContext db, IReadOnlyList<LeadFacts> leads,
+        IReadOnlyDictionary<string, PostbacksConfig> configured, DateTimeOffset now, CancellationToken ct)
+    {
+        var due = leads.Select(l => (Lead: l, Event: EventOf(l.Status)))
+            .Where(x => x.Event is not null && PostbackTemplates.For(configured.GetValueOrDefault(x.Lead.PublisherKey), x.Event) is not null).ToList();
+        var unsold = due.Where(x => x.Event == PostbackEvents.Unsold).Select(x => x.Lead.Id).ToList();
+        var traces = unsold.Count == 0 ? [] : (await db.TraceSteps.AsNoTracking().Where(s => unsold.Contains(s.LeadId)).ToListAsync(ct))
+            .GroupBy(s => s.LeadId).ToDictionary(g => g.Key, g => g.OrderBy(s => s.Seq).Select(ReasonCodes.StepOf).ToList());
+        foreach (var (l, e) in due)
+        {
+            db.Postbacks.Add(New(l.Id, e!, l.PublisherKey, l.CampaignKey, l.ExternalId, l.SubId, e == PostbackEvents.Sold ? l.Payout : 0,
+                ReasonCodes.ForStatus(e!, l.Reason, traces.GetValueOrDefault(l.Id) ?? []), now));
+        }
+        return due.Count;
+    }
+
+    // A lead the pump's cursor has passed reached its final state later (a manager settled an
+    // `unknown` lead): its postback is written now, if it has none yet.
+    public async Task<int> EnqueueLeadAsync(Guid leadId, CancellationToken ct = default)
+    {
+        var configured = snapshots.Current.Publishers.Values
+            .Where(p => p.Config.Postbacks?.Templates is { Count: > 0 })
+            .ToDictionary(p => p.Key, p => p.Config.Postbacks!);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await ClusterLock.TakeAsync(db, ["postback-pump"]);
+        var leads = await db.Leads.AsNoTracking()
+            .Where(l => l.Id == leadId && !db.Postbacks.Any(o => o.LeadId == l.Id && o.Event != PostbackEvents.Returned))
+            .Select(l => new LeadFacts(l.Id, l.PublisherKey, l.CampaignKey, l.ExternalId, l.SubId, l.Status, l.Payout, l.Reason, l.ReceivedAt))
+            .ToListAsync(ct);
+        var added = await AddLeadEventsAsync(db, leads, configured, time.GetUtcNow(), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return added;

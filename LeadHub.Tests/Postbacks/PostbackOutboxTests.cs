@@ -235,6 +235,25 @@ public sealed class PostbackOutboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Lead_parked_unknown_while_the_pump_passed_gets_its_postback_when_a_manager_settles_it()
+    {
+        var s = await ScenarioAsync();
+        var lead = await PostLeadAsync(_host, s);
+        await using (var db = await _host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync())
+            await db.Leads.Where(l => l.Id == lead).ExecuteUpdateAsync(u => u.SetProperty(l => l.Status, LeadStatus.Unknown));
+        var outbox = Outbox(_host);
+        Assert.Equal(0, await outbox.EnqueueAsync());
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(0, await outbox.EnqueueAsync()); // the cursor is past the lead now
+
+        var settled = await _host.Services.GetRequiredService<UnknownOutcomes>().ConfirmSoldAsync(lead, "manager@leadhub.test");
+
+        Assert.Equal(LeadStatus.Sold, Assert.IsType<SettleResult.Settled>(settled).Status);
+        Assert.Equal(PostbackStates.Pending, (await RowAsync(lead, PostbackEvents.Sold)).State);
+        Assert.Equal(0, await outbox.EnqueueLeadAsync(lead)); // once
+    }
+
+    [Fact]
     public async Task Leads_before_postbacks_were_set_up_get_none()
     {
         var s = await ApiScenario.CreateAsync(_host, _buyers);
