@@ -80,6 +80,13 @@ public sealed class PostbackOutbox(
         var keys = configured.Keys.ToList();
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (keys.Count == 0)
+        {
+            // Nobody wants postbacks: no write every second (SQLite has one write lock, the lead
+            // writer's). Forgetting the cursor makes it start at "now" once someone does.
+            if (await db.PostbackCursors.AnyAsync(ct)) await db.PostbackCursors.ExecuteDeleteAsync(ct);
+            return 0;
+        }
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await ClusterLock.TakeAsync(db, ["postback-pump"]);
         var leadsCursor = await CursorAsync(db, LeadsCursor, now - lag, ct);
@@ -87,41 +94,38 @@ public sealed class PostbackOutbox(
         var added = 0;
         var leadsTo = now - lag;
         var returnsTo = now - lag;
-        if (keys.Count > 0)
-        {
-            var from = leadsCursor.At;
-            var leads = await db.Leads.AsNoTracking()
-                .Where(l => l.ReceivedAt >= from && keys.Contains(l.PublisherKey)
-                    && !db.Postbacks.Any(o => o.LeadId == l.Id && o.Event != PostbackEvents.Returned))
-                .OrderBy(l => l.ReceivedAt).Take(Options.Batch)
-                .Select(l => new LeadFacts(l.Id, l.PublisherKey, l.CampaignKey, l.ExternalId, l.SubId, l.Status, l.Payout, l.Reason, l.ReceivedAt))
-                .ToListAsync(ct);
-            // The cursor never passes a lead still routing (recovery finishes it after a crash); one
-            // parked `unknown` for a manager is not waited for: UnknownOutcomes enqueues it when settled.
-            if (leads.FirstOrDefault(l => l.Status is LeadStatus.Routing or LeadStatus.Received) is { } open && open.ReceivedAt < leadsTo)
-                leadsTo = open.ReceivedAt;
-            if (leads.Count == Options.Batch && leads[^1].ReceivedAt < leadsTo) leadsTo = leads[^1].ReceivedAt;
-            added += await AddLeadEventsAsync(db, leads, configured, now, ct);
+        var from = leadsCursor.At;
+        var leads = await db.Leads.AsNoTracking()
+            .Where(l => l.ReceivedAt >= from && keys.Contains(l.PublisherKey)
+                && !db.Postbacks.Any(o => o.LeadId == l.Id && o.Event != PostbackEvents.Returned))
+            .OrderBy(l => l.ReceivedAt).Take(Options.Batch)
+            .Select(l => new LeadFacts(l.Id, l.PublisherKey, l.CampaignKey, l.ExternalId, l.SubId, l.Status, l.Payout, l.Reason, l.ReceivedAt))
+            .ToListAsync(ct);
+        // The cursor never passes a lead still routing (recovery finishes it after a crash); one
+        // parked `unknown` for a manager is not waited for: UnknownOutcomes enqueues it when settled.
+        if (leads.FirstOrDefault(l => l.Status is LeadStatus.Routing or LeadStatus.Received) is { } open && open.ReceivedAt < leadsTo)
+            leadsTo = open.ReceivedAt;
+        if (leads.Count == Options.Batch && leads[^1].ReceivedAt < leadsTo) leadsTo = leads[^1].ReceivedAt;
+        added += await AddLeadEventsAsync(db, leads, configured, now, ct);
 
-            var returnsFrom = returnsCursor.At;
-            var returns = await db.Returns.AsNoTracking()
-                .Where(r => r.Status == ReturnStatus.Approved && r.DecidedAt >= returnsFrom && keys.Contains(r.PublisherKey)
-                    && !db.Postbacks.Any(o => o.LeadId == r.LeadId && o.Event == PostbackEvents.Returned))
-                .OrderBy(r => r.DecidedAt).Take(Options.Batch)
-                .Select(r => new { r.LeadId, r.PublisherKey, r.CampaignKey, r.PayoutReversed, r.DecidedAt })
-                .ToListAsync(ct);
-            if (returns.Count == Options.Batch && returns[^1].DecidedAt < returnsTo) returnsTo = returns[^1].DecidedAt!.Value;
-            var returned = returns.Where(r => PostbackTemplates.For(configured[r.PublisherKey], PostbackEvents.Returned) is not null).ToList();
-            var ids = returned.Select(r => r.LeadId).ToList();
-            var leadIds = ids.Count == 0 ? [] : await db.Leads.AsNoTracking().Where(l => ids.Contains(l.Id))
-                .Select(l => new { l.Id, l.ExternalId, l.SubId }).ToDictionaryAsync(l => l.Id, ct);
-            foreach (var r in returned)
-            {
-                var lead = leadIds.GetValueOrDefault(r.LeadId);
-                db.Postbacks.Add(New(r.LeadId, PostbackEvents.Returned, r.PublisherKey, r.CampaignKey, lead?.ExternalId, lead?.SubId,
-                    r.PayoutReversed, null, now));
-                added++;
-            }
+        var returnsFrom = returnsCursor.At;
+        var returns = await db.Returns.AsNoTracking()
+            .Where(r => r.Status == ReturnStatus.Approved && r.DecidedAt >= returnsFrom && keys.Contains(r.PublisherKey)
+                && !db.Postbacks.Any(o => o.LeadId == r.LeadId && o.Event == PostbackEvents.Returned))
+            .OrderBy(r => r.DecidedAt).Take(Options.Batch)
+            .Select(r => new { r.LeadId, r.PublisherKey, r.CampaignKey, r.PayoutReversed, r.DecidedAt })
+            .ToListAsync(ct);
+        if (returns.Count == Options.Batch && returns[^1].DecidedAt < returnsTo) returnsTo = returns[^1].DecidedAt!.Value;
+        var returned = returns.Where(r => PostbackTemplates.For(configured[r.PublisherKey], PostbackEvents.Returned) is not null).ToList();
+        var ids = returned.Select(r => r.LeadId).ToList();
+        var leadIds = ids.Count == 0 ? [] : await db.Leads.AsNoTracking().Where(l => ids.Contains(l.Id))
+            .Select(l => new { l.Id, l.ExternalId, l.SubId }).ToDictionaryAsync(l => l.Id, ct);
+        foreach (var r in returned)
+        {
+            var lead = leadIds.GetValueOrDefault(r.LeadId);
+            db.Postbacks.Add(New(r.LeadId, PostbackEvents.Returned, r.PublisherKey, r.CampaignKey, lead?.ExternalId, lead?.SubId,
+                r.PayoutReversed, null, now));
+            added++;
         }
         // Only forward: enabling postbacks later never sends what came before.
         if (leadsTo > leadsCursor.At) leadsCursor.At = leadsTo;

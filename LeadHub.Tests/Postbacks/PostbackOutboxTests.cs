@@ -171,6 +171,24 @@ public sealed class PostbackOutboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_nodes_pumping_one_database_send_each_postback_once()
+    {
+        var s = await ScenarioAsync();
+        await using var a = new PostbackHost(_db, ownsDatabase: false, runPump: true);
+        await using var b = new PostbackHost(_db, ownsDatabase: false, runPump: true);
+        _ = b.Services;
+        var leads = new List<Guid>();
+        for (var i = 0; i < 10; i++) leads.Add(await PostLeadAsync(i % 2 == 0 ? a : b, s));
+
+        await WaitUntilAsync(async () =>
+        {
+            await using var db = await a.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
+            return await db.Postbacks.CountAsync(p => leads.Contains(p.LeadId) && p.State == PostbackStates.Delivered) == leads.Count;
+        });
+        Assert.All(leads, lead => Assert.Single(CallsFor(lead)));
+    }
+
+    [Fact]
     public async Task Endpoint_that_never_recovers_is_given_up_after_max_attempts_with_an_alert_and_can_be_retried()
     {
         _endpoint.Answer = _ => 500;
