@@ -299,7 +299,9 @@ public sealed class PostbackOutbox(
     private async Task<PostbackAttempt> SendAsync(PostbackRequest request, string? secret, long? deliveryId, CancellationToken ct)
     {
         string? signature = null;
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Url);
+        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            return new(request.Method, request.Url, request.Body, null, null, null, "the filled-in URL is not an absolute http(s) URL");
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), uri);
         if (request.Body is not null) message.Content = new StringContent(request.Body, Encoding.UTF8, "application/json");
         if (secret is not null)
         {
