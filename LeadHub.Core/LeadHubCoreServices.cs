@@ -2,6 +2,7 @@ using LeadHub.Core.Delivery;
 using LeadHub.Core.Kpis;
 using LeadHub.Core.Leads;
 using LeadHub.Core.Maintenance;
+using LeadHub.Core.Postbacks;
 using LeadHub.Core.Returns;
 using LeadHub.Core.Reviews;
 using LeadHub.Core.Routing;
@@ -79,6 +80,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<LeadHub.Core.Status.ReceivingStatusQueries>();
         services.AddSingleton<LeadHub.Core.Reviews.AlertQueries>();
         services.AddSingleton<LeadHub.Core.Audit.AuditQueries>();
+        services.AddPostbacks(configuration);
 
         services.AddHttpClient(HttpBuyerTransport.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler

@@ -139,6 +139,7 @@ public static class LeadHubWebServices
         app.MapPingsApi();
         app.MapReturnsApi();
         app.MapAdminApi();
+        app.MapPostbacksApi();
         app.MapExportApi();
         app.MapHealthApi();
         app.MapLeadHubMetrics(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LeadHubWebOptions>>().Value.Metrics);

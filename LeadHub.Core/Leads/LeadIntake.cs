@@ -19,13 +19,14 @@ public sealed record LeadSubmission(string Campaign, string? SubId, string? Exte
 
 public abstract record IntakeResult
 {
-    public sealed record Processed(Guid LeadId, string Status, decimal Payout, IReadOnlyList<string> Reasons) : IntakeResult;
+    // ReasonCode: ReasonCodes' code for a lead that did not sell (null when sold).
+    public sealed record Processed(Guid LeadId, string Status, decimal Payout, IReadOnlyList<string> Reasons, string? ReasonCode = null) : IntakeResult;
     public sealed record Invalid(Guid? LeadId, IReadOnlyDictionary<string, string[]> Errors) : IntakeResult;
     public sealed record UnknownCampaign(string Campaign) : IntakeResult;
     public sealed record NotAllowed(string Campaign) : IntakeResult;
 
     public sealed record SubIdBlocked(string SubId) : IntakeResult;
-    public sealed record PingOffer(Guid PingId, decimal Offer, DateTimeOffset ExpiresAt) : IntakeResult;
+    public sealed record PingOffer(Guid PingId, decimal Offer, DateTimeOffset ExpiresAt, string? ReasonCode = null) : IntakeResult;
     public sealed record UnknownPing : IntakeResult;
     public sealed record PingAlreadyPosted(Guid LeadId) : IntakeResult;
     public sealed record CampaignMismatch(string Expected) : IntakeResult;
@@ -79,7 +80,7 @@ public sealed class LeadIntake(
             TraceJson = JsonSerializer.Serialize(phase.Trace, WorkspaceJson.Options),
         });
         await db.SaveChangesAsync();
-        return new IntakeResult.PingOffer(pingId, offer, expiresAt);
+        return new IntakeResult.PingOffer(pingId, offer, expiresAt, offer > 0 || lead.Test && best > 0 ? null : ReasonCodes.ForUnsold(null, phase.Trace));
     }
 
     public async Task<IntakeResult> PostPingedAsync(PublisherSnapshot publisher, Guid pingId, LeadSubmission lead, string? idempotencyKey)
@@ -183,7 +184,8 @@ public sealed class LeadIntake(
             case ReceiveOutcome.Duplicate:
                 if (routing is not null) await routing;
                 LeadHubMetrics.Lead(LeadStatus.Duplicate);
-                return new IntakeResult.Processed(row.Id, LeadStatus.Duplicate, 0, [received.Lead.Reason!]);
+                return new IntakeResult.Processed(row.Id, LeadStatus.Duplicate, 0, [received.Lead.Reason!],
+                    ReasonCodes.ForStatus(LeadStatus.Duplicate, received.Lead.Reason, []));
         }
         if (!validation.IsValid)
         {
@@ -195,7 +197,7 @@ public sealed class LeadIntake(
         // Seen before by the read, yet stored as new (that lead's window ended as it was read): route it now.
         var finish = (await (routing ?? RouteNewAsync(null)))!;
         LeadHubMetrics.Lead(finish.Status);
-        return Answer(row.Id, finish.Status, finish.Payout, finish.Reason);
+        return Answer(row.Id, finish.Status, finish.Payout, finish.Reason, ReasonCodes.ForStatus(finish.Status, finish.Reason, finish.Trace));
     }
 
     // What the auction's post gate waits for: the lead committed as one to route.
@@ -240,8 +242,8 @@ public sealed class LeadIntake(
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.LeadId, leadId)) == 1;
     }
 
-    private static IntakeResult Answer(Guid id, string status, decimal payout, string? reason) =>
-        new IntakeResult.Processed(id, status, payout, reason is null ? [] : [reason]);
+    private static IntakeResult Answer(Guid id, string status, decimal payout, string? reason, string? code) =>
+        new IntakeResult.Processed(id, status, payout, reason is null ? [] : [reason], code);
 
     // The first answer for a repeated Idempotency-Key, rebuilt from the stored lead. A lead still
     // routing elsewhere (another node) is waited for.
@@ -258,7 +260,15 @@ public sealed class LeadIntake(
         if (lead.Status == LeadStatus.Invalid)
             return new IntakeResult.Invalid(lead.Id, JsonSerializer.Deserialize<Dictionary<string, string[]>>(lead.ErrorsJson ?? "{}") ?? []);
         var status = lead.Status == LeadStatus.Returned ? LeadStatus.Sold : lead.Status;
-        return Answer(lead.Id, status, lead.Payout, lead.Reason);
+        // The same code as the first answer: an unsold lead's is read again from its stored trace.
+        IReadOnlyList<TraceStep> trace = [];
+        if (status == LeadStatus.Unsold)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            trace = (await db.TraceSteps.AsNoTracking().Where(s => s.LeadId == lead.Id).OrderBy(s => s.Seq).ToListAsync())
+                .Select(ReasonCodes.StepOf).ToList();
+        }
+        return Answer(lead.Id, status, lead.Payout, lead.Reason, ReasonCodes.ForStatus(status, lead.Reason, trace));
     }
 }
 

@@ -34,11 +34,13 @@ public sealed class Settle(LeadWriter writer, RoutingSnapshotHolder snapshots, C
     {
         if (result.Winner is { } w)
             return SoldAsync(lead, w.Contract.Buyer.Key, w.Contract.Key, w.Price, trace, result.CapIncrements, firstSeq, publisher);
-        var reason = !campaign.Config.Active ? "campaign is paused"
+        var reason = !campaign.Config.Active ? CampaignPaused
             : trace.Any(s => s.Kind == TraceKinds.Post) ? "every buyer that bid rejected the lead"
             : "no buyer bid above the floor";
         return UnsoldAsync(lead, reason, trace, firstSeq);
     }
+
+    public const string CampaignPaused = "campaign is paused";
 
     private async Task<LeadFinish> WriteAsync(LeadFinish finish)
     {

@@ -26,7 +26,8 @@ public sealed class UnknownOutcomes(
     ICapLedger caps,
     AlertService alerts,
     NodeIdentity node,
-    TimeProvider time)
+    TimeProvider time,
+    Postbacks.PostbackOutbox postbacks)
 {
     public static string AlertSubject(Guid leadId) => "lead:" + leadId;
 
@@ -41,6 +42,8 @@ public sealed class UnknownOutcomes(
         await settle.SoldAsync(RoutedLead.Again(lead, now), lead.BuyerKey!, lead.ContractKey!, price,
             [Note(now, $"{actor} confirmed the sale to {lead.BuyerKey}")], [], firstSeq);
         await alerts.ResolveAsync(AlertKinds.PostOutcomeUnknown, AlertSubject(lead.Id), actor);
+        // The postback pump's cursor passed this lead while it was parked.
+        await postbacks.EnqueueLeadAsync(lead.Id);
         return new SettleResult.Settled(LeadStatus.Sold);
     }
 
@@ -68,6 +71,7 @@ public sealed class UnknownOutcomes(
         }
         else finish = await intake.RouteAsync(RoutedLead.Again(lead, now), campaign, LeadRecovery.Fields(lead), null, [note], firstSeq);
         await alerts.ResolveAsync(AlertKinds.PostOutcomeUnknown, AlertSubject(lead.Id), actor);
+        await postbacks.EnqueueLeadAsync(lead.Id);
         return new SettleResult.Settled(finish.Status);
     }
 

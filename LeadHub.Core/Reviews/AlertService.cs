@@ -9,7 +9,9 @@ namespace LeadHub.Core.Reviews;
 public static class AlertKinds
 {
     public const string BuyerRejects = "buyer-reject-rate", SourceQuality = "source-quality", PingFatigue = "ping-fatigue",
-        FallbackIdle = "fallback-idle", PostOutcomeUnknown = "post-outcome-unknown";
+        FallbackIdle = "fallback-idle", PostOutcomeUnknown = "post-outcome-unknown",
+        // A publisher postback given up after its last attempt (Postbacks.PostbackOutbox).
+        PostbackFailed = "postback-failed";
 }
 
 // How urgent each kind of alert is: the one list, shown and filtered on in the portal.
@@ -23,13 +25,13 @@ public static class AlertSeverity
     {
         // A lead whose sale nobody knows: money may be owed or lost.
         AlertKinds.PostOutcomeUnknown => Critical,
-        AlertKinds.BuyerRejects or AlertKinds.SourceQuality => Warning,
+        AlertKinds.BuyerRejects or AlertKinds.SourceQuality or AlertKinds.PostbackFailed => Warning,
         _ => Info,
     };
 
     // The kinds of one severity, for queries.
     public static IReadOnlyList<string> KindsOf(string severity) =>
-        new[] { AlertKinds.BuyerRejects, AlertKinds.SourceQuality, AlertKinds.PingFatigue, AlertKinds.FallbackIdle, AlertKinds.PostOutcomeUnknown }
+        new[] { AlertKinds.BuyerRejects, AlertKinds.SourceQuality, AlertKinds.PingFatigue, AlertKinds.FallbackIdle, AlertKinds.PostOutcomeUnknown, AlertKinds.PostbackFailed }
             .Where(k => Of(k) == severity).ToList();
 }
 

@@ -19,6 +19,9 @@ public sealed class PublisherRow
     public bool Active { get; set; }
     public string? ApiKeyHash { get; set; }
     public string Json { get; set; } = "";
+
+    // The postback signing secret, protected with Data Protection; Json never holds it.
+    public string? PostbackSecret { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

@@ -24,6 +24,8 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
     public DbSet<ConfigVersionRow> ConfigVersions => Set<ConfigVersionRow>();
     public DbSet<LeadRow> Leads => Set<LeadRow>();
     public DbSet<TraceStepRow> TraceSteps => Set<TraceStepRow>();
+    public DbSet<LeadHub.Core.Postbacks.PostbackRow> Postbacks => Set<LeadHub.Core.Postbacks.PostbackRow>();
+    public DbSet<LeadHub.Core.Postbacks.PostbackCursorRow> PostbackCursors => Set<LeadHub.Core.Postbacks.PostbackCursorRow>();
     public DbSet<PostIntentRow> PostIntents => Set<PostIntentRow>();
     public DbSet<CapCounterRow> CapCounters => Set<CapCounterRow>();
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
@@ -61,6 +63,7 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
         {
             e.HasKey(x => x.Key);
             e.Property(x => x.Json).HasMaxLength(int.MaxValue);
+            e.Property(x => x.PostbackSecret).HasMaxLength(int.MaxValue);
         });
         b.Entity<BuyerRow>(e =>
         {
@@ -139,6 +142,18 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.Property(x => x.OffersJson).HasMaxLength(int.MaxValue);
             e.Property(x => x.TraceJson).HasMaxLength(int.MaxValue);
         });
+        b.Entity<LeadHub.Core.Postbacks.PostbackRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            // One postback per lead and event, whichever node's pump saw it first.
+            e.HasIndex(x => new { x.LeadId, x.Event }).IsUnique();
+            e.HasIndex(x => new { x.State, x.NextAttemptAt });
+            e.HasIndex(x => new { x.PublisherKey, x.CreatedAt });
+            e.Property(x => x.LastRequest).HasMaxLength(2100);
+            e.Property(x => x.LastError).HasMaxLength(1000);
+            e.Property(x => x.LastAnswer).HasMaxLength(1000);
+        });
+        b.Entity<LeadHub.Core.Postbacks.PostbackCursorRow>(e => e.HasKey(x => x.Name));
         b.Entity<ReturnRow>(e =>
         {
             e.HasKey(x => x.Id);

@@ -99,6 +99,10 @@ public sealed record PublisherConfig
     // flagged. Null or empty: none.
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<string>? BlockedSubIds { get; init; }
+
+    // Extension: the calls LeadHub makes when this publisher's leads sell, do not, or are returned.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PostbacksConfig? Postbacks { get; init; }
 }
 
 public sealed record PayoutConfig

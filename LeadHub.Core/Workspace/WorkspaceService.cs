@@ -23,6 +23,7 @@ public sealed class WorkspaceService(
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IDataProtector _credentials = dataProtection.CreateProtector(CredentialsPurpose);
+    private readonly IDataProtector _postbackSigning = dataProtection.CreateProtector(Postbacks.PostbackSignature.Purpose);
 
     public async Task<IReadOnlyList<WorkspaceError>> ImportAsync(WorkspaceDocument incoming, string actor = "admin-api", CancellationToken ct = default)
     {
@@ -33,6 +34,8 @@ public sealed class WorkspaceService(
         // Before the transaction: protecting may create a Data Protection key, which is written to
         // this same database by a connection of its own and would wait on our write lock.
         var secrets = await ProtectSecretsAsync(incoming, ct);
+        var signing = incoming.Publishers.Where(p => p.Postbacks?.SigningSecret is { Length: > 0 })
+            .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => _postbackSigning.Protect(g.Last().Postbacks!.SigningSecret!));
 
         await ChangeAsync(actor, async (db, current, audit) =>
         {
@@ -40,7 +43,7 @@ public sealed class WorkspaceService(
             errors = WorkspaceValidator.Validate(document, Merge(current, document));
             if (errors.Count > 0) return false;
             foreach (var c in document.Campaigns) await UpsertCampaignAsync(db, c, audit, ct);
-            foreach (var p in document.Publishers) await UpsertPublisherAsync(db, p, audit, ct);
+            foreach (var p in document.Publishers) await UpsertPublisherAsync(db, p, signing, audit, ct);
             foreach (var b in document.Buyers) await UpsertBuyerAsync(db, b, secrets, audit, ct);
             return true;
         }, ct);
@@ -580,7 +583,9 @@ public sealed class WorkspaceService(
         Record(audit, "campaign", c.Key, row.Json, row.Json = Write(c));
     }
 
-    private static async Task UpsertPublisherAsync(LeadHubDbContext db, PublisherConfig p, List<AuditRow> audit, CancellationToken ct)
+    // `signing`: the protected postback signing secrets of the publishers that bring a new one.
+    private static async Task UpsertPublisherAsync(LeadHubDbContext db, PublisherConfig p, Dictionary<string, string> signing,
+        List<AuditRow> audit, CancellationToken ct)
     {
         var row = await db.Publishers.FindAsync([p.Key], ct);
         if (row is null) db.Publishers.Add(row = new PublisherRow { Key = p.Key });
@@ -592,7 +597,14 @@ public sealed class WorkspaceService(
             row.ApiKeyHash = ApiKeys.Hash(p.ApiKey);
             Record(audit, "set api key", "publisher", p.Key, null, null);
         }
-        Record(audit, "publisher", p.Key, row.Json, row.Json = Write(p with { ApiKey = null }));
+        // Like the key: an export carries no signing secret, so re-importing it keeps the one stored; "" removes it.
+        if (p.Postbacks?.SigningSecret is { } secret)
+        {
+            row.PostbackSecret = secret.Length == 0 ? null : signing[p.Key];
+            Record(audit, secret.Length == 0 ? "remove postback secret" : "set postback secret", "publisher", p.Key, null, null);
+        }
+        var postbacks = p.Postbacks is null ? null : p.Postbacks with { SigningSecret = null, SigningSecretSet = row.PostbackSecret is not null };
+        Record(audit, "publisher", p.Key, row.Json, row.Json = Write(p with { ApiKey = null, Postbacks = postbacks }));
     }
 
     // `secrets`: the protected secrets of the contracts that bring a new one.

@@ -52,6 +52,7 @@ public static partial class WorkspaceValidator
             }
             if (p.RateLimitPerSecond is <= 0) Error($"{path}.rateLimitPerSecond", "must be above 0, or left empty for no limit");
             if (p.ApiKey is { Length: < 16 }) Error($"{path}.apiKey", "must be at least 16 characters");
+            if (p.Postbacks is not null) Postbacks.PostbackTemplates.Check(p.Postbacks, $"{path}.postbacks", Error);
         }
 
         var contractOwners = new Dictionary<string, string>();
@@ -101,6 +102,7 @@ public static partial class WorkspaceValidator
         Check(doc.Publishers, "$.publishers", (p, path) =>
         {
             Check(p.Campaigns, $"{path}.campaigns");
+            Check(p.Postbacks?.Templates, $"{path}.postbacks.templates");
             foreach (var (campaign, payout) in p.CampaignPayouts ?? [])
             {
                 if (payout is null) errors.Add(new WorkspaceError($"{path}.campaignPayouts.{campaign}", "must not be null"));

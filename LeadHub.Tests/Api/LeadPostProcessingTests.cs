@@ -52,8 +52,9 @@ public class LeadPostProcessingTests(LeadHubFactory factory) : IClassFixture<Lea
 
         var answer = await ApiAssert.OkJsonAsync(await client.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(s.Campaign)));
 
-        Assert.Equal(["leadId", "payout", "reasons", "status"], answer.EnumerateObject().Select(p => p.Name).Order().ToArray());
+        Assert.Equal(["leadId", "payout", "reasonCode", "reasons", "status"], answer.EnumerateObject().Select(p => p.Name).Order().ToArray());
         Assert.Equal("unsold", answer.GetProperty("status").GetString());
+        Assert.Equal("no_bids", answer.GetProperty("reasonCode").GetString());
         Assert.Equal(0m, answer.GetProperty("payout").GetDecimal());
         Assert.NotEmpty(answer.GetProperty("reasons").EnumerateArray());
     }

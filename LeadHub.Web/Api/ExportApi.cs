@@ -225,6 +225,24 @@ public static class ExportApi
         new("handled_at", a => a.HandledAt),
     ];
 
+    public static readonly IReadOnlyList<CsvColumn<LeadHub.Core.Postbacks.PostbackLogEntry>> PostbackColumns =
+    [
+        new("postback_id", p => p.Id),
+        new("created_at", p => p.CreatedAt),
+        new("publisher", p => p.Publisher),
+        new("lead_id", p => p.LeadId),
+        new("event", p => p.Event),
+        new("payout", p => p.Payout),
+        new("reason_code", p => p.ReasonCode),
+        new("state", p => p.State),
+        new("attempts", p => p.Attempts),
+        new("last_attempt_at", p => p.LastAttemptAt),
+        new("last_status", p => p.LastStatus),
+        new("last_error", p => p.LastError),
+        new("last_request", p => p.LastRequest),
+        new("delivered_at", p => p.DeliveredAt),
+    ];
+
     public static readonly IReadOnlyList<CsvColumn<AuditRow>> AuditColumns =
     [
         new("audit_id", a => a.Id),
@@ -287,6 +305,8 @@ public static class ExportApi
         new("publishers", Web.Roles.Anyone, e => WriteAsync(e, "publishers", PublisherColumns, Csv.Rows(e.Service<WorkspaceQueries>().Document().Publishers))),
         new("returns", Web.Roles.Anyone, e => WindowedAsync(e, "returns", ReturnColumns, (f, t) => e.Service<ExportQueries>().ReturnsAsync(f, t, e.Ct))),
         new("alerts", Web.Roles.Anyone, e => WindowedAsync(e, "alerts", AlertColumns, (f, t) => e.Service<ExportQueries>().AlertsAsync(f, t, e.Ct))),
+        new("postbacks", Web.Roles.Anyone, e => WriteAsync(e, "postbacks", PostbackColumns, e.Service<LeadHub.Core.Postbacks.PostbackQueries>().AllAsync(
+            new(e.Http.Request.Query["publisher"].FirstOrDefault(), e.Http.Request.Query["state"].FirstOrDefault()), e.Ct))),
         new("audit", Web.Roles.Anyone, e => WindowedAsync(e, "audit", AuditColumns, (f, t) => e.Service<ExportQueries>().AuditAsync(f, t, e.Ct))),
         new("kpis-by-campaign", Web.Roles.Anyone, e => KpisAsync(e, "kpis-by-campaign", r => r.ByCampaign)),
         new("kpis-by-publisher", Web.Roles.Anyone, e => KpisAsync(e, "kpis-by-publisher", r => r.ByPublisher)),

@@ -29,34 +29,39 @@ public static class PublisherRequests
         return TypedResults.Problem(problem);
     }
 
+    // A problem answer to a publisher: it always carries its ReasonCodes code as the `reasonCode` member.
+    public static ProblemHttpResult PublisherProblem(int status, string reasonCode, string title, string? detail = null,
+        IDictionary<string, string[]>? errors = null, IDictionary<string, object?>? extensions = null) =>
+        Problem(status, title, detail, errors, new Dictionary<string, object?>(extensions ?? new Dictionary<string, object?>()) { ["reasonCode"] = reasonCode });
+
     public static async Task<(PublisherSnapshot? Publisher, LeadSubmission? Lead, IResult? Error)> ReadAsync(
         HttpContext http, RoutingSnapshotHolder snapshots, PublisherRateLimiter limiter, IOptions<LeadHubOptions> options)
     {
         var publisher = Authenticate(http.Request, snapshots.Current);
         if (publisher is null)
-            return (null, null, Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
+            return (null, null, PublisherProblem(StatusCodes.Status401Unauthorized, ReasonCodes.Unauthorized, "Unauthorized",
                 $"Send a valid, active publisher key in the {ApiKeyHeader} header."));
 
         if (limiter.TryAcquire(publisher) is { } retryAfter)
         {
             http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
-            return (publisher, null, Problem(StatusCodes.Status429TooManyRequests, "Too many requests",
+            return (publisher, null, PublisherProblem(StatusCodes.Status429TooManyRequests, ReasonCodes.RateLimited, "Too many requests",
                 $"Publisher '{publisher.Key}' is limited to {publisher.Config.RateLimitPerSecond} leads per second."));
         }
 
         if (http.Request.Headers[IdempotencyHeader].FirstOrDefault() is { Length: > 256 })
-            return (publisher, null, Problem(StatusCodes.Status400BadRequest, "Malformed lead", null,
+            return (publisher, null, PublisherProblem(StatusCodes.Status400BadRequest, ReasonCodes.BadRequest, "Malformed lead", null,
                 new Dictionary<string, string[]> { [IdempotencyHeader] = ["must be at most 256 characters"] }));
 
         var limit = options.Value.MaxLeadBytes;
         var body = await ReadBodyAsync(http.Request, limit);
         if (body is null)
-            return (publisher, null, Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large",
+            return (publisher, null, PublisherProblem(StatusCodes.Status413PayloadTooLarge, ReasonCodes.TooLarge, "Payload too large",
                 $"The body must be at most {limit} bytes."));
 
         var (lead, errors) = Parse(body);
         if (lead is null)
-            return (publisher, null, Problem(StatusCodes.Status400BadRequest, "Malformed lead",
+            return (publisher, null, PublisherProblem(StatusCodes.Status400BadRequest, ReasonCodes.BadRequest, "Malformed lead",
                 "The body must be a JSON object with 'campaign' and 'fields'.", errors));
         return (publisher, lead, null);
     }
@@ -146,21 +151,21 @@ public static class PublisherRequests
     // The answer for a processed lead or a publisher ping; never the sale price or the buyer.
     public static IResult ToHttp(IntakeResult result) => result switch
     {
-        IntakeResult.Processed p => TypedResults.Ok(new LeadAnswer(p.LeadId, p.Status, Money(p.Payout), p.Reasons)),
-        IntakeResult.Invalid i => Problem(StatusCodes.Status422UnprocessableEntity, "Invalid lead",
+        IntakeResult.Processed p => TypedResults.Ok(new LeadAnswer(p.LeadId, p.Status, Money(p.Payout), p.Reasons, p.ReasonCode)),
+        IntakeResult.Invalid i => PublisherProblem(StatusCodes.Status422UnprocessableEntity, ReasonCodes.InvalidField, "Invalid lead",
             i.LeadId is null ? "Field validation failed." : "Field validation failed; the lead is stored quarantined with status 'invalid'.",
             new Dictionary<string, string[]>(i.Errors),
             i.LeadId is { } id ? new Dictionary<string, object?> { ["leadId"] = id } : null),
-        IntakeResult.UnknownCampaign u => Problem(StatusCodes.Status404NotFound, "Unknown campaign", $"There is no campaign '{u.Campaign}'."),
-        IntakeResult.NotAllowed n => Problem(StatusCodes.Status403Forbidden, "Not allowed",
+        IntakeResult.UnknownCampaign u => PublisherProblem(StatusCodes.Status404NotFound, ReasonCodes.UnknownCampaign, "Unknown campaign", $"There is no campaign '{u.Campaign}'."),
+        IntakeResult.NotAllowed n => PublisherProblem(StatusCodes.Status403Forbidden, ReasonCodes.NotAllowed, "Not allowed",
             $"This publisher may not post to campaign '{n.Campaign}'."),
-        IntakeResult.SubIdBlocked b => Problem(StatusCodes.Status403Forbidden, "Sub-id blocked",
+        IntakeResult.SubIdBlocked b => PublisherProblem(StatusCodes.Status403Forbidden, ReasonCodes.SubIdBlocked, "Sub-id blocked",
             $"Leads from sub-id '{b.SubId}' of this publisher are not accepted."),
-        IntakeResult.PingOffer o => TypedResults.Ok(new PingAnswer(o.PingId, Money(o.Offer), o.ExpiresAt)),
-        IntakeResult.UnknownPing => Problem(StatusCodes.Status404NotFound, "Unknown ping", "There is no such ping for this publisher."),
-        IntakeResult.PingAlreadyPosted a => Problem(StatusCodes.Status409Conflict, "Ping already posted",
+        IntakeResult.PingOffer o => TypedResults.Ok(new PingAnswer(o.PingId, Money(o.Offer), o.ExpiresAt, o.ReasonCode)),
+        IntakeResult.UnknownPing => PublisherProblem(StatusCodes.Status404NotFound, ReasonCodes.UnknownPing, "Unknown ping", "There is no such ping for this publisher."),
+        IntakeResult.PingAlreadyPosted a => PublisherProblem(StatusCodes.Status409Conflict, ReasonCodes.PingAlreadyPosted, "Ping already posted",
             "A lead was already posted for this ping.", extensions: new Dictionary<string, object?> { ["leadId"] = a.LeadId }),
-        IntakeResult.CampaignMismatch m => Problem(StatusCodes.Status400BadRequest, "Campaign mismatch",
+        IntakeResult.CampaignMismatch m => PublisherProblem(StatusCodes.Status400BadRequest, ReasonCodes.BadRequest, "Campaign mismatch",
             $"This ping was for campaign '{m.Expected}'.", new Dictionary<string, string[]> { ["campaign"] = [$"must be '{m.Expected}'"] }),
         _ => throw new InvalidOperationException("unknown intake result"),
     };
@@ -170,6 +175,12 @@ public static class PublisherRequests
     private static decimal Money(decimal amount) => Math.Round(amount, 2, MidpointRounding.ToZero) + 0.00m;
 }
 
-public sealed record LeadAnswer(Guid LeadId, string Status, decimal Payout, IReadOnlyList<string> Reasons);
+// ReasonCode (docs/REASON-CODES.md): why the lead did not sell; absent when it sold.
+public sealed record LeadAnswer(Guid LeadId, string Status, decimal Payout, IReadOnlyList<string> Reasons,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? ReasonCode = null);
 
-public sealed record PingAnswer(Guid PingId, decimal Offer, DateTimeOffset ExpiresAt);
+// ReasonCode: why there is no offer (offer 0); absent when there is one.
+public sealed record PingAnswer(Guid PingId, decimal Offer, DateTimeOffset ExpiresAt,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? ReasonCode = null);

@@ -13,6 +13,7 @@ public sealed class PublisherForm
     public List<CampaignPayoutRow> CampaignPayouts { get; } = [];
     public int? RateLimitPerSecond { get; set; }
     public List<string> BlockedSubIds { get; set; } = [];
+    public PostbacksForm Postbacks { get; set; } = new();
 
     public static PublisherForm From(PublisherConfig p)
     {
@@ -20,6 +21,7 @@ public sealed class PublisherForm
         {
             Key = p.Key, Name = p.Name, Active = p.Active, Campaigns = [.. p.Campaigns],
             Payout = PayoutRow.From(p.Payout), RateLimitPerSecond = p.RateLimitPerSecond, BlockedSubIds = [.. p.BlockedSubIds ?? []],
+            Postbacks = PostbacksForm.From(p.Postbacks),
         };
         form.CampaignPayouts.AddRange((p.CampaignPayouts ?? []).OrderBy(kv => kv.Key)
             .Select(kv => new CampaignPayoutRow { Campaign = kv.Key, Payout = PayoutRow.From(kv.Value) }));
@@ -44,6 +46,7 @@ public sealed class PublisherForm
         Key = Key.Trim(), Name = Name.Trim(), Active = Active, Campaigns = Campaigns.Order().ToList(),
         Payout = Payout.ToConfig(), RateLimitPerSecond = RateLimitPerSecond,
         BlockedSubIds = BlockedSubIds.Count == 0 ? null : [.. BlockedSubIds],
+        Postbacks = Postbacks.ToConfig(),
         CampaignPayouts = CampaignPayouts.Count == 0 ? null
             : CampaignPayouts.Where(r => r.Campaign.Length > 0).DistinctBy(r => r.Campaign).ToDictionary(r => r.Campaign, r => r.Payout.ToConfig()),
     };
@@ -69,4 +72,44 @@ public sealed class CampaignPayoutRow
 {
     public string Campaign { get; set; } = "";
     public PayoutRow Payout { get; set; } = new();
+}
+
+// The publisher's postbacks as edited: one row per template; the signing secret is write-only.
+public sealed class PostbacksForm
+{
+    public List<PostbackTemplateRow> Templates { get; } = [];
+    public int MaxAttempts { get; set; } = 8;
+    public bool SecretSet { get; set; }
+
+    // A new secret typed (or generated) here; null keeps the stored one.
+    public string? NewSecret { get; set; }
+    public bool RemoveSecret { get; set; }
+
+    public static PostbacksForm From(PostbacksConfig? p)
+    {
+        var form = new PostbacksForm { MaxAttempts = p?.MaxAttempts ?? 8, SecretSet = p?.SigningSecretSet == true };
+        form.Templates.AddRange((p?.Templates ?? []).Select(t => new PostbackTemplateRow { Events = [.. t.Events], Url = t.Url, Method = t.Method }));
+        return form;
+    }
+
+    // Null when nothing is configured and nothing changes (an export then has no `postbacks`).
+    public PostbacksConfig? ToConfig() => Templates.Count == 0 && NewSecret is null && !RemoveSecret && !SecretSet ? null : new PostbacksConfig
+    {
+        Templates = Templates.Select(t => t.ToConfig()).ToList(),
+        MaxAttempts = MaxAttempts,
+        SigningSecret = RemoveSecret ? "" : string.IsNullOrEmpty(NewSecret) ? null : NewSecret,
+        SigningSecretSet = SecretSet,
+    };
+
+    public static string GenerateSecret() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
+        .Replace('+', '-').Replace('/', '_').TrimEnd('=');
+}
+
+public sealed class PostbackTemplateRow
+{
+    public IReadOnlyCollection<string> Events { get; set; } = [];
+    public string Url { get; set; } = "";
+    public string Method { get; set; } = "GET";
+
+    public PostbackTemplate ToConfig() => new() { Events = [.. PostbackEvents.All.Where(Events.Contains)], Url = Url.Trim(), Method = Method };
 }
