@@ -3,6 +3,7 @@ using System.Text.Json;
 using LeadHub.Core;
 using LeadHub.Core.Leads;
 using LeadHub.Core.Security;
+using LeadHub.Core.Suppression;
 using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -158,11 +159,11 @@ public static class PublisherRequests
     // The answer for a processed lead or a publisher ping; never the sale price or the buyer.
     public static IResult ToHttp(IntakeResult result) => result switch
     {
-        IntakeResult.Processed p => TypedResults.Ok(new LeadAnswer(p.LeadId, p.Status, Money(p.Payout), p.Reasons)),
+        IntakeResult.Processed p => TypedResults.Ok(new LeadAnswer(p.LeadId, p.Status, Money(p.Payout), p.Reasons,
+            p.Reasons.Contains(SuppressionReasons.Suppressed) ? SuppressionReasons.Suppressed : null)),
         IntakeResult.Invalid i => Problem(StatusCodes.Status422UnprocessableEntity, "Invalid lead",
             i.LeadId is null ? "Field validation failed." : "Field validation failed; the lead is stored quarantined with status 'invalid'.",
-            new Dictionary<string, string[]>(i.Errors),
-            i.LeadId is { } id ? new Dictionary<string, object?> { ["leadId"] = id } : null),
+            new Dictionary<string, string[]>(i.Errors), InvalidExtensions(i)),
         IntakeResult.UnknownCampaign u => Problem(StatusCodes.Status404NotFound, "Unknown campaign", $"There is no campaign '{u.Campaign}'."),
         IntakeResult.NotAllowed n => Problem(StatusCodes.Status403Forbidden, "Not allowed",
             $"This publisher may not post to campaign '{n.Campaign}'."),
@@ -177,11 +178,26 @@ public static class PublisherRequests
         _ => throw new InvalidOperationException("unknown intake result"),
     };
 
+    // The reason code of a refused lead (README "Suppression and consent"): a missing consent, or a field.
+    private static Dictionary<string, object?> InvalidExtensions(IntakeResult.Invalid invalid)
+    {
+        var extensions = new Dictionary<string, object?>
+        {
+            ["reasonCode"] = ConsentRules.IsMissingConsent(invalid.Errors) ? ConsentRules.ReasonCode : InvalidFieldCode,
+        };
+        if (invalid.LeadId is { } id) extensions["leadId"] = id;
+        return extensions;
+    }
+
+    private const string InvalidFieldCode = "invalid_field";
+
     // Always two decimals, so an answer computed now (7 or 7.000) and the same answer rebuilt from
     // the database for a repeated Idempotency-Key (7.0) are the same bytes: 7.00.
     private static decimal Money(decimal amount) => Math.Round(amount, 2, MidpointRounding.ToZero) + 0.00m;
 }
 
-public sealed record LeadAnswer(Guid LeadId, string Status, decimal Payout, IReadOnlyList<string> Reasons);
+public sealed record LeadAnswer(Guid LeadId, string Status, decimal Payout, IReadOnlyList<string> Reasons,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    string? ReasonCode = null);
 
 public sealed record PingAnswer(Guid PingId, decimal Offer, DateTimeOffset ExpiresAt);
