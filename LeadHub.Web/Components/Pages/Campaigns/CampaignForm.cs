@@ -109,8 +109,20 @@ public sealed class TierRow
 
 public sealed class FieldRow
 {
+    private string _type = FieldTypes.String;
+
     public string Name { get; set; } = "";
-    public string Type { get; set; } = FieldTypes.String;
+
+    // Choosing a consent type marks the field PII (kept out of pings); the box can be unticked.
+    public string Type
+    {
+        get => _type;
+        set
+        {
+            if (value != _type && value is FieldTypes.TrustedForm or FieldTypes.Jornaya or FieldTypes.ConsentText) Pii = true;
+            _type = value;
+        }
+    }
     public bool Required { get; set; }
     public bool Pii { get; set; }
     public decimal? Min { get; set; }
