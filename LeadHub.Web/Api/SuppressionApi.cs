@@ -79,11 +79,20 @@ public static class SuppressionApi
                 new Dictionary<string, string[]> { ["mode"] = ["must be add or replace"] });
         if (await service.GetAsync(key, ct) is null) return NoList(key);
         if (request.ContentLength > SuppressionFile.MaxBytes) return TooLarge();
+        // Kestrel's own limit (30 MB by default) would cut a list file short; this one is bounded while read.
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+            bodyLimit.MaxRequestBodySize = SuppressionFile.MaxBytes + 1;
 
         SuppressionUpload upload;
         try
         {
             upload = await service.ReadFileAsync(request.Body, ct);
+        }
+        catch (BadHttpRequestException e)
+        {
+            return e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? TooLarge()
+                : PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Unreadable suppression file", "The upload was cut off.");
         }
         catch (SuppressionFileException e)
         {
