@@ -50,6 +50,14 @@ public sealed partial class SuppressionService(
     private static SuppressionListView View(SuppressionListRow r) =>
         new(r.Key, r.Name, r.Kind, r.Scope, r.Target, r.EntryCount, r.UpdatedAt, r.LastUploadAt, r.LastUploadBy, r.LastUploadRows);
 
+    // Leads stopped by a global or campaign list since then (stored `unsold` with reason `suppressed`).
+    public async Task<int> SuppressedLeadsSinceAsync(DateTimeOffset since, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Leads.AsNoTracking()
+            .CountAsync(l => l.ReceivedAt >= since && l.Status == LeadStatus.Unsold && l.Reason == SuppressionReasons.Suppressed, ct);
+    }
+
     // Creates or renames/rescopes a list; errors by field, nothing changed when there are any.
     public async Task<Dictionary<string, string[]>> SaveListAsync(string key, SuppressionListInput input, string actor, CancellationToken ct = default)
     {

@@ -28,12 +28,21 @@ public sealed class SuppressionPageTests(LeadHubFactory host) : PortalTestContex
     {
         var key = await ListAsync("Viewer DNC");
         await Service.AddEntryAsync(key, "+1 212 201 0001", "viewer.sees@example.com", "seed");
+        var s = await LeadHub.Tests.Api.ApiScenario.CreateAsync(Host);
+        using (var publisher = Host.Publisher(s.ApiKey))
+        {
+            var answer = await LeadHub.Tests.Api.ApiAssert.OkJsonAsync(await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(publisher,
+                "/api/v1/leads", TestWorkspace.Lead(s.Campaign, new { email = "viewer.sees@example.com" })));
+            Assert.Equal("suppressed", answer.GetProperty("reasonCode").GetString());
+        }
         SignInAs(Roles.Viewer);
 
         var cut = RenderPage<SuppressionPage>();
 
         cut.WaitForAssertion(() => Assert.Equal("2", cut.Find($"#entries-{key}").TextContent.Trim()), PortalKit.Wait);
         Assert.Contains("Viewer DNC", cut.Find("#suppression-lists").TextContent);
+        var recent = cut.Find("#suppressed-recently b").TextContent.Trim();
+        Assert.True(int.Parse(recent, System.Globalization.NumberStyles.AllowThousands) >= 1, $"suppressed in the last 7 days: {recent}");
         Assert.Empty(cut.FindAll("#upload"));
         Assert.Empty(cut.FindAll("#check-entry"));
         Assert.Empty(cut.FindAll("#new-list"));
