@@ -65,6 +65,11 @@ public static class LeadHubCoreServices
         services.AddSingleton<Cluster.NodeHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.NodeHeartbeat>());
         services.AddHostedService<Cluster.ConfigWatcher>();
+        // Suppression lists: hashes in memory, checked before any ping; reloaded when a list changes.
+        services.AddSingleton<Suppression.SuppressionHasher>();
+        services.AddSingleton<Suppression.SuppressionLists>();
+        services.AddSingleton<Suppression.SuppressionService>();
+        services.AddHostedService<Suppression.SuppressionWatcher>();
         services.AddSingleton<LeadRecovery>();
         services.AddHostedService(sp => sp.GetRequiredService<LeadRecovery>());
         services.AddSingleton<HotPathWarmUp>();

@@ -18,6 +18,7 @@ public sealed class LeadHubStartup(
     TimeProvider time,
     IOptions<LeadHubOptions> options,
     KeyRingStatus keyRing,
+    Suppression.SuppressionLists suppression,
     ILogger<LeadHubStartup> log)
 {
     public async Task InitializeAsync(CancellationToken ct = default)
@@ -40,6 +41,7 @@ public sealed class LeadHubStartup(
 
         if (options.Value.WorkspaceFile is { Length: > 0 } file) await ImportFileAsync(file, ct);
         else await workspace.ReloadAsync(ct);
+        await suppression.ReloadAsync(ct);
     }
 
     private async Task ImportFileAsync(string file, CancellationToken ct)

@@ -138,6 +138,7 @@ public static class LeadHubWebServices
         app.MapLeadsApi();
         app.MapPingsApi();
         app.MapReturnsApi();
+        app.MapSuppressionApi();
         app.MapAdminApi();
         app.MapPostbacksApi();
         app.MapExportApi();

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using LeadHub.Core.Kpis;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
+using LeadHub.Core.Suppression;
 using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
 using LeadHub.Core.Telemetry;
@@ -44,6 +45,7 @@ public sealed class LeadIntake(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     CrashPoints crash,
+    SuppressionLists suppression,
     ILogger<LeadIntake> log)
 {
     private readonly ConcurrentDictionary<(string Publisher, string Key), Task<IntakeResult>> _inFlight = new();
@@ -138,7 +140,8 @@ public sealed class LeadIntake(
         if (!publisher.MayPostTo(lead.Campaign)) return new IntakeResult.NotAllowed(lead.Campaign);
         if (publisher.Blocks(lead.SubId)) return new IntakeResult.SubIdBlocked(lead.SubId!);
 
-        var validation = LeadValidator.Validate(campaign.Config.Fields, lead.Fields).WithErrors(lead.InputErrors);
+        var validation = ConsentRules.Apply(campaign.Config,
+            LeadValidator.Validate(campaign.Config.Fields, lead.Fields).WithErrors(lead.InputErrors));
         var now = time.GetUtcNow();
         var row = new NewLead(Guid.CreateVersion7(now), campaign.Key, publisher.Key, lead.SubId, lead.ExternalId, idempotencyKey, lead.Test,
             LeadStatus.Routing, validation.Fields.ToJsonString(), null, validation.PhoneKey, validation.EmailKey, now, null, prior?.PingId, node.Id);
@@ -219,7 +222,16 @@ public sealed class LeadIntake(
     {
         using var leadScope = log.BeginScope(LeadLogScope, row.Id);
         using var span = LeadHubMetrics.Traces.StartActivity("lead.route")?.SetTag("leadhub.lead_id", row.Id);
-        var auctionLead = AuctionLeadOf(row, campaign, fields, firstSeq + priorTrace.Count) with { Stored = stored };
+        // Suppression before any ping: a lead on a global or campaign list is stored and offered to nobody.
+        var suppressed = suppression.Check(campaign, fields);
+        if (suppressed.Blocking is { } list)
+        {
+            if (stored is not null && !await stored()) return null;
+            var note = new TraceStep(TraceKinds.Note, null, null, null, TraceOutcomes.Info, null, null,
+                $"suppressed by list {list.Name} ({list.Scope}); no buyer was pinged", null, time.GetUtcNow());
+            return await settle.UnsoldAsync(row, SuppressionReasons.Suppressed, [.. priorTrace, note], firstSeq);
+        }
+        var auctionLead = AuctionLeadOf(row, campaign, fields, firstSeq + priorTrace.Count) with { Stored = stored, SuppressedFor = suppressed.Buyers };
 
         // Routing is not tied to the publisher's connection: a lead whose caller hung up is still sold.
         var started = time.GetTimestamp();

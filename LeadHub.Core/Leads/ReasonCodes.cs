@@ -25,7 +25,7 @@ public static class ReasonCodes
             "Do not resend the lead; check your own de-duplication before posting."),
         new(Suppressed, 200, "The phone or e-mail is on a do-not-contact or litigator list that applies to this campaign.",
             "Remove the person from your traffic; do not resend."),
-        new(ConsentMissing, 200, "The campaign requires consent evidence (consent text or a certificate URL) that the lead did not carry.",
+        new(ConsentMissing, 422, "The campaign requires consent evidence (consent text or a certificate URL) that the lead did not carry.",
             "Capture the consent text and the TrustedForm / Jornaya certificate on your form and send them with the lead."),
         new(NoEligibleBuyer, 200, "No buyer's filters matched the lead (or the campaign is paused), so no buyer was asked.",
             "Check that the lead's state, zip and other fields fit the campaign's buying criteria."),

@@ -27,6 +27,9 @@ public sealed record AuctionLead(
     // being stored; a post waits until it is stored, and none goes out if it turned out a
     // duplicate or a repeat (false). Null: the lead is stored already (recovery, a publisher's ping).
     public Func<Task<bool>>? Stored { get; init; }
+
+    // Buyers whose own suppression lists name this lead (buyer key → list name): their contracts are skipped.
+    public IReadOnlyDictionary<string, string>? SuppressedFor { get; init; }
 }
 
 // Bids held from a publisher's ping (two-step ping/post), by the tiers that were pinged, with
@@ -276,6 +279,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
 
     private string? WhyIneligible(ContractSnapshot contract, AuctionLead lead, DateTimeOffset now)
     {
+        if (lead.SuppressedFor?.TryGetValue(contract.Buyer.Key, out var list) == true) return "suppressed by list " + list;
         foreach (var filter in contract.Filters)
         {
             if (!filter.Matches(lead.Fields)) return "filter: " + filter.Description;

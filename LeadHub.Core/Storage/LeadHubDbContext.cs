@@ -35,6 +35,9 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
     public DbSet<ReturnRow> Returns => Set<ReturnRow>();
     public DbSet<KpiBucketRow> KpiBuckets => Set<KpiBucketRow>();
     public DbSet<NodeRow> Nodes => Set<NodeRow>();
+    public DbSet<Suppression.SuppressionListRow> SuppressionLists => Set<Suppression.SuppressionListRow>();
+    public DbSet<Suppression.SuppressionEntryRow> SuppressionEntries => Set<Suppression.SuppressionEntryRow>();
+    public DbSet<Suppression.SuppressionKeyRow> SuppressionKeys => Set<Suppression.SuppressionKeyRow>();
 
     // The Data Protection key ring that encrypts buyer credentials, next to the data it protects.
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
@@ -82,6 +85,8 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.HasKey(x => x.Id);
             // Every configuration change increments this one row; nodes compare it with their snapshot's.
             e.HasData(new ConfigVersionRow { Id = 1, Version = 0 });
+            // Row 2: the suppression lists' version, watched the same way (SuppressionWatcher).
+            e.HasData(new ConfigVersionRow { Id = Suppression.SuppressionLists.VersionRow, Version = 0 });
         });
         b.Entity<LeadRow>(e =>
         {
@@ -154,6 +159,23 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.Property(x => x.LastAnswer).HasMaxLength(1000);
         });
         b.Entity<LeadHub.Core.Postbacks.PostbackCursorRow>(e => e.HasKey(x => x.Name));
+        b.Entity<Suppression.SuppressionListRow>(e =>
+        {
+            e.HasKey(x => x.Key);
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.Kind).HasMaxLength(64);
+        });
+        b.Entity<Suppression.SuppressionEntryRow>(e =>
+        {
+            e.HasKey(x => new { x.ListKey, x.Hash });
+            e.Property(x => x.Hash).HasMaxLength(32);
+        });
+        b.Entity<Suppression.SuppressionKeyRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Property(x => x.ProtectedKey).HasMaxLength(1000);
+        });
         b.Entity<ReturnRow>(e =>
         {
             e.HasKey(x => x.Id);

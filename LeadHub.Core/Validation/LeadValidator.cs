@@ -38,6 +38,9 @@ public static partial class LeadValidator
     // No definition may accept an unbounded string: leads are stored and forwarded to buyers.
     public const int MaxStringLength = 1000;
 
+    // A TCPA disclosure with its partner list runs longer than a form field.
+    public const int MaxConsentTextLength = 4000;
+
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
     private const string DefaultPhoneRegion = "US";
 
@@ -76,6 +79,9 @@ public static partial class LeadValidator
                 FieldTypes.State => ParseState(text, out value),
                 FieldTypes.Date => ParseDate(text, out value),
                 FieldTypes.Enum => ParseEnum(def, raw, text, out value),
+                FieldTypes.TrustedForm => ParseTrustedForm(text, out value),
+                FieldTypes.Jornaya => ParseJornaya(text, out value),
+                FieldTypes.ConsentText => ParseString(def, raw, text, out value, MaxConsentTextLength),
                 // Workspace validation is meant to reject unknown types; if one slips through, treat it as text rather than quarantine every lead.
                 _ => ParseString(def, raw, text, out value),
             };
@@ -94,7 +100,8 @@ public static partial class LeadValidator
         return new LeadValidationResult(output, errors ?? NoErrors, phoneKey, emailKey);
     }
 
-    private static string? ParseString(FieldDefinition def, JsonElement raw, string? text, out JsonNode? value)
+    private static string? ParseString(FieldDefinition def, JsonElement raw, string? text, out JsonNode? value,
+        int maxLength = MaxStringLength)
     {
         value = null;
         text ??= raw.ValueKind switch
@@ -107,7 +114,7 @@ public static partial class LeadValidator
         if (text is null) return "must be a string";
 
         if (def.Min is { } min && text.Length < min) return $"must be at least {Format(min)} characters";
-        var max = def.Max is { } m && m < MaxStringLength ? m : MaxStringLength;
+        var max = def.Max is { } m && m < maxLength ? m : maxLength;
         if (text.Length > max) return $"must be at most {Format(max)} characters";
 
         value = JsonValue.Create(text);
@@ -208,6 +215,38 @@ public static partial class LeadValidator
         value = JsonValue.Create(text.ToLowerInvariant());
         return null;
     }
+
+    // TrustedForm's certificate URL: https://cert.trustedform.com/ and the 40 hex digits of the
+    // certificate id (ActiveProspect's documented form). Kept with lower-case digits.
+    private static string? ParseTrustedForm(string? text, out JsonNode? value)
+    {
+        value = null;
+        if (text is null || !TrustedFormRegex().IsMatch(text))
+            return "is not a TrustedForm certificate URL (https://cert.trustedform.com/ and 40 hex digits)";
+        value = JsonValue.Create("https://cert.trustedform.com/" + text[^40..].ToLowerInvariant());
+        return null;
+    }
+
+    // A Jornaya (Verisk) LeadiD token: 36 characters, hex in the GUID shape
+    // XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, as Jornaya documents it. Kept upper-case.
+    private static string? ParseJornaya(string? text, out JsonNode? value)
+    {
+        value = null;
+        if (text is null || !JornayaRegex().IsMatch(text))
+            return "is not a Jornaya LeadiD token (36 characters: XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX, hex)";
+        value = JsonValue.Create(text.ToUpperInvariant());
+        return null;
+    }
+
+    [GeneratedRegex(@"^https://cert\.trustedform\.com/[0-9a-fA-F]{40}\z", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex TrustedFormRegex();
+
+    [GeneratedRegex(@"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex JornayaRegex();
+
+    // The form dedupe keys and suppression entries use for an email; null if it is not one.
+    public static string? NormalizeEmail(string text) =>
+        ParseEmail(text.Trim(), out var value) is null ? value!.GetValue<string>() : null;
 
     // The E.164 form of a phone typed in any format, for finding leads by phone; null if invalid.
     public static string? NormalizePhone(string text) =>

@@ -34,6 +34,27 @@ public sealed record CampaignConfig
     public ReturnRulesConfig? ReturnRules { get; init; }
     public List<TierConfig> Tiers { get; init; } = [];
     public List<FieldDefinition> Fields { get; init; } = [];
+
+    // Extension: which consent evidence a lead must carry; null = none required.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ConsentConfig? Consent { get; init; }
+}
+
+// A lead without the required evidence is refused (422, reasonCode `consent_missing`) and stored
+// quarantined like any invalid lead. The evidence itself is the campaign's fields of the consent types.
+public sealed record ConsentConfig
+{
+    public string Certificate { get; init; } = ConsentCertificates.None;
+
+    // The lead must carry a `consent_text` field.
+    public bool RequireText { get; init; }
+}
+
+public static class ConsentCertificates
+{
+    public const string None = "none", TrustedForm = "trustedform", Jornaya = "jornaya", Either = "either";
+
+    public static readonly IReadOnlyList<string> All = [None, TrustedForm, Jornaya, Either];
 }
 
 public sealed record ReturnRulesConfig
@@ -74,8 +95,12 @@ public static class FieldTypes
     public const string String = "string", Integer = "integer", Decimal = "decimal", Boolean = "boolean",
         Email = "email", Phone = "phone", Zip = "zip", State = "state", Date = "date", Enum = "enum";
 
+    // Consent evidence (README "Suppression and consent"): a TrustedForm certificate URL, a Jornaya
+    // LeadiD token, and the exact consent (TCPA) text the person agreed to.
+    public const string TrustedForm = "trustedform", Jornaya = "jornaya", ConsentText = "consent_text";
+
     public static readonly IReadOnlySet<string> All =
-        new HashSet<string> { String, Integer, Decimal, Boolean, Email, Phone, Zip, State, Date, Enum };
+        new HashSet<string> { String, Integer, Decimal, Boolean, Email, Phone, Zip, State, Date, Enum, TrustedForm, Jornaya, ConsentText };
 }
 
 public sealed record PublisherConfig

@@ -152,6 +152,7 @@ public static partial class WorkspaceValidator
                 error($"{fpath}.values", "an enum needs a list of string values");
             if (f.Min is { } min && f.Max is { } max && min > max) error($"{fpath}.min", "must not be greater than max");
         }
+        foreach (var problem in Validation.ConsentRules.Check(c)) error($"{path}.consent", problem);
     }
 
     private static void CheckContract(ContractConfig c, CampaignConfig? campaign, string path, Action<string, string> error)

@@ -28,6 +28,6 @@ public sealed class MigrationTests
 
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-        Assert.Equal(42, (await db.ConfigVersions.SingleAsync()).Version);
+        Assert.Equal(42, (await db.ConfigVersions.SingleAsync(v => v.Id == 1)).Version);
     }
 }

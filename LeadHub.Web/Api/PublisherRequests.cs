@@ -2,6 +2,7 @@ using System.Text.Json;
 using LeadHub.Core;
 using LeadHub.Core.Leads;
 using LeadHub.Core.Security;
+using LeadHub.Core.Suppression;
 using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -152,7 +153,8 @@ public static class PublisherRequests
     public static IResult ToHttp(IntakeResult result) => result switch
     {
         IntakeResult.Processed p => TypedResults.Ok(new LeadAnswer(p.LeadId, p.Status, Money(p.Payout), p.Reasons, p.ReasonCode)),
-        IntakeResult.Invalid i => PublisherProblem(StatusCodes.Status422UnprocessableEntity, ReasonCodes.InvalidField, "Invalid lead",
+        IntakeResult.Invalid i => PublisherProblem(StatusCodes.Status422UnprocessableEntity,
+            ConsentRules.IsMissingConsent(i.Errors) ? ReasonCodes.ConsentMissing : ReasonCodes.InvalidField, "Invalid lead",
             i.LeadId is null ? "Field validation failed." : "Field validation failed; the lead is stored quarantined with status 'invalid'.",
             new Dictionary<string, string[]>(i.Errors),
             i.LeadId is { } id ? new Dictionary<string, object?> { ["leadId"] = id } : null),
@@ -170,6 +172,7 @@ public static class PublisherRequests
         _ => throw new InvalidOperationException("unknown intake result"),
     };
 
+    // The reason code of a refused lead (README "Suppression and consent"): a missing consent, or a field.
     // Always two decimals, so an answer computed now (7 or 7.000) and the same answer rebuilt from
     // the database for a repeated Idempotency-Key (7.0) are the same bytes: 7.00.
     private static decimal Money(decimal amount) => Math.Round(amount, 2, MidpointRounding.ToZero) + 0.00m;

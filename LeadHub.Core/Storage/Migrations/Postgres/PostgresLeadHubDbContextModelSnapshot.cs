@@ -526,6 +526,11 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                         {
                             Id = 1,
                             Version = 0L
+                        },
+                        new
+                        {
+                            Id = 2,
+                            Version = 0L
                         });
                 });
 
@@ -870,6 +875,88 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                     b.HasIndex("At");
 
                     b.ToTable("TraceSteps");
+                });
+
+            modelBuilder.Entity("LeadHub.Core.Suppression.SuppressionEntryRow", b =>
+                {
+                    b.Property<string>("ListKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<byte[]>("Hash")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("ListKey", "Hash");
+
+                    b.ToTable("SuppressionEntries");
+                });
+
+            modelBuilder.Entity("LeadHub.Core.Suppression.SuppressionKeyRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ProtectedKey")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SuppressionKeys");
+                });
+
+            modelBuilder.Entity("LeadHub.Core.Suppression.SuppressionListRow", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("EntryCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("LastUploadAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LastUploadBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int?>("LastUploadRows")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("SuppressionLists");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

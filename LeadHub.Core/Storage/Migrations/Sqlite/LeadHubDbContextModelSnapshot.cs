@@ -513,6 +513,11 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                         {
                             Id = 1,
                             Version = 0L
+                        },
+                        new
+                        {
+                            Id = 2,
+                            Version = 0L
                         });
                 });
 
@@ -857,6 +862,88 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                     b.HasIndex("At");
 
                     b.ToTable("TraceSteps");
+                });
+
+            modelBuilder.Entity("LeadHub.Core.Suppression.SuppressionEntryRow", b =>
+                {
+                    b.Property<string>("ListKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Hash")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("ListKey", "Hash");
+
+                    b.ToTable("SuppressionEntries");
+                });
+
+            modelBuilder.Entity("LeadHub.Core.Suppression.SuppressionKeyRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProtectedKey")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SuppressionKeys");
+                });
+
+            modelBuilder.Entity("LeadHub.Core.Suppression.SuppressionListRow", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("EntryCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastUploadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastUploadBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("LastUploadRows")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Target")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("SuppressionLists");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>

@@ -13,6 +13,7 @@ public sealed class CampaignForm
     [
         FieldTypes.String, FieldTypes.Integer, FieldTypes.Decimal, FieldTypes.Boolean, FieldTypes.Email,
         FieldTypes.Phone, FieldTypes.Zip, FieldTypes.State, FieldTypes.Date, FieldTypes.Enum,
+        FieldTypes.TrustedForm, FieldTypes.Jornaya, FieldTypes.ConsentText,
     ];
 
     public string Key { get; set; } = "";
@@ -26,6 +27,10 @@ public sealed class CampaignForm
     public int ReturnWindowDays { get; set; } = 7;
     public List<TierRow> Tiers { get; } = [];
     public List<FieldRow> Fields { get; } = [];
+
+    // Consent evidence a lead must carry (CampaignConfig.Consent).
+    public string ConsentCertificate { get; set; } = ConsentCertificates.None;
+    public bool ConsentRequireText { get; set; }
 
     public static CampaignForm New()
     {
@@ -41,6 +46,7 @@ public sealed class CampaignForm
             Key = c.Key, Name = c.Name, Active = c.Active, AuctionTimeoutMs = c.AuctionTimeoutMs, Floor = c.Floor,
             MaxPostAttempts = c.MaxPostAttempts, BidTtlMs = c.BidTtlMs, DedupeWindowDays = c.DedupeWindowDays,
             ReturnWindowDays = c.ReturnWindowDays,
+            ConsentCertificate = c.Consent?.Certificate ?? ConsentCertificates.None, ConsentRequireText = c.Consent?.RequireText ?? false,
         };
         form.Tiers.AddRange(c.Tiers.Select(t => new TierRow { Tier = t.Tier, Floor = t.Floor }));
         form.Fields.AddRange(c.Fields.Select(f => new FieldRow
@@ -56,6 +62,9 @@ public sealed class CampaignForm
         Key = Key.Trim(), Name = Name.Trim(), Active = Active, AuctionTimeoutMs = AuctionTimeoutMs, Floor = Floor,
         MaxPostAttempts = MaxPostAttempts, BidTtlMs = BidTtlMs, DedupeWindowDays = DedupeWindowDays,
         ReturnWindowDays = ReturnWindowDays,
+        Consent = ConsentCertificate == ConsentCertificates.None && !ConsentRequireText
+            ? null
+            : new ConsentConfig { Certificate = ConsentCertificate, RequireText = ConsentRequireText },
         Tiers = Tiers.Select(t => new TierConfig { Tier = t.Tier, Floor = t.Floor }).ToList(),
         Fields = Fields.Select(f => new FieldDefinition
         {
@@ -100,8 +109,20 @@ public sealed class TierRow
 
 public sealed class FieldRow
 {
+    private string _type = FieldTypes.String;
+
     public string Name { get; set; } = "";
-    public string Type { get; set; } = FieldTypes.String;
+
+    // Choosing a consent type marks the field PII (kept out of pings); the box can be unticked.
+    public string Type
+    {
+        get => _type;
+        set
+        {
+            if (value != _type && value is FieldTypes.TrustedForm or FieldTypes.Jornaya or FieldTypes.ConsentText) Pii = true;
+            _type = value;
+        }
+    }
     public bool Required { get; set; }
     public bool Pii { get; set; }
     public decimal? Min { get; set; }

@@ -1,0 +1,84 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace LeadHub.Core.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class SuppressionLists : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "SuppressionEntries",
+                columns: table => new
+                {
+                    ListKey = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Hash = table.Column<byte[]>(type: "bytea", maxLength: 32, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SuppressionEntries", x => new { x.ListKey, x.Hash });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SuppressionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false),
+                    ProtectedKey = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SuppressionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SuppressionLists",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Kind = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Scope = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Target = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    EntryCount = table.Column<int>(type: "integer", nullable: false),
+                    Version = table.Column<long>(type: "bigint", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastUploadAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastUploadBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    LastUploadRows = table.Column<int>(type: "integer", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SuppressionLists", x => x.Key);
+                });
+
+            migrationBuilder.InsertData(
+                table: "ConfigVersions",
+                columns: new[] { "Id", "Version" },
+                values: new object[] { 2, 0L });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "SuppressionEntries");
+
+            migrationBuilder.DropTable(
+                name: "SuppressionKeys");
+
+            migrationBuilder.DropTable(
+                name: "SuppressionLists");
+
+            migrationBuilder.DeleteData(
+                table: "ConfigVersions",
+                keyColumn: "Id",
+                keyValue: 2);
+        }
+    }
+}
