@@ -147,6 +147,11 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
             trace, latestReturn);
     }
 
+    // Why each contract of the lead's campaign did or did not get it (the lead page's "why not this buyer").
+    public IReadOnlyList<Lab.ContractVerdict> WhyNot(LeadView lead) =>
+        Lab.WhyNotThisBuyer.Explain(lead.Status, lead.Test, lead.Trace,
+            snapshots.Current.Contracts.Values.Where(c => c.Config.Campaign == lead.CampaignKey));
+
     // A lead's fields as text, masked where the reader may not see personal data. A quarantined
     // lead keeps its raw input, which may be anything: every value is shown as text, and its
     // unknown fields may be PII too, so a reader without PII rights sees those masked as well.

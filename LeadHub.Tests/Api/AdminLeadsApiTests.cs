@@ -216,3 +216,35 @@ public class AdminLeadsApiTests(LeadHubFactory factory) : IClassFixture<LeadHubF
         });
     }
 }
+
+// GET /api/v1/admin/leads/{id}/why-not: the lead page's "why not this buyer" for API users.
+public class WhyNotThisBuyerApiTests(LeadHubFactory factory) : IClassFixture<LeadHubFactory>
+{
+    [Fact]
+    public async Task A_sold_lead_says_its_contract_won_and_an_unsold_one_says_the_buyer_passed()
+    {
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var s = await ApiScenario.CreateAsync(factory, buyers);
+        using var publisher = factory.Publisher(s.ApiKey);
+        using var admin = factory.Admin();
+
+        var sold = (await ApiAssert.OkJsonAsync(await publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(s.Campaign))))
+            .GetProperty("leadId").GetGuid();
+        buyers.Set(s.Buyer, new BuyerBehaviour { Ping = BuyerAnswer.Pass() });
+        var unsold = (await ApiAssert.OkJsonAsync(await publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(s.Campaign))))
+            .GetProperty("leadId").GetGuid();
+
+        var won = Assert.Single((await ApiAssert.OkJsonAsync(await admin.GetAsync($"/api/v1/admin/leads/{sold}/why-not"))).EnumerateArray());
+        Assert.Equal("won", won.GetProperty("verdict").GetString());
+        Assert.StartsWith("bought the lead at", won.GetProperty("explanation").GetString());
+        var passed = Assert.Single((await ApiAssert.OkJsonAsync(await admin.GetAsync($"/api/v1/admin/leads/{unsold}/why-not"))).EnumerateArray());
+        Assert.Equal("passed", passed.GetProperty("verdict").GetString());
+    }
+
+    [Fact]
+    public async Task Why_not_for_an_unknown_lead_is_a_404_problem()
+    {
+        using var admin = factory.Admin();
+        await ApiAssert.ProblemAsync(await admin.GetAsync($"/api/v1/admin/leads/{Guid.NewGuid()}/why-not"), HttpStatusCode.NotFound);
+    }
+}

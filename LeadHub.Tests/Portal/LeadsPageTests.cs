@@ -47,6 +47,10 @@ public sealed class LeadsPageTests(LeadHubFactory host) : PortalTestContext(host
         Assert.Equal(["ping", "post"], steps.Select(s => s.GetAttribute("data-kind")));
         Assert.Equal(["bid", "accepted"], steps.Select(s => s.GetAttribute("data-outcome")));
         Assert.Contains(" ms", steps[0].TextContent);
+        // Why not this buyer: the one contract of the campaign won, at its price.
+        var verdict = Assert.Single(cut.FindAll("#why-not td[data-verdict]"));
+        Assert.Equal("won", verdict.GetAttribute("data-verdict"));
+        Assert.Contains("bought the lead at 12.50", cut.Find("#why-not").TextContent);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using LeadHub.Core;
 using LeadHub.Core.Delivery;
 using LeadHub.Core.Kpis;
+using LeadHub.Core.Lab;
 using LeadHub.Core.Leads;
 using LeadHub.Core.Security;
 using LeadHub.Core.Storage;
@@ -38,6 +39,9 @@ public static class AdminApi
             .Produces<BulkEditResponse>().ProducesProblem(400).ProducesProblem(404).ProducesValidationProblem(422);
         group.MapGet("/leads/{leadId:guid}", GetLead).WithSummary("A lead with its fields and routing trace")
             .Produces<LeadDetail>().ProducesProblem(404);
+        group.MapGet("/leads/{leadId:guid}/why-not", WhyNot)
+            .WithSummary("Every contract of the lead's campaign with the reason it did or did not get the lead (filter, cap, schedule, health, floor, outbid by how much)")
+            .Produces<IReadOnlyList<ContractVerdict>>().ProducesProblem(404);
         group.MapPost("/leads/{leadId:guid}/confirm-sale", ConfirmSale)
             .WithSummary("A lead in `unknown` (a crash hid its post's outcome): confirm it sold to the buyer it was posted to")
             .Produces<SettledLead>().ProducesProblem(404).ProducesProblem(409);
@@ -199,6 +203,11 @@ public static class AdminApi
             lead.Price, lead.BuyerKey, lead.ContractKey, lead.Payout, lead.Reason, lead.ReceivedAt, lead.FinishedAt,
             lead.Fields, lead.Errors, lead.Trace));
     }
+
+    private static async Task<IResult> WhyNot(Guid leadId, LeadQueries leads, CancellationToken ct) =>
+        await leads.GetAsync(leadId, ct) is { } lead
+            ? TypedResults.Ok(leads.WhyNot(lead))
+            : PublisherRequests.Problem(StatusCodes.Status404NotFound, "Unknown lead", $"There is no lead {leadId}.");
 
     private static readonly HashSet<string> Statuses = [.. LeadQueries.Statuses];
 
