@@ -25,7 +25,12 @@ public sealed record LeadFinish(
     IReadOnlyList<TraceStep> Trace,
     IReadOnlyList<CapIncrement> CapIncrements,
     int FirstSeq = 0,
-    KpiLead? Kpi = null);
+    KpiLead? Kpi = null)
+{
+    // A shared lead's sales, one per buyer (README "Shared leads"); null for an exclusive sale,
+    // which is the lead row alone.
+    public IReadOnlyList<LeadSaleRow>? Sales { get; init; }
+}
 
 // Every lead costs two writes (stored before routing, final before answering). One writer
 // drains all pending writes into one transaction (group commit), so a thousand leads a second
@@ -230,6 +235,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     {
         public readonly List<LeadRow> FreedKeys = [], NewLeads = [], Finishes = [];
         public readonly List<PostIntentRow> Intents = [], Outcomes = [];
+        public readonly List<LeadSaleRow> Sales = [];
         public readonly List<TraceStepRow> Steps = [];
         public readonly Dictionary<string, CapCounterRow> Caps = new(StringComparer.Ordinal);
 
@@ -240,6 +246,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             await bulk.InsertAsync(Intents);
             await bulk.UpdateAsync(Finishes, FinishedColumns);
             await bulk.InsertAsync(Steps);
+            await bulk.InsertAsync(Sales);
             await bulk.UpdateAsync(Outcomes, [nameof(PostIntentRow.Outcome)]);
             // Taken in one order on every node, so two nodes' batches wait for each other instead of deadlocking.
             await bulk.UpsertAddAsync(Caps.Values.OrderBy(c => c.Key, StringComparer.Ordinal).ToList(),
@@ -386,6 +393,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             Owner = null,
         });
 
+        if (f.Sales is not null) rows.Sales.AddRange(f.Sales);
         var seq = f.FirstSeq;
         foreach (var s in f.Trace)
         {
