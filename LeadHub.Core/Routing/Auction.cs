@@ -381,6 +381,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
 
     private string? WhyIneligible(ContractSnapshot contract, AuctionLead lead, DateTimeOffset now)
     {
+        if (!contract.Config.SellsExclusive && lead.Campaign.MaxSharedBuyers < 2) return "sells shared only; the campaign sells exclusive";
         foreach (var filter in contract.Filters)
         {
             if (!filter.Matches(lead.Fields)) return "filter: " + filter.Description;
