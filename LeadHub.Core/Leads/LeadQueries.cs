@@ -43,7 +43,14 @@ public sealed record TraceStepView(string Kind, string? Buyer, string? Contract,
 // stored before bad Unicode was caught holds text that cannot be read as it is).
 public sealed record LeadView(Guid Id, string Status, string CampaignKey, string PublisherKey, string? SubId, string? ExternalId, bool Test,
     decimal? Price, string? BuyerKey, string? ContractKey, decimal Payout, string? Reason, DateTimeOffset ReceivedAt, DateTimeOffset? FinishedAt,
-    JsonNode? Fields, Dictionary<string, string[]>? Errors, IReadOnlyList<TraceStepView> Trace, ReturnRow? LatestReturn);
+    JsonNode? Fields, Dictionary<string, string[]>? Errors, IReadOnlyList<TraceStepView> Trace, ReturnRow? LatestReturn)
+{
+    // Every sale of the lead: one for an exclusive sale, one per buyer when it sold shared.
+    public IReadOnlyList<SaleView> Sales { get; init; } = [];
+}
+
+// One buyer's purchase of a lead and its share of the publisher payout; Returned once a return of it is approved.
+public sealed record SaleView(string Buyer, string Contract, decimal Price, decimal Payout, bool Returned);
 
 public sealed record LeadFieldView(string Name, string Value);
 
@@ -140,11 +147,19 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
             .ToListAsync(ct);
         var latestReturn = await db.Returns.AsNoTracking().Where(r => r.LeadId == id)
             .OrderByDescending(r => r.RequestedAt).FirstOrDefaultAsync(ct);
+        var sales = await db.LeadSales.AsNoTracking().Where(s => s.LeadId == id).ToListAsync(ct);
+        // An exclusive sale is the lead row itself.
+        IReadOnlyList<SaleView> saleViews = sales.Count > 0
+            ? [.. sales.OrderByDescending(s => s.Price).ThenBy(s => s.BuyerKey, StringComparer.Ordinal)
+                .Select(s => new SaleView(s.BuyerKey, s.ContractKey, s.Price, s.Payout, s.ReturnedAt is not null))]
+            : lead.Status is LeadStatus.Sold or LeadStatus.Returned && lead.BuyerKey is not null
+                ? [new SaleView(lead.BuyerKey, lead.ContractKey ?? "", lead.Price ?? 0, lead.Payout, lead.Status == LeadStatus.Returned)]
+                : [];
         return new LeadView(lead.Id, lead.Status, lead.CampaignKey, lead.PublisherKey, lead.SubId, lead.ExternalId, lead.Test,
             lead.Price, lead.BuyerKey, lead.ContractKey, lead.Payout, lead.Reason, lead.ReceivedAt, lead.FinishedAt,
             JsonNode.Parse(JsonUnicode.Repair(lead.FieldsJson)),
             lead.ErrorsJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, string[]>>(JsonUnicode.Repair(lead.ErrorsJson)),
-            trace, latestReturn);
+            trace, latestReturn) { Sales = saleViews };
     }
 
     // A lead's fields as text, masked where the reader may not see personal data. A quarantined
