@@ -290,7 +290,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
             // A shared-only contract's bid is its shared bid; a `both` contract's shared bid is the
             // answer's own (a format's sharedBid) or the agreed sharedPrice.
             var exclusiveBid = contract.Config.SellsExclusive ? result.Bid : 0;
-            var sharedBid = !contract.Config.SellsShared ? null : contract.Config.SellsExclusive ? result.SharedBid ?? contract.Config.SharedPrice : result.Bid;
+            var sharedBid = !contract.Config.SellsShared ? null : result.SharedBid ?? (contract.Config.SellsExclusive ? contract.Config.SharedPrice : result.Bid);
             (offers, var why) = OffersOf(lead, contract, tier, exclusiveBid, sharedBid, time.GetUtcNow(), result.Captured);
             if (why is not null) reason = why;
         }

@@ -210,4 +210,58 @@ public class SharedAuctionTests
         Assert.Empty(s.Transport.PostsTo("s2"));
         Assert.Contains(result.Trace, t => t.Reason == "auction deadline passed: the lead stays shared with 1 buyer(s)");
     }
+
+    [Theory]
+    [InlineData("""{"bid": 20, "sharedBid": 8.5}""", "8.5")]
+    [InlineData("""{"bid": 20}""", null)]
+    [InlineData("""{"bid": 20, "sharedBid": "n/a"}""", null)]   // unreadable: the agreed shared price applies, the bid stands
+    public void The_reference_ping_answer_may_carry_a_shared_bid(string answer, string? shared)
+    {
+        var reader = ResponseReader.Compile(ReferenceFormat.Ping.Response!, ping: true, "$.r", (_, m) => Assert.Fail(m));
+
+        var result = reader.ReadPing(200, answer);
+
+        Assert.Equal((PingOutcome.Bid, 20m), (result.Outcome, result.Bid));
+        Assert.Equal(shared is null ? null : decimal.Parse(shared, System.Globalization.CultureInfo.InvariantCulture), result.SharedBid);
+    }
+
+    [Fact]
+    public void A_buyer_format_maps_its_own_shared_bid()
+    {
+        var rules = new ResponseRules { Kind = ResponseKinds.Json, Bid = "$.price.exclusive", SharedBid = "$.price.shared" };
+        var reader = ResponseReader.Compile(rules, ping: true, "$.r", (_, m) => Assert.Fail(m));
+
+        var result = reader.ReadPing(200, """{"price": {"exclusive": "30.00", "shared": "12.00"}}""");
+
+        Assert.Equal((30m, 12m), (result.Bid, result.SharedBid));
+    }
+
+    [Fact]
+    public void Shared_settings_that_cannot_work_are_refused_with_their_paths()
+    {
+        var campaign = ExampleCampaign() with { MaxSharedBuyers = 1 };
+        var doc = new WorkspaceDocument
+        {
+            Campaigns = [campaign, ExampleCampaign() with { Key = "wide", MaxSharedBuyers = 50 }],
+            Buyers =
+            [
+                new BuyerConfig
+                {
+                    Key = "b", Name = "b",
+                    Contracts =
+                    [
+                        DirectPost("no-price", 10m) with { SaleType = SaleTypes.Shared },
+                        DirectPost("odd", 10m) with { SaleType = "semi" },
+                    ],
+                },
+            ],
+        };
+
+        var errors = WorkspaceValidator.Validate(doc, doc);
+
+        Assert.Contains(errors, e => e.Path == "$.campaigns[1].maxSharedBuyers");
+        Assert.Contains(errors, e => e.Path == "$.buyers[0].contracts[0].sharedPrice");
+        Assert.Contains(errors, e => e.Path == "$.buyers[0].contracts[0].saleType" && e.Message.Contains("sells exclusive only"));
+        Assert.Contains(errors, e => e.Path == "$.buyers[0].contracts[1].saleType" && e.Message == "Choose exclusive, shared or both");
+    }
 }
