@@ -110,5 +110,13 @@ public sealed class SharedLeadsOverHttpTests(LeadHubFactory host) : IClassFixtur
         var totalsAfter = (await ApiAssert.OkJsonAsync(await admin.GetAsync("/api/v1/admin/kpis?" + query))).GetProperty("totals");
         Assert.Equal((18m, 12.60m, 1L), (totalsAfter.GetProperty("revenue").GetDecimal(), totalsAfter.GetProperty("payout").GetDecimal(),
             totalsAfter.GetProperty("returns").GetInt64()));
+
+        // The shared-sales export has a row per sale, the returned one with its date.
+        var csv = await (await admin.GetAsync("/api/v1/admin/shared-sales.csv")).Content.ReadAsStringAsync();
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal("lead_id,buyer,contract,price,payout,sold_at,returned_at", lines[0]);
+        var mine = lines.Where(l => l.StartsWith(leadId.ToString())).ToList();
+        Assert.Equal(3, mine.Count);
+        Assert.Contains(mine, l => l.Contains($",{s4},{s4}-c,7.00,4.90,") && !l.EndsWith(','));
     }
 }
