@@ -165,7 +165,11 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             new IntentOp(new PostIntentRow { LeadId = id, Seq = 0, BuyerKey = "warm-up", ContractKey = "warm-up", Price = 1m, At = now }, new TaskCompletionSource()),
             new OutcomeOp(id, 0, TraceOutcomes.Rejected),
             new FinishOp(new LeadFinish(id, LeadStatus.Sold, 1m, "warm-up", "warm-up", 0.5m, null, now, [step, step with { Outcome = TraceOutcomes.Rejected }],
-                [new CapIncrement("warm-up|" + id.ToString("N"), 1, 1m)], FirstSeq: 1, Kpi: lead.Routed.Kpi with { Test = false }), new TaskCompletionSource()),
+                [new CapIncrement("warm-up|" + id.ToString("N"), 1, 1m)], FirstSeq: 1, Kpi: lead.Routed.Kpi with { Test = false })
+                {
+                    // A shared lead's sale rows too, so the first shared sale runs compiled code as well.
+                    Sales = [new LeadSaleRow { LeadId = id, BuyerKey = "warm-up", ContractKey = "warm-up", Price = 1m, Payout = 0.5m, SoldAt = now }],
+                }, new TaskCompletionSource()),
         ], commit: false);
     }
 
