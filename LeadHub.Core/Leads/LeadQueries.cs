@@ -67,7 +67,7 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
         int? countAtMost = null, CancellationToken ct = default, LeadSort sort = LeadSort.Received)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var leads = Where(db.Leads.AsNoTracking(), filter);
+        var leads = Where(db, db.Leads.AsNoTracking(), filter);
         var total = countAtMost is { } most ? await leads.Take(most).CountAsync(ct) : await leads.CountAsync(ct);
         var items = await Order(leads, sort, ascending).Skip(skip).Take(take)
             .Select(l => new LeadListItem(l.Id, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.Test, l.Price, l.BuyerKey,
@@ -82,20 +82,22 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = Order(Where(db.Leads.AsNoTracking(), filter), sort, ascending)
+        var rows = Order(Where(db, db.Leads.AsNoTracking(), filter), sort, ascending)
             .Select(l => new LeadExportRow(l.Id, l.ReceivedAt, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.ExternalId, l.Test,
                 l.BuyerKey, l.ContractKey, l.Price, l.Payout, l.FieldsJson))
             .AsAsyncEnumerable();
         await foreach (var row in rows.WithCancellation(ct)) yield return row;
     }
 
-    private static IQueryable<LeadRow> Where(IQueryable<LeadRow> leads, LeadFilter filter)
+    private static IQueryable<LeadRow> Where(LeadHubDbContext db, IQueryable<LeadRow> leads, LeadFilter filter)
     {
         if (filter.Status is not null) leads = leads.Where(l => l.Status == filter.Status);
         if (filter.Statuses is { Count: > 0 } statuses) leads = leads.Where(l => statuses.Contains(l.Status));
         if (filter.Campaign is not null) leads = leads.Where(l => l.CampaignKey == filter.Campaign);
         if (filter.Publisher is not null) leads = leads.Where(l => l.PublisherKey == filter.Publisher);
-        if (filter.Buyer is not null) leads = leads.Where(l => l.BuyerKey == filter.Buyer);
+        // A shared lead is found by any of its buyers, not only the first.
+        if (filter.Buyer is not null)
+            leads = leads.Where(l => l.BuyerKey == filter.Buyer || db.LeadSales.Any(s => s.LeadId == l.Id && s.BuyerKey == filter.Buyer));
         if (filter.From is { } from) leads = leads.Where(l => l.ReceivedAt >= from);
         if (filter.To is { } to) leads = leads.Where(l => l.ReceivedAt < to);
         if (filter.PhoneKey is not null) leads = leads.Where(l => l.PhoneKey == filter.PhoneKey);

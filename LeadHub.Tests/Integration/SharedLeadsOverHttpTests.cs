@@ -78,6 +78,10 @@ public sealed class SharedLeadsOverHttpTests(LeadHubFactory host) : IClassFixtur
         Assert.Contains(lead.GetProperty("trace").EnumerateArray(),
             t => t.GetProperty("reason").GetString()?.StartsWith("selling shared: 3 shared offer(s) earn 27.00, more than the best exclusive 20.00") == true);
 
+        // The lead search finds it by any of its buyers.
+        var found = await ApiAssert.OkJsonAsync(await admin.GetAsync($"/api/v1/admin/leads?buyer={s3}"));
+        Assert.Contains(found.GetProperty("items").EnumerateArray(), i => i.GetProperty("leadId").GetGuid() == leadId);
+
         // KPIs: the lead counts once; each buyer counts its own sale and money.
         var now = DateTimeOffset.UtcNow;
         var query = $"campaign={campaign.Key}&bucket=hour&from={Iso(now.AddHours(-2))}&to={Iso(now.AddMinutes(2))}";
