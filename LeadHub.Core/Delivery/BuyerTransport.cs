@@ -15,6 +15,9 @@ public enum PingOutcome { Bid, Pass, Timeout, Error }
 public sealed record PingResult(PingOutcome Outcome, decimal Bid = 0, string? Reason = null,
     IReadOnlyDictionary<string, string>? Captured = null)
 {
+    // A buyer's price for the lead shared (README "Shared leads"), when its answer carries one.
+    public decimal? SharedBid { get; init; }
+
     public static PingResult Passed(string? reason = null, IReadOnlyDictionary<string, string>? captured = null) =>
         new(PingOutcome.Pass, 0, reason, captured);
     public static PingResult TimedOut() => new(PingOutcome.Timeout, 0, "timeout");

@@ -223,7 +223,7 @@ public static class ReferenceFormat
         Meta = new() { ["ping_id"] = "pingId", ["campaign"] = "campaign" },
         Response = new ResponseRules
         {
-            Kind = ResponseKinds.Json, Bid = "$.bid", Accepted = "$.decision", AcceptedMatches = "^(?i)(?!pass$)", Reason = "$.reason",
+            Kind = ResponseKinds.Json, Bid = "$.bid", SharedBid = "$.sharedBid", Accepted = "$.decision", AcceptedMatches = "^(?i)(?!pass$)", Reason = "$.reason",
         },
     };
 

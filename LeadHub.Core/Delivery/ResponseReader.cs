@@ -24,6 +24,7 @@ public sealed class ResponseReader
 
     private readonly string _kind;
     private readonly Rule? _bid, _accepted, _reason, _buyerLeadId, _bids;
+    private Rule? _sharedBid;
     private readonly IReadOnlyList<(string Name, Rule Rule)> _capture;
     private readonly string? _acceptedWhen;
     private readonly Regex? _acceptedMatches;
@@ -97,7 +98,9 @@ public sealed class ResponseReader
         {
             if (rules.SuccessStatuses![i] is < 100 or > 599) error($"{path}.successStatuses[{i}]", "must be an HTTP status (100-599)");
         }
-        return new ResponseReader(rules, bid, accepted, reason, buyerLeadId, bids, capture, acceptedMatches, agreedPrice, maxBid);
+        var sharedBid = RuleOf(rules.Kind, rules.SharedBid, $"{path}.sharedBid", error);
+        return new ResponseReader(rules, bid, accepted, reason, buyerLeadId, bids, capture, acceptedMatches, agreedPrice, maxBid)
+            { _sharedBid = sharedBid };
     }
 
     public PingResult ReadPing(int status, string body)
@@ -120,9 +123,15 @@ public sealed class ResponseReader
                     : PingResult.Failed("no bid in answer");
             }
             if (!TryBid(text, out var bid, out var why)) return PingResult.Failed(why!);
-            return bid == 0 ? PingResult.Passed(_reason?.Read(root, root), captured) : new PingResult(PingOutcome.Bid, bid, null, captured);
+            return bid == 0 ? PingResult.Passed(_reason?.Read(root, root), captured)
+                : new PingResult(PingOutcome.Bid, bid, null, captured) { SharedBid = SharedBidOf(root, scope) };
         });
     }
+
+    // A shared bid that is missing, unreadable or above the max bid is no shared bid: the contract's
+    // agreed sharedPrice applies, and the exclusive bid still stands.
+    private decimal? SharedBidOf(Scope root, Scope scope) =>
+        _sharedBid?.Read(root, scope) is { } text && TryBid(text, out var shared, out _) && shared > 0 ? shared : null;
 
     public PostResult ReadPost(int status, string body)
     {

@@ -20,6 +20,17 @@ public sealed class ExportQueries(IDbContextFactory<LeadHubDbContext> dbFactory)
             yield return row;
     }
 
+    // Every sale of a shared lead (README "Shared leads"): an exclusive sale is the lead row of the leads export.
+    public async IAsyncEnumerable<LeadSaleRow> SharedSalesAsync(DateTimeOffset? from, DateTimeOffset? to, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = db.LeadSales.AsNoTracking();
+        if (from is { } f) rows = rows.Where(s => s.SoldAt >= f);
+        if (to is { } t) rows = rows.Where(s => s.SoldAt < t);
+        await foreach (var row in rows.OrderByDescending(s => s.SoldAt).ThenBy(s => s.LeadId).ThenBy(s => s.BuyerKey).AsAsyncEnumerable().WithCancellation(ct))
+            yield return row;
+    }
+
     public async IAsyncEnumerable<AuditRow> AuditAsync(DateTimeOffset? from, DateTimeOffset? to, [EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -38,6 +38,10 @@ public record KpiCounters
     // has no ping, so it is a post but not one of these.
     public long PingedPosts { get; set; }
 
+    // Sales of a shared lead after its first, under their buyer: the lead counts once in Sold
+    // (under the buyer of its first sale); a buyer's own sales are Sold + SharedSales.
+    public long SharedSales { get; set; }
+
     // Every counter (each a long or a decimal), in declaration order.
     public static readonly IReadOnlyList<PropertyInfo> All =
         typeof(KpiCounters).GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly);

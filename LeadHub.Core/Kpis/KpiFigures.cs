@@ -21,11 +21,14 @@ public sealed record KpiFigures : KpiCounters
     public double? SellThrough => Valid > 0 ? (double)Sold / Valid : null;
     public double? PingToPost => Pings > 0 ? (double)PingedPosts / Pings : null;
 
+    // Every sale: a shared lead counts once in Sold and once per buyer here (a buyer row's "sold").
+    public long Sales => Sold + SharedSales;
+
     // Of the leads offered to a buyer, the share it bought (a buyer row's sell-through).
-    public double? WinRate => Offered > 0 ? (double)Sold / Offered : null;
+    public double? WinRate => Offered > 0 ? (double)Sales / Offered : null;
     public decimal? AverageBid => Bids > 0 ? Math.Round(BidSum / Bids, 2, MidpointRounding.AwayFromZero) : null;
     public double? RejectRate => Posts > 0 ? (double)Rejects / Posts : null;
-    public double? ReturnRate => Sold > 0 ? (double)Returns / Sold : null;
+    public double? ReturnRate => Sales > 0 ? (double)Returns / Sales : null;
     public decimal Margin => Revenue - Payout;
 
     public static KpiFigures operator +(KpiFigures a, KpiFigures b)

@@ -51,7 +51,19 @@ public sealed class KpiRollups
             var own = Row(lead, sold ? finish.BuyerKey : null);
             own.Leads++;
             own.Valid++;
-            if (sold)
+            if (sold && finish.Sales is { Count: > 1 } sales)
+            {
+                // Shared: the lead once, under its first sale's buyer; each sale's money under its own buyer.
+                own.Sold++;
+                for (var i = 0; i < sales.Count; i++)
+                {
+                    var row = Row(lead, sales[i].BuyerKey);
+                    if (i > 0) row.SharedSales++;
+                    row.GrossRevenue += sales[i].Price;
+                    row.Payout += sales[i].Payout;
+                }
+            }
+            else if (sold)
             {
                 own.Sold++;
                 own.GrossRevenue += finish.Price ?? 0;
@@ -91,10 +103,11 @@ public sealed class KpiRollups
 
     // An approved return (CONTRACT §5): the sale is credited back to the buyer and the
     // publisher's payout reversed. Counted in the lead's own minute and buyer, like the sale.
-    public void AddReturn(LeadRow lead, decimal credit, decimal payoutReversed)
+    // `buyer`: the buyer whose sale is returned (one of a shared lead's buyers).
+    public void AddReturn(LeadRow lead, decimal credit, decimal payoutReversed, string? buyer = null)
     {
         if (lead.Test) return;
-        var row = Row(KpiLead.Of(lead), lead.BuyerKey);
+        var row = Row(KpiLead.Of(lead), buyer ?? lead.BuyerKey);
         row.Returns++;
         row.ReturnCredits += credit;
         row.Payout -= payoutReversed;

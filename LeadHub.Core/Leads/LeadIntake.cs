@@ -68,10 +68,13 @@ public sealed class LeadIntake(
         var now = time.GetUtcNow();
         var pingFields = campaign.PingFieldsOf(validation.Fields);
         var phase = await auction.PingOnlyAsync(
-            new AuctionLead(Guid.Empty, pingId.ToString(), campaign, pingFields, pingFields, lead.Test, now), lifetime.ApplicationStopping);
-        var best = phase.Offers.Count > 0 ? phase.Offers[0].Price : 0;
-        var offer = lead.Test || best == 0 ? 0 : Payouts.For(publisher.PayoutFor(campaign.Key), best);
-        var hold = new PingHold(phase.PingedTiers, phase.Offers.Select(o => new HeldBid(o.Contract.Key, o.Tier, o.Price, o.At, o.Captured)).ToList());
+            new AuctionLead(Guid.Empty, pingId.ToString(), campaign, pingFields, pingFields, lead.Test, now)
+                { Publisher = publisher.Key, SubId = lead.SubId }, lifetime.ApplicationStopping);
+        // What the lead would earn sold the better way (exclusive, or shared to up to N buyers).
+        var best = auction.Plan(phase.Offers, campaign.MaxSharedBuyers).Expected;
+        var offer = lead.Test || best == 0 ? 0 : Payouts.For(publisher.PayoutFor(campaign.Key, lead.SubId), best);
+        var hold = new PingHold(phase.PingedTiers,
+            phase.Offers.Select(o => new HeldBid(o.Contract.Key, o.Tier, o.Price, o.At, o.Captured, o.Shared)).ToList());
         var expiresAt = now + campaign.BidTtl;
 
         await using var db = await dbFactory.CreateDbContextAsync();
@@ -245,7 +248,10 @@ public sealed class LeadIntake(
     }
 
     public static AuctionLead AuctionLeadOf(RoutedLead row, CampaignSnapshot campaign, JsonObject fields, int traceBase) =>
-        new(row.Id, (row.PingId ?? row.Id).ToString(), campaign, fields, campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt, traceBase);
+        new(row.Id, (row.PingId ?? row.Id).ToString(), campaign, fields, campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt, traceBase)
+        {
+            Publisher = row.PublisherKey, SubId = row.Kpi.SubId,
+        };
 
     private async Task<bool> ClaimPingAsync(Guid pingId, Guid leadId)
     {

@@ -43,7 +43,14 @@ public sealed record TraceStepView(string Kind, string? Buyer, string? Contract,
 // stored before bad Unicode was caught holds text that cannot be read as it is).
 public sealed record LeadView(Guid Id, string Status, string CampaignKey, string PublisherKey, string? SubId, string? ExternalId, bool Test,
     decimal? Price, string? BuyerKey, string? ContractKey, decimal Payout, string? Reason, DateTimeOffset ReceivedAt, DateTimeOffset? FinishedAt,
-    JsonNode? Fields, Dictionary<string, string[]>? Errors, IReadOnlyList<TraceStepView> Trace, ReturnRow? LatestReturn);
+    JsonNode? Fields, Dictionary<string, string[]>? Errors, IReadOnlyList<TraceStepView> Trace, ReturnRow? LatestReturn)
+{
+    // Every sale of the lead: one for an exclusive sale, one per buyer when it sold shared.
+    public IReadOnlyList<SaleView> Sales { get; init; } = [];
+}
+
+// One buyer's purchase of a lead and its share of the publisher payout; Returned once a return of it is approved.
+public sealed record SaleView(string Buyer, string Contract, decimal Price, decimal Payout, bool Returned);
 
 public sealed record LeadFieldView(string Name, string Value);
 
@@ -60,7 +67,7 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
         int? countAtMost = null, CancellationToken ct = default, LeadSort sort = LeadSort.Received)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var leads = Where(db.Leads.AsNoTracking(), filter);
+        var leads = Where(db, db.Leads.AsNoTracking(), filter);
         var total = countAtMost is { } most ? await leads.Take(most).CountAsync(ct) : await leads.CountAsync(ct);
         var items = await Order(leads, sort, ascending).Skip(skip).Take(take)
             .Select(l => new LeadListItem(l.Id, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.Test, l.Price, l.BuyerKey,
@@ -75,20 +82,22 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rows = Order(Where(db.Leads.AsNoTracking(), filter), sort, ascending)
+        var rows = Order(Where(db, db.Leads.AsNoTracking(), filter), sort, ascending)
             .Select(l => new LeadExportRow(l.Id, l.ReceivedAt, l.Status, l.CampaignKey, l.PublisherKey, l.SubId, l.ExternalId, l.Test,
                 l.BuyerKey, l.ContractKey, l.Price, l.Payout, l.FieldsJson))
             .AsAsyncEnumerable();
         await foreach (var row in rows.WithCancellation(ct)) yield return row;
     }
 
-    private static IQueryable<LeadRow> Where(IQueryable<LeadRow> leads, LeadFilter filter)
+    private static IQueryable<LeadRow> Where(LeadHubDbContext db, IQueryable<LeadRow> leads, LeadFilter filter)
     {
         if (filter.Status is not null) leads = leads.Where(l => l.Status == filter.Status);
         if (filter.Statuses is { Count: > 0 } statuses) leads = leads.Where(l => statuses.Contains(l.Status));
         if (filter.Campaign is not null) leads = leads.Where(l => l.CampaignKey == filter.Campaign);
         if (filter.Publisher is not null) leads = leads.Where(l => l.PublisherKey == filter.Publisher);
-        if (filter.Buyer is not null) leads = leads.Where(l => l.BuyerKey == filter.Buyer);
+        // A shared lead is found by any of its buyers, not only the first.
+        if (filter.Buyer is not null)
+            leads = leads.Where(l => l.BuyerKey == filter.Buyer || db.LeadSales.Any(s => s.LeadId == l.Id && s.BuyerKey == filter.Buyer));
         if (filter.From is { } from) leads = leads.Where(l => l.ReceivedAt >= from);
         if (filter.To is { } to) leads = leads.Where(l => l.ReceivedAt < to);
         if (filter.PhoneKey is not null) leads = leads.Where(l => l.PhoneKey == filter.PhoneKey);
@@ -140,11 +149,19 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
             .ToListAsync(ct);
         var latestReturn = await db.Returns.AsNoTracking().Where(r => r.LeadId == id)
             .OrderByDescending(r => r.RequestedAt).FirstOrDefaultAsync(ct);
+        var sales = await db.LeadSales.AsNoTracking().Where(s => s.LeadId == id).ToListAsync(ct);
+        // An exclusive sale is the lead row itself.
+        IReadOnlyList<SaleView> saleViews = sales.Count > 0
+            ? [.. sales.OrderByDescending(s => s.Price).ThenBy(s => s.BuyerKey, StringComparer.Ordinal)
+                .Select(s => new SaleView(s.BuyerKey, s.ContractKey, s.Price, s.Payout, s.ReturnedAt is not null))]
+            : lead.Status is LeadStatus.Sold or LeadStatus.Returned && lead.BuyerKey is not null
+                ? [new SaleView(lead.BuyerKey, lead.ContractKey ?? "", lead.Price ?? 0, lead.Payout, lead.Status == LeadStatus.Returned)]
+                : [];
         return new LeadView(lead.Id, lead.Status, lead.CampaignKey, lead.PublisherKey, lead.SubId, lead.ExternalId, lead.Test,
             lead.Price, lead.BuyerKey, lead.ContractKey, lead.Payout, lead.Reason, lead.ReceivedAt, lead.FinishedAt,
             JsonNode.Parse(JsonUnicode.Repair(lead.FieldsJson)),
             lead.ErrorsJson is null ? null : JsonSerializer.Deserialize<Dictionary<string, string[]>>(JsonUnicode.Repair(lead.ErrorsJson)),
-            trace, latestReturn);
+            trace, latestReturn) { Sales = saleViews };
     }
 
     // Why each contract of the lead's campaign did or did not get it (the lead page's "why not this buyer").

@@ -86,6 +86,16 @@ public sealed class LeadRecovery(
         var campaign = snapshots.Current.Campaigns.GetValueOrDefault(lead.CampaignKey);
         var fresh = campaign is not null && now - lead.ReceivedAt <= window;
 
+        // A shared lead that had sold to some buyers before the crash (their acceptances are stored
+        // at once, PostJournal): it is sold to those, and posted to nobody else. A post whose answer
+        // was lost stays unknown in the trace, is not billed, and is raised for a manager to check.
+        var shared = lost.Where(i => i.Outcome == TraceOutcomes.Accepted).ToList();
+        if (shared.Count > 0)
+        {
+            await SettleSharedAsync(lead, shared, lost.LastOrDefault(i => i.Outcome is null), posted, firstSeq, now);
+            return;
+        }
+
         // At most one post per lead is ever open (see PostJournal). The buyer may have taken the lead:
         // it is never posted to another buyer until a manager decides, unless the same buyer may
         // be asked again because it treats a repeated lead id as the same lead.
@@ -145,6 +155,29 @@ public sealed class LeadRecovery(
         }
         if (hold is not null) await caps.ReleaseAsync(hold);
         await intake.RouteAsync(RoutedLead.Again(lead, now), campaign, fields, null, trace, firstSeq);
+    }
+
+    private async Task SettleSharedAsync(LeadRow lead, List<PostIntentRow> sold, PostIntentRow? open, List<TraceStep> trace,
+        int firstSeq, DateTimeOffset now)
+    {
+        var held = new List<CapIncrement>();
+        foreach (var sale in sold)
+        {
+            var contract = snapshots.Current.Contracts.GetValueOrDefault(sale.ContractKey);
+            if (!lead.Test && contract is not null)
+                held.AddRange(caps.Commit(new CapReservation(CapPeriods.ForContract(contract, sale.At), sale.Price)));
+        }
+        caps.Seed(held);
+        var note = $"recovered after restart; shared with {sold.Count} buyer(s) before the restart, posted to no one else";
+        if (open is not null)
+        {
+            note += $"; the answer to the post to {open.BuyerKey} was lost: not billed, check with that buyer";
+            await alerts.RaiseAsync(AlertKinds.PostOutcomeUnknown, UnknownOutcomes.AlertSubject(lead.Id),
+                $"Shared lead {lead.Id} was posted to {open.BuyerKey} ({open.ContractKey}) at {open.Price} and the process stopped before the answer " +
+                "was stored. The lead is settled with its other sales; that post is not billed.");
+        }
+        await settle.SoldAsync(RoutedLead.Again(lead, now), [.. sold.Select(s => new Settle.Sale(s.BuyerKey, s.ContractKey, s.Price, s.Price))],
+            [.. trace, Note(now, note)], held, firstSeq);
     }
 
     internal static JsonObject Fields(LeadRow lead) => JsonNode.Parse(lead.FieldsJson)?.AsObject() ?? [];

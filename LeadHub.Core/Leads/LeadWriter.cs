@@ -26,7 +26,12 @@ public sealed record LeadFinish(
     IReadOnlyList<TraceStep> Trace,
     IReadOnlyList<CapIncrement> CapIncrements,
     int FirstSeq = 0,
-    KpiLead? Kpi = null);
+    KpiLead? Kpi = null)
+{
+    // A shared lead's sales, one per buyer (README "Shared leads"); null for an exclusive sale,
+    // which is the lead row alone.
+    public IReadOnlyList<LeadSaleRow>? Sales { get; init; }
+}
 
 // Every lead costs two writes (stored before routing, final before answering). One writer
 // drains all pending writes into one transaction (group commit), so a thousand leads a second
@@ -161,7 +166,11 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             new IntentOp(new PostIntentRow { LeadId = id, Seq = 0, BuyerKey = "warm-up", ContractKey = "warm-up", Price = 1m, At = now }, new TaskCompletionSource()),
             new OutcomeOp(id, 0, TraceOutcomes.Rejected),
             new FinishOp(new LeadFinish(id, LeadStatus.Sold, 1m, "warm-up", "warm-up", 0.5m, null, now, [step, step with { Outcome = TraceOutcomes.Rejected }],
-                [new CapIncrement("warm-up|" + id.ToString("N"), 1, 1m)], FirstSeq: 1, Kpi: lead.Routed.Kpi with { Test = false }), new TaskCompletionSource()),
+                [new CapIncrement("warm-up|" + id.ToString("N"), 1, 1m)], FirstSeq: 1, Kpi: lead.Routed.Kpi with { Test = false })
+                {
+                    // A shared lead's sale rows too, so the first shared sale runs compiled code as well.
+                    Sales = [new LeadSaleRow { LeadId = id, BuyerKey = "warm-up", ContractKey = "warm-up", Price = 1m, Payout = 0.5m, SoldAt = now }],
+                }, new TaskCompletionSource()),
         ], commit: false);
     }
 
@@ -231,6 +240,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     {
         public readonly List<LeadRow> FreedKeys = [], NewLeads = [], Finishes = [];
         public readonly List<PostIntentRow> Intents = [], Outcomes = [];
+        public readonly List<LeadSaleRow> Sales = [];
         public readonly List<TraceStepRow> Steps = [];
         public readonly Dictionary<string, CapCounterRow> Caps = new(StringComparer.Ordinal);
 
@@ -241,6 +251,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             await bulk.InsertAsync(Intents);
             await bulk.UpdateAsync(Finishes, FinishedColumns);
             await bulk.InsertAsync(Steps);
+            await bulk.InsertAsync(Sales);
             await bulk.UpdateAsync(Outcomes, [nameof(PostIntentRow.Outcome)]);
             // Taken in one order on every node, so two nodes' batches wait for each other instead of deadlocking.
             await bulk.UpsertAddAsync(Caps.Values.OrderBy(c => c.Key, StringComparer.Ordinal).ToList(),
@@ -427,6 +438,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             Owner = null,
         });
 
+        if (f.Sales is not null) rows.Sales.AddRange(f.Sales);
         var seq = f.FirstSeq;
         foreach (var s in f.Trace)
         {

@@ -8,7 +8,7 @@ namespace LeadHub.Core.Leads;
 // other lead writes. A post leaves only after its intent is committed; the outcome of a post the
 // buyer did not accept is queued right away (not awaited: the writer commits in queue order, so it
 // is durable before the next intent of the lead, or the finish, is). An accepted post's outcome is
-// written by the lead's finish, in the same transaction as the sale. So at any moment a lead has at
+// written by the lead's finish, in the same transaction as the sale (a shared sale's right away). So at any moment a lead has at
 // most one intent without an outcome: the post that may be in flight, the one a crash can hide.
 public sealed class PostJournal(LeadWriter writer, CrashPoints crash, TimeProvider time) : IPostJournal
 {
@@ -30,10 +30,12 @@ public sealed class PostJournal(LeadWriter writer, CrashPoints crash, TimeProvid
     public static IReadOnlyDictionary<string, string>? CapturedOf(PostIntentRow intent) =>
         JsonSerializer.Deserialize<PostIntentData>(intent.DataJson, Json)?.Captured;
 
-    public void AfterPost(AuctionLead lead, int seq, string outcome)
+    // A shared sale's acceptance is queued at once too: the next shared post's intent is committed
+    // after it, so a crash never leaves a lead with two posts without an outcome.
+    public void AfterPost(AuctionLead lead, Offer offer, int seq, string outcome)
     {
         crash.Reached(CrashPoints.AfterBuyerAnswered);
-        if (outcome != TraceOutcomes.Accepted) writer.Answered(lead.LeadId, seq, outcome);
+        if (outcome != TraceOutcomes.Accepted || offer.Shared) writer.Answered(lead.LeadId, seq, outcome);
     }
 }
 

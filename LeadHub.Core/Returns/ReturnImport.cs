@@ -85,10 +85,12 @@ public sealed class ReturnImport(IDbContextFactory<LeadHubDbContext> dbFactory, 
         }
         if (lead is null) return Row(ReturnImportResults.UnknownLead);
         if (!seen.Add(lead.Id)) return Row(ReturnImportResults.Repeated, null, lead.Id);
-        if (lead.BuyerKey != buyer) return Row(ReturnImportResults.NotThisBuyers, null, lead.Id);
+        // A shared lead: this buyer's own sale of it.
+        if (lead.BuyerKey != buyer && !await db.LeadSales.AnyAsync(s => s.LeadId == lead.Id && s.BuyerKey == buyer, ct))
+            return Row(ReturnImportResults.NotThisBuyers, null, lead.Id);
 
         // A denied return is decided too: the same file sent again does not reopen it.
-        var denied = await db.Returns.AsNoTracking().Where(r => r.LeadId == lead.Id && r.Status == ReturnStatus.Denied)
+        var denied = await db.Returns.AsNoTracking().Where(r => r.LeadId == lead.Id && r.BuyerKey == buyer && r.Status == ReturnStatus.Denied)
             .OrderByDescending(r => r.DecidedAt).FirstOrDefaultAsync(ct);
         return await returns.RefusalAsync(db, lead, buyer, now, ct) switch
         {

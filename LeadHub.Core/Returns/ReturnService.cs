@@ -85,20 +85,22 @@ public sealed class ReturnService(
         if (lead is null) return (null, new ReturnRefusal.UnknownLead(leadId));
         var now = time.GetUtcNow();
         if (await RefusalAsync(db, lead, buyerKey, now, ct) is { } refused) return (null, refused);
+        // A shared lead: the buyer's own sale, its price and its share of the payout; nothing of the others.
+        var sale = await SaleOfAsync(db, lead.Id, buyerKey, ct);
 
         var row = new ReturnRow
         {
             Id = Guid.CreateVersion7(now),
             LeadId = lead.Id,
-            BuyerKey = lead.BuyerKey!,
+            BuyerKey = sale?.BuyerKey ?? lead.BuyerKey!,
             CampaignKey = lead.CampaignKey,
             PublisherKey = lead.PublisherKey,
             Reason = reason,
             Status = ReturnStatus.Pending,
             RequestedAt = now,
             RequestedBy = actor,
-            Credit = lead.Price ?? 0,
-            PayoutReversed = lead.Payout,
+            Credit = sale?.Price ?? lead.Price ?? 0,
+            PayoutReversed = sale?.Payout ?? lead.Payout,
         };
         db.Returns.Add(row);
         db.Audit.Add(Audit(row, "request return", actor, now));
@@ -110,7 +112,7 @@ public sealed class ReturnService(
         {
             // The unique index on open returns: another request for this lead won the race.
             await using var fresh = await dbFactory.CreateDbContextAsync(ct);
-            if (await OpenReturnAsync(fresh, leadId, ct) is { } raced) return (null, new ReturnRefusal.AlreadyReturned(raced.Id, raced.Status));
+            if (await OpenReturnAsync(fresh, leadId, row.BuyerKey, ct) is { } raced) return (null, new ReturnRefusal.AlreadyReturned(raced.Id, raced.Status));
             throw;
         }
         return (row, null);
@@ -120,10 +122,22 @@ public sealed class ReturnService(
     // The one list of rules: a request, the CSV import's preview and its apply all use it.
     internal async Task<ReturnRefusal?> RefusalAsync(LeadHubDbContext db, LeadRow lead, string? buyerKey, DateTimeOffset now, CancellationToken ct)
     {
+        // A shared lead: each buyer returns its own sale; a manager names the buyer whose sale it is.
+        var sales = await db.LeadSales.AsNoTracking().Where(s => s.LeadId == lead.Id).ToListAsync(ct);
+        if (sales.Count > 0)
+        {
+            if (buyerKey is null)
+                return new ReturnRefusal.NotSold($"This lead was sold shared to {sales.Count} buyers; return it as one of them ({string.Join(", ", sales.Select(s => s.BuyerKey))}).");
+            var sale = sales.FirstOrDefault(s => s.BuyerKey == buyerKey);
+            if (sale is null) return new ReturnRefusal.NotSold("This lead was not sold to this buyer.");
+            if (await OpenReturnAsync(db, lead.Id, buyerKey, ct) is { } openSale) return new ReturnRefusal.AlreadyReturned(openSale.Id, openSale.Status);
+            if (lead.Status is not (LeadStatus.Sold or LeadStatus.Returned))
+                return new ReturnRefusal.NotSold($"Only sold leads can be returned; this one is {lead.Status}.");
+        }
         // Checked before anything else: a buyer learns nothing about leads it did not buy.
-        if (buyerKey is not null && lead.BuyerKey != buyerKey) return new ReturnRefusal.NotSold("This lead was not sold to this buyer.");
-        if (await OpenReturnAsync(db, lead.Id, ct) is { } open) return new ReturnRefusal.AlreadyReturned(open.Id, open.Status);
-        if (lead.Status != LeadStatus.Sold || lead.BuyerKey is null)
+        else if (buyerKey is not null && lead.BuyerKey != buyerKey) return new ReturnRefusal.NotSold("This lead was not sold to this buyer.");
+        else if (await OpenReturnAsync(db, lead.Id, null, ct) is { } open) return new ReturnRefusal.AlreadyReturned(open.Id, open.Status);
+        else if (lead.Status != LeadStatus.Sold || lead.BuyerKey is null)
             return new ReturnRefusal.NotSold($"Only sold leads can be returned; this one is {lead.Status}.");
         if (lead.Test) return new ReturnRefusal.NotSold("Test leads are never billed, so there is nothing to return.");
         var soldAt = SoldAt(lead);
@@ -182,15 +196,19 @@ public sealed class ReturnService(
             return (null, new ReturnRefusal.AlreadyDecided(returnId, decided));
         }
 
-        // The lead keeps its price and payout for history; its status says the sale was credited back.
+        // The lead keeps its price and payout for history; its status says the sale was credited back
+        // (a shared lead's once every one of its sales is).
         if (approve)
         {
-            await db.Leads.Where(l => l.Id == row.LeadId && l.Status == LeadStatus.Sold)
+            await db.LeadSales.Where(s => s.LeadId == row.LeadId && s.BuyerKey == row.BuyerKey)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReturnedAt, now), ct);
+            await db.Leads.Where(l => l.Id == row.LeadId && l.Status == LeadStatus.Sold
+                                      && !db.LeadSales.Any(s => s.LeadId == l.Id && s.ReturnedAt == null))
                 .ExecuteUpdateAsync(s => s.SetProperty(l => l.Status, LeadStatus.Returned), ct);
             // Revenue and publisher payout are credited back in the KPI rollups, in this same transaction.
             var lead = await db.Leads.AsNoTracking().FirstAsync(l => l.Id == row.LeadId, ct);
             var rollups = new KpiRollups();
-            rollups.AddReturn(lead, row.Credit, row.PayoutReversed);
+            rollups.AddReturn(lead, row.Credit, row.PayoutReversed, row.BuyerKey);
             await rollups.ApplyAsync(db, ct);
         }
         row.Status = status;
@@ -262,10 +280,16 @@ public sealed class ReturnService(
         }).ToList();
     }
 
-    private static Task<ReturnRow?> OpenReturnAsync(LeadHubDbContext db, Guid leadId, CancellationToken ct) =>
+    // `buyer`: the sale of a shared lead; null: any return of the lead.
+    private static Task<ReturnRow?> OpenReturnAsync(LeadHubDbContext db, Guid leadId, string? buyer, CancellationToken ct) =>
         db.Returns.AsNoTracking()
-            .Where(r => r.LeadId == leadId && (r.Status == ReturnStatus.Pending || r.Status == ReturnStatus.Approved))
+            .Where(r => r.LeadId == leadId && (buyer == null || r.BuyerKey == buyer) && (r.Status == ReturnStatus.Pending || r.Status == ReturnStatus.Approved))
             .FirstOrDefaultAsync(ct);
+
+    // A shared lead's sale to this buyer; null for an exclusive sale (the lead row is the sale).
+    private static Task<LeadSaleRow?> SaleOfAsync(LeadHubDbContext db, Guid leadId, string? buyer, CancellationToken ct) =>
+        buyer is null ? Task.FromResult<LeadSaleRow?>(null)
+            : db.LeadSales.AsNoTracking().FirstOrDefaultAsync(s => s.LeadId == leadId && s.BuyerKey == buyer, ct);
 
     private static AuditRow Audit(ReturnRow row, string action, string actor, DateTimeOffset at) => new()
     {

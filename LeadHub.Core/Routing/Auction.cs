@@ -8,8 +8,15 @@ namespace LeadHub.Core.Routing;
 
 // A price one contract offers for the lead: a bid from a ping or a direct-post fixed price, with
 // what the contract's rules captured from its ping answer for the post.
+// `Price` is what the buyer is posted and billed; `Value` what floors and ranking go by (the price
+// after the campaign's price rules, README "Price rules"). A `Shared` offer is for a shared sale.
 public sealed record Offer(ContractSnapshot Contract, int Tier, decimal Price, DateTimeOffset At,
-    IReadOnlyDictionary<string, string>? Captured = null);
+    IReadOnlyDictionary<string, string>? Captured = null)
+{
+    private readonly decimal? _value;
+    public decimal Value { get => _value ?? Price; init => _value = value; }
+    public bool Shared { get; init; }
+}
 
 // What the auction needs to know of a lead. PingFields are the non-PII fields, the only ones
 // a ping may carry.
@@ -30,18 +37,26 @@ public sealed record AuctionLead(
 
     // Buyers whose own suppression lists name this lead (buyer key → list name): their contracts are skipped.
     public IReadOnlyDictionary<string, string>? SuppressedFor { get; init; }
+    // Who sent the lead, for the campaign's price rules. Null: no publisher- or sub-id-scoped rule applies.
+    public string? Publisher { get; init; }
+    public string? SubId { get; init; }
 }
 
 // Bids held from a publisher's ping (two-step ping/post), by the tiers that were pinged, with
 // their captured values: the post to that buyer still carries its own ping's token.
 public sealed record HeldBid(string Contract, int Tier, decimal Price, DateTimeOffset At,
-    IReadOnlyDictionary<string, string>? Captured = null);
+    IReadOnlyDictionary<string, string>? Captured = null, bool Shared = false);
 
 public sealed record PingHold(IReadOnlyList<int> PingedTiers, IReadOnlyList<HeldBid> Bids);
 
 // Abandoned: the lead was not stored as one to route (a duplicate or a repeat): nothing was posted.
+// Winner: the first (or only) sale; Sales: every sale, several when the lead sold shared.
 public sealed record AuctionResult(Offer? Winner, IReadOnlyList<TraceStep> Trace, IReadOnlyList<CapIncrement> CapIncrements,
-    bool Abandoned = false);
+    bool Abandoned = false)
+{
+    private readonly IReadOnlyList<Offer>? _sales;
+    public IReadOnlyList<Offer> Sales { get => _sales ?? (Winner is null ? [] : [Winner]); init => _sales = value; }
+}
 
 public sealed record PingPhaseResult(IReadOnlyList<Offer> Offers, IReadOnlyList<int> PingedTiers, IReadOnlyList<TraceStep> Trace);
 
@@ -50,7 +65,7 @@ public sealed record PingPhaseResult(IReadOnlyList<Offer> Offers, IReadOnlyList<
 public interface IPostJournal
 {
     Task BeforePostAsync(AuctionLead lead, Offer offer, int seq);
-    void AfterPost(AuctionLead lead, int seq, string outcome);
+    void AfterPost(AuctionLead lead, Offer offer, int seq, string outcome);
 }
 
 // The auction of CONTRACT §3.3–3.6: tiers in order; inside a tier every eligible contract at
@@ -67,42 +82,96 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         foreach (var tier in lead.Campaign.Tiers)
         {
             var held = hold is not null && hold.PingedTiers.Contains(tier.Tier)
-                ? hold.Bids.Where(b => b.Tier == tier.Tier).ToDictionary(b => b.Contract)
+                ? hold.Bids.Where(b => b.Tier == tier.Tier).ToLookup(b => b.Contract)
                 : null;
             var offers = await CollectOffersAsync(lead, tier, deadline, held, trace, ct);
-            var attempts = 0;
-            foreach (var candidate in Rank(offers))
+            var plan = Plan(offers, lead.Campaign.MaxSharedBuyers);
+            if (plan.Note is not null) trace.Add(Note(tier.Tier, plan.Note));
+
+            // Posts the buyer did not take count against maxPostAttempts; sales do not.
+            var failed = 0;
+            var rejectedBuyers = new HashSet<string>(StringComparer.Ordinal);
+            var attemptsNoted = false;
+            var sales = new List<(Offer Offer, CapReservation Slot)>();
+            // The chosen way first; when it sells nothing, the other way with the attempts left.
+            foreach (var (candidates, shared) in plan.SharedFirst
+                         ? new[] { (plan.Shared, true), (plan.Exclusive, false) }
+                         : [(plan.Exclusive, false), (plan.Shared, true)])
             {
-                if (attempts == maxAttempts)
+                var maxSales = shared ? lead.Campaign.MaxSharedBuyers : 1;
+                foreach (var candidate in candidates)
                 {
-                    trace.Add(Note(tier.Tier, $"max post attempts ({maxAttempts}) reached in tier {tier.Tier}"));
-                    break;
-                }
-                var offer = await RefreshIfStaleAsync(lead, tier, candidate, deadline, trace, ct);
-                if (offer is null) continue;
-                if (!await IsStoredAsync(lead)) return new AuctionResult(null, trace, [], Abandoned: true);
+                    if (sales.Count == maxSales) break;
+                    if (failed == maxAttempts)
+                    {
+                        if (!attemptsNoted) trace.Add(Note(tier.Tier, $"max post attempts ({maxAttempts}) reached in tier {tier.Tier}"));
+                        attemptsNoted = true;
+                        break;
+                    }
+                    // A shared lead is never offered twice to one buyer, nor again to a buyer that rejected it.
+                    if (shared && (rejectedBuyers.Contains(candidate.Contract.Buyer.Key)
+                                   || sales.Any(x => x.Offer.Contract.Buyer.Key == candidate.Contract.Buyer.Key)))
+                        continue;
+                    // The auction timeout bounds a shared set too: once one buyer has it, no new post starts late.
+                    if (sales.Count > 0 && time.GetUtcNow() >= deadline)
+                    {
+                        trace.Add(Note(tier.Tier, $"auction deadline passed: the lead stays shared with {sales.Count} buyer(s)"));
+                        break;
+                    }
+                    var offer = await RefreshIfStaleAsync(lead, tier, candidate, deadline, trace, ct);
+                    if (offer is null) continue;
+                    if (!await IsStoredAsync(lead)) return new AuctionResult(null, trace, [], Abandoned: true);
 
-                var reservation = lead.Test ? new CapReservation([], offer.Price) : await caps.TryReserveAsync(offer.Contract, offer.Price, time.GetUtcNow());
-                if (reservation is null)
-                {
-                    LeadHubMetrics.CapRefused(offer.Contract.Key);
-                    trace.Add(Step(TraceKinds.Post, offer, TraceOutcomes.Skipped, "cap reached before post", null));
-                    continue;
-                }
+                    var reservation = lead.Test ? new CapReservation([], offer.Price) : await caps.TryReserveAsync(offer.Contract, offer.Price, time.GetUtcNow());
+                    if (reservation is null)
+                    {
+                        LeadHubMetrics.CapRefused(offer.Contract.Key);
+                        trace.Add(Step(TraceKinds.Post, offer, TraceOutcomes.Skipped, "cap reached before post", null));
+                        continue;
+                    }
 
-                attempts++;
-                var result = await JournaledPostAsync(lead, offer, trace.Count, ct);
-                trace.Add(result.Step);
-                if (result.Accepted)
-                {
-                    rejects.Record(offer.Contract.Key, rejected: false);
-                    return new AuctionResult(offer, trace, caps.Commit(reservation));
+                    var result = await JournaledPostAsync(lead, offer, trace.Count, ct);
+                    trace.Add(result.Step);
+                    if (result.Accepted)
+                    {
+                        rejects.Record(offer.Contract.Key, rejected: false);
+                        sales.Add((offer, reservation));
+                        continue;
+                    }
+                    failed++;
+                    if (shared) rejectedBuyers.Add(offer.Contract.Buyer.Key);
+                    rejects.Record(offer.Contract.Key, rejected: true);
+                    await caps.ReleaseAsync(reservation);
                 }
-                rejects.Record(offer.Contract.Key, rejected: true);
-                await caps.ReleaseAsync(reservation);
+                // Once a shared post is accepted the lead is shared: it is never then sold exclusive,
+                // even if the shared set ends up earning less than the best exclusive offer would have.
+                if (sales.Count > 0)
+                    return new AuctionResult(sales[0].Offer, trace, [.. sales.SelectMany(x => caps.Commit(x.Slot))])
+                        { Sales = [.. sales.Select(x => x.Offer)] };
             }
         }
         return new AuctionResult(null, trace, []);
+    }
+
+    // The two ways to sell what a tier offered: the exclusive offers in rank order, and the shared
+    // offers (the best per buyer) in rank order. Shared goes first when its top N earn more than the
+    // best exclusive offer; a tie stays exclusive (one post, and what exclusive buyers pay for).
+    public sealed record SalePlan(IReadOnlyList<Offer> Exclusive, IReadOnlyList<Offer> Shared, bool SharedFirst, decimal Expected, string? Note);
+
+    public SalePlan Plan(IReadOnlyList<Offer> offers, int maxSharedBuyers)
+    {
+        var exclusive = Rank(offers.Where(o => !o.Shared)).ToList();
+        if (maxSharedBuyers < 2 || !offers.Any(o => o.Shared))
+            return new SalePlan(exclusive, [], false, exclusive.FirstOrDefault()?.Value ?? 0, null);
+        var shared = Rank(offers.Where(o => o.Shared)).DistinctBy(o => o.Contract.Buyer.Key, StringComparer.Ordinal).ToList();
+        var sharedSum = shared.Take(maxSharedBuyers).Sum(o => o.Value);
+        var best = exclusive.FirstOrDefault()?.Value ?? 0;
+        var count = Math.Min(maxSharedBuyers, shared.Count);
+        var sharedFirst = sharedSum > best;
+        var note = sharedFirst
+            ? Invariant($"selling shared: {count} shared offer(s) earn {sharedSum:0.00}, more than the best exclusive {best:0.00}")
+            : Invariant($"selling exclusive: the best exclusive offer {best:0.00} earns at least the {count} shared offer(s) ({sharedSum:0.00})");
+        return new SalePlan(exclusive, shared, sharedFirst, Math.Max(sharedSum, best), note);
     }
 
     // Cheap after the first time: the task is completed.
@@ -125,11 +194,11 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
     }
 
     private async Task<List<Offer>> CollectOffersAsync(AuctionLead lead, TierSnapshot tier, DateTimeOffset deadline,
-        Dictionary<string, HeldBid>? held, List<TraceStep> trace, CancellationToken ct)
+        ILookup<string, HeldBid>? held, List<TraceStep> trace, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var offers = new List<Offer>();
-        var pings = new List<Task<(TraceStep Step, Offer? Offer)>>();
+        var pings = new List<Task<(TraceStep Step, IReadOnlyList<Offer> Offers)>>();
         foreach (var contract in tier.Contracts)
         {
             if (contract.Config.Sandbox != lead.Test) continue;
@@ -153,30 +222,37 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
             }
             if (contract.IsDirectPost)
             {
-                var price = contract.Config.Price ?? 0;
-                if (IsAboveFloors(contract, tier, price)) offers.Add(new Offer(contract, tier.Tier, price, now));
-                else trace.Add(new TraceStep(TraceKinds.Post, contract.Buyer.Key, contract.Key, tier.Tier, TraceOutcomes.Skipped,
-                    null, price, Invariant($"fixed price below floor {FloorOf(contract, tier)}"), null, now));
+                var (fixedOffers, why) = OffersOf(lead, contract, tier, contract.Config.Price ?? 0, contract.Config.SharedPrice, now, null);
+                offers.AddRange(fixedOffers);
+                if (why is not null)
+                    trace.Add(new TraceStep(TraceKinds.Post, contract.Buyer.Key, contract.Key, tier.Tier,
+                        fixedOffers.Count == 0 ? TraceOutcomes.Skipped : TraceOutcomes.Info, null, contract.Config.Price,
+                        why.StartsWith("below floor", StringComparison.Ordinal) ? "fixed price " + why : why, null, now));
                 continue;
             }
             if (held is not null)
             {
-                // Buyers that passed on the publisher's ping are not asked again.
-                if (held.TryGetValue(contract.Key, out var bid)) offers.Add(new Offer(contract, tier.Tier, bid.Price, bid.At, bid.Captured));
+                // Buyers that passed on the publisher's ping are not asked again; the price rules in place now apply.
+                foreach (var bid in held[contract.Key])
+                {
+                    var (value, _) = lead.Campaign.PriceRules.Apply(bid.Price, lead.Publisher, lead.SubId, contract);
+                    if (IsAboveFloors(contract, tier, value))
+                        offers.Add(new Offer(contract, tier.Tier, bid.Price, bid.At, bid.Captured) { Value = value, Shared = bid.Shared });
+                }
                 continue;
             }
             pings.Add(PingAsync(lead, contract, tier, deadline, ct));
         }
 
-        foreach (var (step, offer) in await Task.WhenAll(pings))
+        foreach (var (step, found) in await Task.WhenAll(pings))
         {
             trace.Add(step);
-            if (offer is not null) offers.Add(offer);
+            offers.AddRange(found);
         }
         return offers;
     }
 
-    private async Task<(TraceStep, Offer?)> PingAsync(AuctionLead lead, ContractSnapshot contract, TierSnapshot tier,
+    private async Task<(TraceStep, IReadOnlyList<Offer>)> PingAsync(AuctionLead lead, ContractSnapshot contract, TierSnapshot tier,
         DateTimeOffset deadline, CancellationToken ct)
     {
         var started = time.GetTimestamp();
@@ -184,7 +260,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         var remaining = deadline - at;
         if (remaining <= TimeSpan.Zero)
             return (new TraceStep(TraceKinds.Ping, contract.Buyer.Key, contract.Key, tier.Tier, TraceOutcomes.Skipped,
-                null, null, "auction deadline passed", null, at), null);
+                null, null, "auction deadline passed", null, at), []);
 
         var budget = remaining < contract.PingTimeout ? remaining : contract.PingTimeout;
         using var timeout = new CancellationTokenSource(budget, time);
@@ -210,15 +286,43 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         };
         LeadHubMetrics.Ping(contract.Buyer.Key, outcome);
         var reason = result.Outcome == PingOutcome.Timeout ? $"no answer within {(int)budget.TotalMilliseconds} ms" : result.Reason;
-        Offer? offer = null;
+        IReadOnlyList<Offer> offers = [];
         if (result.Outcome == PingOutcome.Bid)
         {
-            if (IsAboveFloors(contract, tier, result.Bid)) offer = new Offer(contract, tier.Tier, result.Bid, time.GetUtcNow(), result.Captured);
-            else reason = Invariant($"below floor {FloorOf(contract, tier)}");
+            // A shared-only contract's bid is its shared bid; a `both` contract's shared bid is the
+            // answer's own (a format's sharedBid) or the agreed sharedPrice.
+            var exclusiveBid = contract.Config.SellsExclusive ? result.Bid : 0;
+            var sharedBid = !contract.Config.SellsShared ? null : result.SharedBid ?? (contract.Config.SellsExclusive ? contract.Config.SharedPrice : result.Bid);
+            (offers, var why) = OffersOf(lead, contract, tier, exclusiveBid, sharedBid, time.GetUtcNow(), result.Captured);
+            if (why is not null) reason = why;
         }
         reason = WithCaptured(reason, result.Captured);
         var bid = result.Outcome == PingOutcome.Bid ? result.Bid : (decimal?)null;
-        return (new TraceStep(TraceKinds.Ping, contract.Buyer.Key, contract.Key, tier.Tier, outcome, bid, null, reason, latency, at), offer);
+        return (new TraceStep(TraceKinds.Ping, contract.Buyer.Key, contract.Key, tier.Tier, outcome, bid, null, reason, latency, at), offers);
+    }
+
+    // The offers one contract makes for its exclusive and shared prices, each after the campaign's
+    // price rules and above its floors, with the trace's words for what the rules and floors did.
+    private (IReadOnlyList<Offer> Offers, string? Why) OffersOf(AuctionLead lead, ContractSnapshot contract, TierSnapshot tier,
+        decimal exclusivePrice, decimal? sharedPrice, DateTimeOffset at, IReadOnlyDictionary<string, string>? captured)
+    {
+        var offers = new List<Offer>(2);
+        var notes = new List<string>(2);
+        var shareable = lead.Campaign.MaxSharedBuyers >= 2;
+        void Add(decimal price, bool shared)
+        {
+            var (value, rule) = lead.Campaign.PriceRules.Apply(price, lead.Publisher, lead.SubId, contract);
+            var label = shared ? "shared " : "";
+            if (rule is not null) notes.Add(shared ? "shared " + rule : rule);
+            if (IsAboveFloors(contract, tier, value)) offers.Add(new Offer(contract, tier.Tier, price, at, captured) { Value = value, Shared = shared });
+            else notes.Add(Invariant($"{label}{(rule is null ? "" : "value ")}{value:0.00} below floor {FloorOf(contract, tier)}"));
+        }
+        if (contract.Config.SellsExclusive) Add(exclusivePrice, shared: false);
+        if (shareable && contract.Config.SellsShared && sharedPrice is > 0) Add(sharedPrice.Value, shared: true);
+        // Without rules or shared prices the words stay what they always were.
+        if (notes.Count == 1 && offers.Count == 0 && !shareable && lead.Campaign.PriceRules.IsEmpty)
+            return (offers, Invariant($"below floor {FloorOf(contract, tier)}"));
+        return (offers, notes.Count == 0 ? null : string.Join("; ", notes));
     }
 
     // A bid older than the campaign's bidTtl is asked for again before the post (CONTRACT §3.5).
@@ -229,7 +333,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         // The bid is old because the lead waited; its auction deadline is long gone, so give the re-ping its own.
         var (step, fresh) = await PingAsync(lead, offer.Contract, tier, time.GetUtcNow() + offer.Contract.PingTimeout, ct);
         trace.Add(step with { Reason = step.Reason is null ? "re-ping: bid expired" : "re-ping: bid expired; " + step.Reason });
-        return fresh;
+        return fresh.FirstOrDefault(o => o.Shared == offer.Shared);
     }
 
     // Recovery's re-post to the buyer that may already have the lead (its contract treats a repeated
@@ -242,7 +346,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         var seq = lead.TraceBase + traceIndex;
         if (journal is not null) await journal.BeforePostAsync(lead, offer, seq);
         var result = await PostAsync(lead, offer, ct);
-        journal?.AfterPost(lead, seq, result.Step.Outcome);
+        journal?.AfterPost(lead, offer, seq, result.Step.Outcome);
         return result;
     }
 
@@ -280,6 +384,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
     private string? WhyIneligible(ContractSnapshot contract, AuctionLead lead, DateTimeOffset now)
     {
         if (lead.SuppressedFor?.TryGetValue(contract.Buyer.Key, out var list) == true) return "suppressed by list " + list;
+        if (!contract.Config.SellsExclusive && lead.Campaign.MaxSharedBuyers < 2) return "sells shared only; the campaign sells exclusive";
         foreach (var filter in contract.Filters)
         {
             if (!filter.Matches(lead.Fields)) return "filter: " + filter.Description;
@@ -308,14 +413,17 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         price > 0 && price >= FloorOf(contract, tier);
 
     // Price first; ties go to the lower priority number, then to the buyer that rejects less.
-    private IEnumerable<Offer> Rank(List<Offer> offers) => offers
-        .OrderByDescending(o => o.Price)
+    private IEnumerable<Offer> Rank(IEnumerable<Offer> offers) => offers
+        .OrderByDescending(o => o.Value)
+        .ThenByDescending(o => o.Price)
         .ThenBy(o => o.Contract.Config.Priority)
         .ThenBy(o => rejects.RateOf(o.Contract.Key))
         .ThenBy(o => o.Contract.Key, StringComparer.Ordinal);
 
+    // A shared sale's post says so in the trace.
     private TraceStep Step(string kind, Offer offer, string outcome, string? reason, int? latency) =>
-        new(kind, offer.Contract.Buyer.Key, offer.Contract.Key, offer.Tier, outcome, null, offer.Price, reason, latency, time.GetUtcNow());
+        new(kind, offer.Contract.Buyer.Key, offer.Contract.Key, offer.Tier, outcome, null, offer.Price,
+            offer.Shared ? (reason is null ? "shared sale" : "shared sale; " + reason) : reason, latency, time.GetUtcNow());
 
     private TraceStep Note(int? tier, string reason) =>
         new(TraceKinds.Note, null, null, tier, TraceOutcomes.Info, null, null, reason, null, time.GetUtcNow());

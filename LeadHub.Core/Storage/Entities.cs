@@ -115,6 +115,24 @@ public sealed class PostIntentRow
     public string? Outcome { get; set; }
 }
 
+// One buyer's purchase of a shared lead (README "Shared leads"): a row per buyer, written with the
+// lead's finish. An exclusive sale is the lead row alone (its BuyerKey, Price and Payout); a shared
+// lead's row holds the first sale's buyer and the sums of all its sales.
+public sealed class LeadSaleRow
+{
+    public Guid LeadId { get; set; }
+    public string BuyerKey { get; set; } = "";
+    public string ContractKey { get; set; } = "";
+    public decimal Price { get; set; }
+
+    // This sale's share of the lead's publisher payout: what a return of it reverses.
+    public decimal Payout { get; set; }
+    public DateTimeOffset SoldAt { get; set; }
+
+    // Set when a return of this sale is approved; the lead is `returned` once all its sales are.
+    public DateTimeOffset? ReturnedAt { get; set; }
+}
+
 public sealed class TraceStepRow
 {
     public Guid LeadId { get; set; }

@@ -27,6 +27,7 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
     public DbSet<LeadHub.Core.Postbacks.PostbackRow> Postbacks => Set<LeadHub.Core.Postbacks.PostbackRow>();
     public DbSet<LeadHub.Core.Postbacks.PostbackCursorRow> PostbackCursors => Set<LeadHub.Core.Postbacks.PostbackCursorRow>();
     public DbSet<PostIntentRow> PostIntents => Set<PostIntentRow>();
+    public DbSet<LeadSaleRow> LeadSales => Set<LeadSaleRow>();
     public DbSet<CapCounterRow> CapCounters => Set<CapCounterRow>();
     public DbSet<PublisherPingRow> PublisherPings => Set<PublisherPingRow>();
     public DbSet<AuditRow> Audit => Set<AuditRow>();
@@ -112,6 +113,8 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.HasKey(x => new { x.LeadId, x.Seq });
             e.Property(x => x.DataJson).HasMaxLength(int.MaxValue);
         });
+        // One sale per buyer and lead: a shared lead is never sold twice to one buyer.
+        b.Entity<LeadSaleRow>(e => e.HasKey(x => new { x.LeadId, x.BuyerKey }));
         b.Entity<CapCounterRow>(e => e.HasKey(x => x.Key));
         b.Entity<ApiTokenRow>(e =>
         {
@@ -181,8 +184,8 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.HasKey(x => x.Id);
             e.Property(x => x.Reason).HasMaxLength(1000);
             e.Property(x => x.DecisionNote).HasMaxLength(1000);
-            // At most one open or approved return per lead, even when two requests race.
-            e.HasIndex(x => x.LeadId, "IX_Returns_LeadId_Open").IsUnique().HasFilter("\"Status\" IN ('pending', 'approved')");
+            // At most one open or approved return per sale (lead and buyer), even when two requests race.
+            e.HasIndex(x => new { x.LeadId, x.BuyerKey }, "IX_Returns_LeadId_BuyerKey_Open").IsUnique().HasFilter("\"Status\" IN ('pending', 'approved')");
             e.HasIndex(x => x.LeadId);
             e.HasIndex(x => new { x.Status, x.RequestedAt });
             e.HasIndex(x => new { x.BuyerKey, x.RequestedAt });

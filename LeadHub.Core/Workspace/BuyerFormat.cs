@@ -58,6 +58,11 @@ public sealed record ResponseRules
 {
     public string Kind { get; init; } = ResponseKinds.Json;
     public string? Bid { get; init; }
+
+    // Extension (README "Shared leads"): where a ping answer's price for the lead shared is, for a
+    // contract that sells both ways. Null: the contract's sharedPrice.
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SharedBid { get; init; }
     public string? Accepted { get; init; }
 
     // At most one of the two; with neither, `true` (case-insensitive) means accepted.

@@ -61,12 +61,18 @@ public sealed class CampaignSnapshot
     // Pings carry only these: every field the campaign did not mark as PII.
     public FrozenSet<string> PingFieldNames { get; }
 
+    public PriceRules PriceRules { get; }
+
+    // 2 or more: leads may be sold shared to up to this many buyers.
+    public int MaxSharedBuyers => Config.MaxSharedBuyers;
+
     public CampaignSnapshot(CampaignConfig config, IReadOnlyList<ContractSnapshot> contracts)
     {
         Config = config;
         AuctionTimeout = TimeSpan.FromMilliseconds(config.AuctionTimeoutMs);
         BidTtl = TimeSpan.FromMilliseconds(config.BidTtlMs);
         PingFieldNames = config.Fields.Where(f => !f.Pii).Select(f => f.Name).ToFrozenSet();
+        PriceRules = new PriceRules(config.PriceRules ?? []);
         var floors = config.Tiers.ToDictionary(t => t.Tier, t => t.Floor);
         // A paused campaign still takes and stores leads, but offers them to nobody.
         Tiers = contracts
@@ -107,8 +113,10 @@ public sealed record PublisherSnapshot(PublisherConfig Config, string? ApiKeyHas
 
     public bool Blocks(string? subId) => subId is not null && _blockedSubIds.Contains(subId);
 
-    public PayoutConfig PayoutFor(string campaign) =>
-        Config.CampaignPayouts?.GetValueOrDefault(campaign) ?? Config.Payout;
+    // The most specific payout: the sub-id's, then the campaign's, then the publisher's own.
+    public PayoutConfig PayoutFor(string campaign, string? subId = null) =>
+        (subId is null ? null : Config.SubIdPayouts?.GetValueOrDefault(subId))
+        ?? Config.CampaignPayouts?.GetValueOrDefault(campaign) ?? Config.Payout;
 }
 
 public sealed record BuyerSnapshot(BuyerConfig Config, string? ApiKeyHash)

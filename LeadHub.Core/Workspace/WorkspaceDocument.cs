@@ -32,6 +32,16 @@ public sealed record CampaignConfig
 
     // How the return review job decides pending returns; null = every return waits for a manager.
     public ReturnRulesConfig? ReturnRules { get; init; }
+
+    // Extension (shared leads): a lead may be sold to up to this many buyers at their shared prices
+    // when that earns more than the best exclusive sale. 0 or 1: exclusive only.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int MaxSharedBuyers { get; init; }
+
+    // Extension: bid adjustments (margins) by publisher, sub-id, buyer or contract, applied to
+    // offers before floors and ranking (README "Price rules"). Null or empty: none.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<PriceRuleConfig>? PriceRules { get; init; }
     public List<TierConfig> Tiers { get; init; } = [];
     public List<FieldDefinition> Fields { get; init; } = [];
 
@@ -69,6 +79,28 @@ public sealed record ReturnRulesConfig
     // `RatePeriodDays`: those wait for a manager.
     public double? MaxReturnRate { get; init; }
     public int RatePeriodDays { get; init; } = 30;
+}
+
+// One bid adjustment. Every scope left empty matches anything; the most specific matching rule
+// of a campaign applies (contract > buyer > sub-id > publisher; ties: the first listed).
+// `amount` is taken off the bid: a percent or a fixed sum; a negative amount raises the bid.
+public sealed record PriceRuleConfig
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Publisher { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SubId { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Buyer { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Contract { get; init; }
+    public string Kind { get; init; } = PriceRuleKinds.Percent;
+    public decimal Amount { get; init; }
+}
+
+public static class PriceRuleKinds
+{
+    public const string Percent = "percent", Fixed = "fixed";
 }
 
 public sealed record TierConfig
@@ -118,6 +150,10 @@ public sealed record PublisherConfig
 
     // Optional per-campaign payout overriding `payout` (CONTRACT §3.8).
     public Dictionary<string, PayoutConfig>? CampaignPayouts { get; init; }
+
+    // Extension: per-sub-id payout overriding both (README "Payout rules"). Null: none.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, PayoutConfig>? SubIdPayouts { get; init; }
     public int? RateLimitPerSecond { get; init; }
 
     // Sub-ids of this publisher whose leads are refused (403), e.g. a source the quality review
@@ -135,6 +171,15 @@ public sealed record PayoutConfig
     public string Model { get; init; } = PayoutModels.Revshare;
     public decimal? Percent { get; init; } = 70;
     public decimal? Amount { get; init; }
+
+    // Extension: never pay more than this per lead (a capped revshare). Null: no cap.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? Max { get; init; }
+
+    // Extension: LeadHub keeps at least this of the lead's revenue (a fixed payout with a minimum
+    // margin); the payout shrinks, never below zero. Null: none.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? MinMargin { get; init; }
 }
 
 public static class PayoutModels
@@ -196,6 +241,19 @@ public sealed record ContractConfig
     public decimal? Price { get; init; }
     public decimal? MinBid { get; init; }
 
+    // Extension (shared leads): exclusive (null, the default), shared or both. A shared or both
+    // contract needs `sharedPrice`: the direct-post shared price, or for ping-post the agreed shared
+    // price when the ping answer carries no shared bid.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SaleType { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? SharedPrice { get; init; }
+
+    [JsonIgnore]
+    public bool SellsExclusive => SaleType is null or SaleTypes.Exclusive or SaleTypes.Both;
+    [JsonIgnore]
+    public bool SellsShared => SaleType is SaleTypes.Shared or SaleTypes.Both;
+
     // Extension: a bid above this is an error step with the reason, never a sale. Null = none.
     public decimal? MaxBid { get; init; }
     public int TimeoutMs { get; init; } = 300;
@@ -232,6 +290,11 @@ public sealed record ContractConfig
     public ScheduleConfig? Schedule { get; init; }
     // Null is the reference JSON of CONTRACT §2.
     public BuyerFormat? Format { get; init; }
+}
+
+public static class SaleTypes
+{
+    public const string Exclusive = "exclusive", Shared = "shared", Both = "both";
 }
 
 public static class ContractModes

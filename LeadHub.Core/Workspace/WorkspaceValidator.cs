@@ -28,8 +28,18 @@ public static partial class WorkspaceValidator
         CheckUniqueKeys(incoming.Publishers.Select(c => c.Key), "$.publishers", Error);
         CheckUniqueKeys(incoming.Buyers.Select(c => c.Key), "$.buyers", Error);
 
+        var publisherKeys = merged.Publishers.Select(p => p.Key).ToHashSet();
+        var buyerKeys = merged.Buyers.Select(b => b.Key).ToHashSet();
+        var contractCampaigns = new Dictionary<string, string>();
+        foreach (var b in merged.Buyers)
+        {
+            foreach (var c in b.Contracts) contractCampaigns.TryAdd(c.Key, c.Campaign);
+        }
         for (var i = 0; i < incoming.Campaigns.Count; i++)
+        {
             CheckCampaign(incoming.Campaigns[i], $"$.campaigns[{i}]", Error);
+            CheckPriceRules(incoming.Campaigns[i], $"$.campaigns[{i}]", publisherKeys, buyerKeys, contractCampaigns, Error);
+        }
 
         for (var i = 0; i < incoming.Publishers.Count; i++)
         {
@@ -45,6 +55,11 @@ public static partial class WorkspaceValidator
             {
                 if (!campaigns.ContainsKey(campaign)) Error($"{path}.campaignPayouts.{campaign}", UnknownCampaign(campaign));
                 CheckPayout(payout, $"{path}.campaignPayouts.{campaign}", Error);
+            }
+            foreach (var (subId, payout) in p.SubIdPayouts ?? [])
+            {
+                if (subId is not { Length: > 0 and <= 200 }) Error($"{path}.subIdPayouts", "a sub-id must be 1 to 200 characters");
+                CheckPayout(payout, $"{path}.subIdPayouts.{subId}", Error);
             }
             for (var j = 0; j < (p.BlockedSubIds?.Count ?? 0); j++)
             {
@@ -98,6 +113,7 @@ public static partial class WorkspaceValidator
         {
             Check(c.Tiers, $"{path}.tiers");
             Check(c.Fields, $"{path}.fields");
+            Check(c.PriceRules, $"{path}.priceRules");
         });
         Check(doc.Publishers, "$.publishers", (p, path) =>
         {
@@ -106,6 +122,10 @@ public static partial class WorkspaceValidator
             foreach (var (campaign, payout) in p.CampaignPayouts ?? [])
             {
                 if (payout is null) errors.Add(new WorkspaceError($"{path}.campaignPayouts.{campaign}", "must not be null"));
+            }
+            foreach (var (subId, payout) in p.SubIdPayouts ?? [])
+            {
+                if (payout is null) errors.Add(new WorkspaceError($"{path}.subIdPayouts.{subId}", "must not be null"));
             }
         });
         Check(doc.Buyers, "$.buyers", (b, path) =>
@@ -132,6 +152,7 @@ public static partial class WorkspaceValidator
         if (c.BidTtlMs < 0) error($"{path}.bidTtlMs", "must not be negative");
         if (c.DedupeWindowDays < 0) error($"{path}.dedupeWindowDays", "must not be negative");
         if (c.ReturnWindowDays < 0) error($"{path}.returnWindowDays", "must not be negative");
+        if (c.MaxSharedBuyers is < 0 or > 20) error($"{path}.maxSharedBuyers", "must be between 0 and 20 (0 or 1: exclusive only)");
         if (c.ReturnRules?.MaxReturnRate is < 0 or > 1) error($"{path}.returnRules.maxReturnRate", "must be between 0 and 1");
         if (c.ReturnRules?.RatePeriodDays is < 1 or > 366) error($"{path}.returnRules.ratePeriodDays", "must be between 1 and 366");
         CheckUniqueKeys(c.Tiers.Select(t => t.Tier.ToString()), $"{path}.tiers", error);
@@ -165,6 +186,15 @@ public static partial class WorkspaceValidator
         CheckUrl(c.PostUrl, $"{path}.postUrl", error);
         if (c.Mode == ContractModes.DirectPost && c.Price is not > 0) error($"{path}.price", "a direct-post contract needs a fixed price above 0");
         if (c.Price is < 0) error($"{path}.price", "must not be negative");
+        if (c.SaleType is not (null or SaleTypes.Exclusive or SaleTypes.Shared or SaleTypes.Both))
+            error($"{path}.saleType", "Choose exclusive, shared or both");
+        if (c.SellsShared && c.SharedPrice is not > 0)
+            error($"{path}.sharedPrice", c.Mode == ContractModes.DirectPost
+                ? "a shared direct-post contract needs a shared price above 0"
+                : "a shared ping-post contract needs the agreed shared price above 0 (used when the ping answer carries no shared bid)");
+        if (c.SharedPrice is < 0) error($"{path}.sharedPrice", "must not be negative");
+        if (c.SellsShared && campaign is { MaxSharedBuyers: < 2 })
+            error($"{path}.saleType", $"campaign '{campaign.Key}' sells exclusive only: set its maxSharedBuyers to 2 or more to sell shared");
         if (c.MinBid is < 0) error($"{path}.minBid", "must not be negative");
         if (c.MaxBid is <= 0) error($"{path}.maxBid", "must be above 0, or left empty for no ceiling");
         if (c.MaxBid < c.MinBid) error($"{path}.maxBid", "must not be below the minimum bid");
@@ -229,6 +259,30 @@ public static partial class WorkspaceValidator
             default:
                 error($"{path}.model", "Choose revshare or fixed");
                 break;
+        }
+        if (payout.Max is < 0) error($"{path}.max", "must not be negative, or left empty for no cap");
+        if (payout.MinMargin is < 0) error($"{path}.minMargin", "must not be negative, or left empty for none");
+    }
+
+    // Price rules name publishers, buyers and contracts that exist; a contract of this campaign.
+    private static void CheckPriceRules(CampaignConfig c, string path, HashSet<string> publishers, HashSet<string> buyers,
+        Dictionary<string, string> contractCampaigns, Action<string, string> error)
+    {
+        for (var i = 0; i < (c.PriceRules?.Count ?? 0); i++)
+        {
+            var r = c.PriceRules![i];
+            var rpath = $"{path}.priceRules[{i}]";
+            if (r is null) continue;
+            if (r.Kind is not (PriceRuleKinds.Percent or PriceRuleKinds.Fixed)) error($"{rpath}.kind", "Choose percent or fixed");
+            if (r.Kind == PriceRuleKinds.Percent && r.Amount is < -100 or > 100) error($"{rpath}.amount", "a percent must be between -100 and 100");
+            if (r.Kind == PriceRuleKinds.Fixed && r.Amount is < -100_000 or > 100_000) error($"{rpath}.amount", "must be between -100000 and 100000");
+            if (r.Amount == 0) error($"{rpath}.amount", "an adjustment of 0 changes nothing: enter an amount, or remove the rule");
+            if (r.Publisher is not null && !publishers.Contains(r.Publisher)) error($"{rpath}.publisher", $"There is no publisher '{r.Publisher}'");
+            if (r.SubId is not null && r.Publisher is null) error($"{rpath}.subId", "a sub-id rule needs its publisher");
+            if (r.SubId is { Length: 0 or > 200 }) error($"{rpath}.subId", "must be 1 to 200 characters");
+            if (r.Buyer is not null && !buyers.Contains(r.Buyer)) error($"{rpath}.buyer", $"There is no buyer '{r.Buyer}'");
+            if (r.Contract is not null && contractCampaigns.GetValueOrDefault(r.Contract) != c.Key)
+                error($"{rpath}.contract", $"There is no contract '{r.Contract}' in campaign '{c.Key}'");
         }
     }
 

@@ -201,7 +201,7 @@ public static class AdminApi
         return TypedResults.Ok(new LeadDetail(
             lead.Id, lead.Status, lead.CampaignKey, lead.PublisherKey, lead.SubId, lead.ExternalId, lead.Test,
             lead.Price, lead.BuyerKey, lead.ContractKey, lead.Payout, lead.Reason, lead.ReceivedAt, lead.FinishedAt,
-            lead.Fields, lead.Errors, lead.Trace));
+            lead.Fields, lead.Errors, lead.Trace, lead.Sales));
     }
 
     private static async Task<IResult> WhyNot(Guid leadId, LeadQueries leads, CancellationToken ct) =>
@@ -302,7 +302,7 @@ public static class AdminApi
 
 public sealed record LeadDetail(Guid LeadId, string Status, string Campaign, string Publisher, string? SubId, string? ExternalId, bool Test,
     decimal? Price, string? Buyer, string? Contract, decimal Payout, string? Reason, DateTimeOffset ReceivedAt, DateTimeOffset? FinishedAt,
-    JsonNode? Fields, Dictionary<string, string[]>? Errors, IReadOnlyList<TraceStepView> Trace);
+    JsonNode? Fields, Dictionary<string, string[]>? Errors, IReadOnlyList<TraceStepView> Trace, IReadOnlyList<SaleView>? Sales = null);
 
 public sealed record LeadSummary(Guid LeadId, string Status, string Campaign, string Publisher, string? SubId, bool Test, decimal? Price,
     string? Buyer, string? Contract, decimal Payout, DateTimeOffset ReceivedAt);

@@ -212,6 +212,17 @@ public static class ExportApi
         new("note", r => r.DecisionNote),
     ];
 
+    public static readonly IReadOnlyList<CsvColumn<LeadSaleRow>> SharedSaleColumns =
+    [
+        new("lead_id", s => s.LeadId),
+        new("buyer", s => s.BuyerKey),
+        new("contract", s => s.ContractKey),
+        new("price", s => s.Price),
+        new("payout", s => s.Payout),
+        new("sold_at", s => s.SoldAt),
+        new("returned_at", s => s.ReturnedAt),
+    ];
+
     public static readonly IReadOnlyList<CsvColumn<AlertRow>> AlertColumns =
     [
         new("alert_id", a => a.Id),
@@ -262,6 +273,8 @@ public static class ExportApi
         new("leads", r => r.Figures.Leads),
         new("valid", r => r.Figures.Valid),
         new("sold", r => r.Figures.Sold),
+        // Every sale: a shared lead counts once in sold and once per buyer here.
+        new("sales", r => r.Figures.Sales),
         new("revenue", r => r.Figures.Revenue),
         new("revenue_per_lead", r => r.Figures.RevenuePerLead),
         new("sell_through", r => r.Figures.SellThrough),
@@ -304,6 +317,7 @@ public static class ExportApi
         new("campaigns", Web.Roles.Anyone, e => WriteAsync(e, "campaigns", CampaignColumns, Csv.Rows(e.Service<WorkspaceQueries>().Campaigns()))),
         new("publishers", Web.Roles.Anyone, e => WriteAsync(e, "publishers", PublisherColumns, Csv.Rows(e.Service<WorkspaceQueries>().Document().Publishers))),
         new("returns", Web.Roles.Anyone, e => WindowedAsync(e, "returns", ReturnColumns, (f, t) => e.Service<ExportQueries>().ReturnsAsync(f, t, e.Ct))),
+        new("shared-sales", Web.Roles.Anyone, e => WindowedAsync(e, "shared-sales", SharedSaleColumns, (f, t) => e.Service<ExportQueries>().SharedSalesAsync(f, t, e.Ct))),
         new("alerts", Web.Roles.Anyone, e => WindowedAsync(e, "alerts", AlertColumns, (f, t) => e.Service<ExportQueries>().AlertsAsync(f, t, e.Ct))),
         new("postbacks", Web.Roles.Anyone, e => WriteAsync(e, "postbacks", PostbackColumns, e.Service<LeadHub.Core.Postbacks.PostbackQueries>().AllAsync(
             new(e.Http.Request.Query["publisher"].FirstOrDefault(), e.Http.Request.Query["state"].FirstOrDefault()), e.Ct))),

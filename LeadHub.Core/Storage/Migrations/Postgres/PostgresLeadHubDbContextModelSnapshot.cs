@@ -89,6 +89,9 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                     b.Property<long>("Returns")
                         .HasColumnType("bigint");
 
+                    b.Property<long>("SharedSales")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("Sold")
                         .HasColumnType("bigint");
 
@@ -286,7 +289,7 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
 
                     b.HasIndex("Status", "RequestedAt");
 
-                    b.HasIndex(new[] { "LeadId" }, "IX_Returns_LeadId_Open")
+                    b.HasIndex(new[] { "LeadId", "BuyerKey" }, "IX_Returns_LeadId_BuyerKey_Open")
                         .IsUnique()
                         .HasFilter("\"Status\" IN ('pending', 'approved')");
 
@@ -675,6 +678,39 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("Leads");
+                });
+
+            modelBuilder.Entity("LeadHub.Core.Storage.LeadSaleRow", b =>
+                {
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("BuyerKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("ContractKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<decimal>("Payout")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("numeric(18,2)");
+
+                    b.Property<decimal>("Price")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("numeric(18,2)");
+
+                    b.Property<DateTimeOffset?>("ReturnedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("SoldAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("LeadId", "BuyerKey");
+
+                    b.ToTable("LeadSales");
                 });
 
             modelBuilder.Entity("LeadHub.Core.Storage.NodeRow", b =>

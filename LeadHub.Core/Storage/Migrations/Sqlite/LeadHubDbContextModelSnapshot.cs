@@ -84,6 +84,9 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                     b.Property<long>("Returns")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("SharedSales")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Sold")
                         .HasColumnType("INTEGER");
 
@@ -279,7 +282,7 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
 
                     b.HasIndex("Status", "RequestedAt");
 
-                    b.HasIndex(new[] { "LeadId" }, "IX_Returns_LeadId_Open")
+                    b.HasIndex(new[] { "LeadId", "BuyerKey" }, "IX_Returns_LeadId_BuyerKey_Open")
                         .IsUnique()
                         .HasFilter("\"Status\" IN ('pending', 'approved')");
 
@@ -662,6 +665,39 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Leads");
+                });
+
+            modelBuilder.Entity("LeadHub.Core.Storage.LeadSaleRow", b =>
+                {
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BuyerKey")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContractKey")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("Payout")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("Price")
+                        .HasPrecision(18, 2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReturnedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SoldAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("LeadId", "BuyerKey");
+
+                    b.ToTable("LeadSales");
                 });
 
             modelBuilder.Entity("LeadHub.Core.Storage.NodeRow", b =>

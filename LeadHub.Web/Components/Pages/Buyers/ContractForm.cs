@@ -31,6 +31,10 @@ public sealed class ContractForm
     public decimal? Price { get; set; }
     public decimal? MinBid { get; set; }
     public decimal? MaxBid { get; set; }
+
+    // README "Shared leads": exclusive, shared or both, and the shared price.
+    public string SaleType { get; set; } = SaleTypes.Exclusive;
+    public decimal? SharedPrice { get; set; }
     public int TimeoutMs { get; set; } = 300;
     public int PostTimeoutMs { get; set; } = 3000;
     public bool Sandbox { get; set; }
@@ -60,6 +64,7 @@ public sealed class ContractForm
         _original = c,
         Key = c.Key, Campaign = c.Campaign, Active = c.Active, Mode = c.Mode, Tier = c.Tier, Priority = c.Priority,
         PingUrl = c.PingUrl, PostUrl = c.PostUrl, Price = c.Price, MinBid = c.MinBid, MaxBid = c.MaxBid, TimeoutMs = c.TimeoutMs,
+        SaleType = c.SaleType ?? SaleTypes.Exclusive, SharedPrice = c.SharedPrice,
         PostTimeoutMs = c.PostTimeoutMs, Sandbox = c.Sandbox, BreakAfterFailures = c.BreakAfterFailures,
         BreakCoolDownSeconds = c.BreakCoolDownSeconds, MaxPostErrors = c.MaxPostErrors, MaxPingsPerSecond = c.MaxPingsPerSecond,
         MaxPingsPerMinute = c.MaxPingsPerMinute, Caps = CapsForm.From(c.Caps),
@@ -150,6 +155,9 @@ public sealed class ContractForm
         Mode = Mode,
         Tier = Tier,
         Priority = Priority,
+        // Exclusive is the default, stored as nothing so existing contracts export unchanged.
+        SaleType = SaleType == SaleTypes.Exclusive ? null : SaleType,
+        SharedPrice = SharedPrice,
         PingUrl = IsDirectPost ? null : Blank(PingUrl),
         PostUrl = Blank(PostUrl),
         // Direct-post: the fixed price; ping-post: the agreed price for a "matched" answer without a bid.

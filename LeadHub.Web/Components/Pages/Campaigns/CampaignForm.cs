@@ -25,6 +25,10 @@ public sealed class CampaignForm
     public int BidTtlMs { get; set; } = 60_000;
     public int DedupeWindowDays { get; set; } = 30;
     public int ReturnWindowDays { get; set; } = 7;
+
+    // README "Shared leads": 0 or 1 sells exclusive only.
+    public int MaxSharedBuyers { get; set; }
+    public List<PriceRuleRow> PriceRules { get; } = [];
     public List<TierRow> Tiers { get; } = [];
     public List<FieldRow> Fields { get; } = [];
 
@@ -45,9 +49,13 @@ public sealed class CampaignForm
         {
             Key = c.Key, Name = c.Name, Active = c.Active, AuctionTimeoutMs = c.AuctionTimeoutMs, Floor = c.Floor,
             MaxPostAttempts = c.MaxPostAttempts, BidTtlMs = c.BidTtlMs, DedupeWindowDays = c.DedupeWindowDays,
-            ReturnWindowDays = c.ReturnWindowDays,
+            ReturnWindowDays = c.ReturnWindowDays, MaxSharedBuyers = c.MaxSharedBuyers,
             ConsentCertificate = c.Consent?.Certificate ?? ConsentCertificates.None, ConsentRequireText = c.Consent?.RequireText ?? false,
         };
+        form.PriceRules.AddRange((c.PriceRules ?? []).Select(r => new PriceRuleRow
+        {
+            Publisher = r.Publisher ?? "", SubId = r.SubId ?? "", Buyer = r.Buyer ?? "", Contract = r.Contract ?? "", Kind = r.Kind, Amount = r.Amount,
+        }));
         form.Tiers.AddRange(c.Tiers.Select(t => new TierRow { Tier = t.Tier, Floor = t.Floor }));
         form.Fields.AddRange(c.Fields.Select(f => new FieldRow
         {
@@ -61,10 +69,14 @@ public sealed class CampaignForm
     {
         Key = Key.Trim(), Name = Name.Trim(), Active = Active, AuctionTimeoutMs = AuctionTimeoutMs, Floor = Floor,
         MaxPostAttempts = MaxPostAttempts, BidTtlMs = BidTtlMs, DedupeWindowDays = DedupeWindowDays,
-        ReturnWindowDays = ReturnWindowDays,
+        ReturnWindowDays = ReturnWindowDays, MaxSharedBuyers = MaxSharedBuyers,
         Consent = ConsentCertificate == ConsentCertificates.None && !ConsentRequireText
             ? null
             : new ConsentConfig { Certificate = ConsentCertificate, RequireText = ConsentRequireText },
+        PriceRules = PriceRules.Count == 0 ? null : PriceRules.Select(r => new PriceRuleConfig
+        {
+            Publisher = Blank(r.Publisher), SubId = Blank(r.SubId), Buyer = Blank(r.Buyer), Contract = Blank(r.Contract), Kind = r.Kind, Amount = r.Amount,
+        }).ToList(),
         Tiers = Tiers.Select(t => new TierConfig { Tier = t.Tier, Floor = t.Floor }).ToList(),
         Fields = Fields.Select(f => new FieldDefinition
         {
@@ -72,6 +84,8 @@ public sealed class CampaignForm
             Values = ParseValues(f.Type, f.Values),
         }).ToList(),
     };
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     public void AddTier() => Tiers.Add(new TierRow { Tier = Tiers.Count == 0 ? 0 : Tiers.Max(t => t.Tier) + 1 });
 
@@ -99,6 +113,17 @@ public sealed class CampaignForm
 
     private static string Show(JsonElement value) =>
         value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : value.GetRawText();
+}
+
+// One bid adjustment; an empty scope matches anything.
+public sealed class PriceRuleRow
+{
+    public string Publisher { get; set; } = "";
+    public string SubId { get; set; } = "";
+    public string Buyer { get; set; } = "";
+    public string Contract { get; set; } = "";
+    public string Kind { get; set; } = PriceRuleKinds.Percent;
+    public decimal Amount { get; set; }
 }
 
 public sealed class TierRow

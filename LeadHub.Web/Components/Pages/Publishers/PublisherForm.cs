@@ -11,6 +11,9 @@ public sealed class PublisherForm
     public IReadOnlyCollection<string> Campaigns { get; set; } = [];
     public PayoutRow Payout { get; set; } = new();
     public List<CampaignPayoutRow> CampaignPayouts { get; } = [];
+
+    // README "Payout rules": a sub-id's payout overrides the campaign's and the default.
+    public List<SubIdPayoutRow> SubIdPayouts { get; } = [];
     public int? RateLimitPerSecond { get; set; }
     public List<string> BlockedSubIds { get; set; } = [];
     public PostbacksForm Postbacks { get; set; } = new();
@@ -25,6 +28,8 @@ public sealed class PublisherForm
         };
         form.CampaignPayouts.AddRange((p.CampaignPayouts ?? []).OrderBy(kv => kv.Key)
             .Select(kv => new CampaignPayoutRow { Campaign = kv.Key, Payout = PayoutRow.From(kv.Value) }));
+        form.SubIdPayouts.AddRange((p.SubIdPayouts ?? []).OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new SubIdPayoutRow { SubId = kv.Key, Payout = PayoutRow.From(kv.Value) }));
         return form;
     }
 
@@ -38,6 +43,12 @@ public sealed class PublisherForm
             if (string.IsNullOrEmpty(campaign)) errors.Add(new($"{path}.campaignPayouts[{i}]", "choose a campaign"));
             else if (CampaignPayouts.Take(i).Any(r => r.Campaign == campaign)) errors.Add(new($"{path}.campaignPayouts[{i}]", $"'{campaign}' already has a payout above"));
         }
+        for (var i = 0; i < SubIdPayouts.Count; i++)
+        {
+            var subId = SubIdPayouts[i].SubId.Trim();
+            if (subId.Length == 0) errors.Add(new($"{path}.subIdPayouts[{i}]", "enter a sub-id"));
+            else if (SubIdPayouts.Take(i).Any(r => r.SubId.Trim() == subId)) errors.Add(new($"{path}.subIdPayouts[{i}]", $"'{subId}' already has a payout above"));
+        }
         return errors;
     }
 
@@ -49,6 +60,8 @@ public sealed class PublisherForm
         Postbacks = Postbacks.ToConfig(),
         CampaignPayouts = CampaignPayouts.Count == 0 ? null
             : CampaignPayouts.Where(r => r.Campaign.Length > 0).DistinctBy(r => r.Campaign).ToDictionary(r => r.Campaign, r => r.Payout.ToConfig()),
+        SubIdPayouts = SubIdPayouts.Count == 0 ? null
+            : SubIdPayouts.Where(r => r.SubId.Trim().Length > 0).DistinctBy(r => r.SubId.Trim()).ToDictionary(r => r.SubId.Trim(), r => r.Payout.ToConfig()),
     };
 }
 
@@ -58,14 +71,25 @@ public sealed class PayoutRow
     public decimal? Percent { get; set; } = 70;
     public decimal? Amount { get; set; }
 
-    public static PayoutRow From(PayoutConfig p) => new() { Model = p.Model, Percent = p.Percent, Amount = p.Amount };
+    // README "Payout rules": a cap per lead, and the margin LeadHub always keeps.
+    public decimal? Max { get; set; }
+    public decimal? MinMargin { get; set; }
+
+    public static PayoutRow From(PayoutConfig p) => new() { Model = p.Model, Percent = p.Percent, Amount = p.Amount, Max = p.Max, MinMargin = p.MinMargin };
 
     // Only the figure of the chosen model is kept.
     public PayoutConfig ToConfig() => Model == PayoutModels.Fixed
-        ? new PayoutConfig { Model = Model, Percent = null, Amount = Amount }
-        : new PayoutConfig { Model = Model, Percent = Percent, Amount = null };
+        ? new PayoutConfig { Model = Model, Percent = null, Amount = Amount, Max = Max, MinMargin = MinMargin }
+        : new PayoutConfig { Model = Model, Percent = Percent, Amount = null, Max = Max, MinMargin = MinMargin };
 
-    public string Describe() => Model == PayoutModels.Fixed ? $"${Amount:0.00} per lead" : $"{Percent:0.##}% revshare";
+    public string Describe() => (Model == PayoutModels.Fixed ? $"${Amount:0.00} per lead" : $"{Percent:0.##}% revshare")
+        + (Max is { } max ? $", at most ${max:0.00}" : "") + (MinMargin is { } margin ? $", keeping ${margin:0.00}" : "");
+}
+
+public sealed class SubIdPayoutRow
+{
+    public string SubId { get; set; } = "";
+    public PayoutRow Payout { get; set; } = new();
 }
 
 public sealed class CampaignPayoutRow
