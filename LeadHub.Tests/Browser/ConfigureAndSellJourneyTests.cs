@@ -31,6 +31,24 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
         await BrowserFixture.WaitForInteractiveAsync(page);
     }
 
+    // Saves and waits for the page the save leads to; when the save was refused, fails with what the portal said
+    // (and a screenshot) rather than a bare navigation timeout.
+    private static async Task SaveAndExpectAsync(IPage page, string saveButton, string expectedUrl)
+    {
+        await page.ClickAsync(saveButton);
+        try
+        {
+            await page.WaitForURLAsync(expectedUrl, new() { Timeout = 20_000 });
+        }
+        catch (TimeoutException)
+        {
+            await BrowserFixture.ScreenshotAsync(page, "save-refused");
+            var said = string.Join(" | ", await page.Locator(".mud-snackbar, .mud-input-helper-text.mud-input-error, .mud-alert").AllInnerTextsAsync());
+            Assert.Fail($"{saveButton} did not lead to {expectedUrl}; still on {page.Url}; the page said: {said}");
+        }
+        await BrowserFixture.WaitForInteractiveAsync(page);
+    }
+
     [Fact]
     public async Task Manager_configures_campaign_publisher_and_buyer_then_sees_a_lead_sold()
     {
@@ -48,8 +66,7 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
         await page.FillAsync("#campaign-field-name-1", "state");
         await ChooseAsync(page, "campaign-field-type-1", "state");
         await BrowserFixture.ScreenshotAsync(page, "campaign-editor");
-        await page.ClickAsync("#campaign-save");
-        await page.WaitForURLAsync($"{browser.BaseUrl}/campaigns/{campaign}");
+        await SaveAndExpectAsync(page, "#campaign-save", $"{browser.BaseUrl}/campaigns/{campaign}");
 
         // Publisher allowed on it, with a key shown once.
         await GoAsync(page, "/publishers/new");
@@ -57,8 +74,7 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
         await page.FillAsync("#publisher-name", "UI publisher");
         await ChooseAsync(page, "publisher-campaigns", campaign);
         await page.Keyboard.PressAsync("Escape");
-        await page.ClickAsync("#publisher-save");
-        await page.WaitForURLAsync($"{browser.BaseUrl}/publishers/{publisher}");
+        await SaveAndExpectAsync(page, "#publisher-save", $"{browser.BaseUrl}/publishers/{publisher}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.ClickAsync("#publisher-key-rotate");
         var apiKey = await page.Locator("input#publisher-key-value").InputValueAsync();
@@ -70,8 +86,7 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
         await GoAsync(page, "/buyers/new");
         await page.FillAsync("#buyer-key", buyer);
         await page.FillAsync("#buyer-name", "UI buyer");
-        await page.ClickAsync("#buyer-save");
-        await page.WaitForURLAsync($"{browser.BaseUrl}/buyers/{buyer}");
+        await SaveAndExpectAsync(page, "#buyer-save", $"{browser.BaseUrl}/buyers/{buyer}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.ClickAsync("#contract-new");
         await page.WaitForURLAsync(url => url.EndsWith("/contracts/new"));
@@ -85,9 +100,11 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
         await ChooseAsync(page, "filter-op-0", "is one of");
         await page.FillAsync("#filter-value-0-input", "CA");
         await page.Keyboard.PressAsync("Enter");
+        // Each choice must have reached the server before saving, or the save is refused for a missing value.
+        await Assertions.Expect(page.Locator("#filter-value-0 .mud-chip")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#contract-ping-url")).ToHaveValueAsync(_buyers.PingUrl(buyer));
         await BrowserFixture.ScreenshotAsync(page, "contract-editor");
-        await page.ClickAsync("#contract-save");
-        await page.WaitForURLAsync($"{browser.BaseUrl}/buyers/{buyer}");
+        await SaveAndExpectAsync(page, "#contract-save", $"{browser.BaseUrl}/buyers/{buyer}");
 
         // A Californian lead through the real publisher API.
         using var http = new HttpClient { BaseAddress = new Uri(browser.BaseUrl) };
