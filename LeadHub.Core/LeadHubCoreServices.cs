@@ -43,6 +43,8 @@ public static class LeadHubCoreServices
             ? ActivatorUtilities.CreateInstance<DatabaseCapLedger>(sp)
             : new InMemoryCapLedger());
         services.AddSingleton<RecentRejects>();
+        services.AddSingleton<ContractOdds>();
+        services.AddSingleton<IContractOdds>(sp => sp.GetRequiredService<ContractOdds>());
         services.AddSingleton<BuyerHealth>();
         services.AddSingleton<ContractTrial>();
         services.AddSingleton<LeadHub.Core.Security.AdminTokens>();

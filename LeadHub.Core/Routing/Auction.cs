@@ -71,11 +71,18 @@ public interface IPostJournal
 // The auction of CONTRACT §3.3–3.6: tiers in order; inside a tier every eligible contract at
 // once; the best offer is posted, then the next on rejection; caps reserved around each post.
 public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRejects rejects, BuyerHealth health, TimeProvider time,
-    IPostJournal? journal = null)
+    IPostJournal? journal = null, IContractOdds? odds = null)
 {
+    private readonly IContractOdds _odds = odds ?? new ContractOdds(rejects);
+
     public async Task<AuctionResult> RunAsync(AuctionLead lead, PingHold? hold, CancellationToken ct)
     {
         var trace = new List<TraceStep>();
+        // A split's arm is named first, so every lead's trace says which plan routed it.
+        if (lead.Campaign.Arm is { } arm)
+            trace.Add(Note(null, $"routed by plan {arm} of split {lead.Campaign.SplitId}"));
+        // A publisher's two-step ping already asked every buyer at once: its held bids are auctioned.
+        if (lead.Campaign.IsWaterfall && hold is null) return await RunWaterfallAsync(lead, trace, ct);
         var deadline = lead.ReceivedAt + lead.Campaign.AuctionTimeout;
         var maxAttempts = Math.Max(1, lead.Campaign.Config.MaxPostAttempts);
 
@@ -85,8 +92,9 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                 ? hold.Bids.Where(b => b.Tier == tier.Tier).ToLookup(b => b.Contract)
                 : null;
             var offers = await CollectOffersAsync(lead, tier, deadline, held, trace, ct);
-            var plan = Plan(offers, lead.Campaign.MaxSharedBuyers);
+            var plan = Plan(offers, lead.Campaign.MaxSharedBuyers, lead.Campaign.RanksByExpectedValue);
             if (plan.Note is not null) trace.Add(Note(tier.Tier, plan.Note));
+            if (lead.Campaign.RanksByExpectedValue && offers.Count > 1) trace.Add(Note(tier.Tier, ExpectedValueNote(plan)));
 
             // Posts the buyer did not take count against maxPostAttempts; sales do not.
             var failed = 0;
@@ -120,28 +128,19 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                     }
                     var offer = await RefreshIfStaleAsync(lead, tier, candidate, deadline, trace, ct);
                     if (offer is null) continue;
-                    if (!await IsStoredAsync(lead)) return new AuctionResult(null, trace, [], Abandoned: true);
-
-                    var reservation = lead.Test ? new CapReservation([], offer.Price) : await caps.TryReserveAsync(offer.Contract, offer.Price, time.GetUtcNow());
-                    if (reservation is null)
+                    var (tried, reservation) = await TryPostAsync(lead, offer, trace, ct);
+                    switch (tried)
                     {
-                        LeadHubMetrics.CapRefused(offer.Contract.Key);
-                        trace.Add(Step(TraceKinds.Post, offer, TraceOutcomes.Skipped, "cap reached before post", null));
-                        continue;
+                        case PostTry.Abandoned:
+                            return new AuctionResult(null, trace, [], Abandoned: true);
+                        case PostTry.Accepted:
+                            sales.Add((offer, reservation!));
+                            break;
+                        case PostTry.Rejected:
+                            failed++;
+                            if (shared) rejectedBuyers.Add(offer.Contract.Buyer.Key);
+                            break;
                     }
-
-                    var result = await JournaledPostAsync(lead, offer, trace.Count, ct);
-                    trace.Add(result.Step);
-                    if (result.Accepted)
-                    {
-                        rejects.Record(offer.Contract.Key, rejected: false);
-                        sales.Add((offer, reservation));
-                        continue;
-                    }
-                    failed++;
-                    if (shared) rejectedBuyers.Add(offer.Contract.Buyer.Key);
-                    rejects.Record(offer.Contract.Key, rejected: true);
-                    await caps.ReleaseAsync(reservation);
                 }
                 // Once a shared post is accepted the lead is shared: it is never then sold exclusive,
                 // even if the shared set ends up earning less than the best exclusive offer would have.
@@ -158,12 +157,12 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
     // best exclusive offer; a tie stays exclusive (one post, and what exclusive buyers pay for).
     public sealed record SalePlan(IReadOnlyList<Offer> Exclusive, IReadOnlyList<Offer> Shared, bool SharedFirst, decimal Expected, string? Note);
 
-    public SalePlan Plan(IReadOnlyList<Offer> offers, int maxSharedBuyers)
+    public SalePlan Plan(IReadOnlyList<Offer> offers, int maxSharedBuyers, bool byExpectedValue = false)
     {
-        var exclusive = Rank(offers.Where(o => !o.Shared)).ToList();
+        var exclusive = Rank(offers.Where(o => !o.Shared), byExpectedValue).ToList();
         if (maxSharedBuyers < 2 || !offers.Any(o => o.Shared))
             return new SalePlan(exclusive, [], false, exclusive.FirstOrDefault()?.Value ?? 0, null);
-        var shared = Rank(offers.Where(o => o.Shared)).DistinctBy(o => o.Contract.Buyer.Key, StringComparer.Ordinal).ToList();
+        var shared = Rank(offers.Where(o => o.Shared), byExpectedValue).DistinctBy(o => o.Contract.Buyer.Key, StringComparer.Ordinal).ToList();
         var sharedSum = shared.Take(maxSharedBuyers).Sum(o => o.Value);
         var best = exclusive.FirstOrDefault()?.Value ?? 0;
         var count = Math.Min(maxSharedBuyers, shared.Count);
@@ -177,6 +176,90 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
     // Cheap after the first time: the task is completed.
     private static async Task<bool> IsStoredAsync(AuctionLead lead) => lead.Stored is null || await lead.Stored();
 
+    private enum PostTry { Accepted, Rejected, CapReached, Abandoned }
+
+    // One post with its cap slot: reserved before, kept when the buyer takes it, released when not.
+    private async Task<(PostTry, CapReservation?)> TryPostAsync(AuctionLead lead, Offer offer, List<TraceStep> trace, CancellationToken ct)
+    {
+        if (!await IsStoredAsync(lead)) return (PostTry.Abandoned, null);
+        var reservation = lead.Test ? new CapReservation([], offer.Price) : await caps.TryReserveAsync(offer.Contract, offer.Price, time.GetUtcNow());
+        if (reservation is null)
+        {
+            LeadHubMetrics.CapRefused(offer.Contract.Key);
+            trace.Add(Step(TraceKinds.Post, offer, TraceOutcomes.Skipped, "cap reached before post", null));
+            return (PostTry.CapReached, null);
+        }
+        var result = await JournaledPostAsync(lead, offer, trace.Count, ct);
+        trace.Add(result.Step);
+        rejects.Record(offer.Contract.Key, rejected: !result.Accepted);
+        if (result.Accepted) return (PostTry.Accepted, reservation);
+        await caps.ReleaseAsync(reservation);
+        return (PostTry.Rejected, null);
+    }
+
+    // The static ping tree the parallel auction replaces (strategy `waterfall`): tiers in order, in a
+    // tier one contract at a time by priority; each is pinged alone (a direct post offers its fixed
+    // price) and the first offer above the floors is posted; a rejection moves on to the next contract,
+    // up to maxPostAttempts per tier. Pings run one after another inside the same auction timeout, so
+    // late contracts may never be asked. Exclusive sales only.
+    private async Task<AuctionResult> RunWaterfallAsync(AuctionLead lead, List<TraceStep> trace, CancellationToken ct)
+    {
+        var deadline = lead.ReceivedAt + lead.Campaign.AuctionTimeout;
+        var maxAttempts = Math.Max(1, lead.Campaign.Config.MaxPostAttempts);
+        trace.Add(Note(null, "waterfall: contracts asked one at a time by priority"));
+        foreach (var tier in lead.Campaign.Tiers)
+        {
+            var failed = 0;
+            foreach (var contract in tier.Contracts)
+            {
+                if (contract.Config.Sandbox != lead.Test) continue;
+                if (failed == maxAttempts)
+                {
+                    trace.Add(Note(tier.Tier, $"max post attempts ({maxAttempts}) reached in tier {tier.Tier}"));
+                    break;
+                }
+                var now = time.GetUtcNow();
+                var kind = contract.IsDirectPost ? TraceKinds.Post : TraceKinds.Ping;
+                var skip = WhyIneligible(contract, lead, now) ?? health.Admit(contract);
+                if (skip is not null)
+                {
+                    trace.Add(new TraceStep(kind, contract.Buyer.Key, contract.Key, tier.Tier, TraceOutcomes.Skipped, null, null, skip, null, now));
+                    continue;
+                }
+                IReadOnlyList<Offer> found;
+                if (contract.IsDirectPost)
+                {
+                    (found, var why) = OffersOf(lead, contract, tier, contract.Config.Price ?? 0, null, now, null);
+                    if (why is not null)
+                        trace.Add(new TraceStep(kind, contract.Buyer.Key, contract.Key, tier.Tier,
+                            found.Count == 0 ? TraceOutcomes.Skipped : TraceOutcomes.Info, null, contract.Config.Price,
+                            why.StartsWith("below floor", StringComparison.Ordinal) ? "fixed price " + why : why, null, now));
+                }
+                else
+                {
+                    (var step, found) = await PingAsync(lead, contract, tier, deadline, ct);
+                    trace.Add(step);
+                }
+                if (found.FirstOrDefault(o => !o.Shared) is not { } offer) continue;
+                var (tried, reservation) = await TryPostAsync(lead, offer, trace, ct);
+                if (tried == PostTry.Abandoned) return new AuctionResult(null, trace, [], Abandoned: true);
+                if (tried == PostTry.Accepted) return new AuctionResult(offer, trace, [.. caps.Commit(reservation!)]);
+                if (tried == PostTry.Rejected) failed++;
+            }
+        }
+        return new AuctionResult(null, trace, []);
+    }
+
+    // Expected-value ranking in the trace: the top offers with the odds that ordered them.
+    private string ExpectedValueNote(SalePlan plan) =>
+        "ranked by expected value: " + string.Join("; ", plan.Exclusive.Concat(plan.Shared).Take(4).Select(o =>
+        {
+            var odds = _odds.Of(o.Contract.Key);
+            return Invariant($"{o.Contract.Key} {o.Value:0.00} × {odds.Accept:0.00} accepted × {odds.Kept:0.00} kept = {ExpectedValue(o):0.00}");
+        }));
+
+    public decimal ExpectedValue(Offer offer) => offer.Value * (decimal)_odds.Of(offer.Contract.Key).Factor;
+
     // The first half of an auction for a publisher's ping: collect offers tier by tier until
     // one tier has any, post nothing. The bids are then held for the publisher's post.
     public async Task<PingPhaseResult> PingOnlyAsync(AuctionLead lead, CancellationToken ct)
@@ -188,7 +271,7 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
         {
             tiers.Add(tier.Tier);
             var offers = await CollectOffersAsync(lead, tier, deadline, null, trace, ct);
-            if (offers.Count > 0) return new PingPhaseResult(Rank(offers).ToList(), tiers, trace);
+            if (offers.Count > 0) return new PingPhaseResult(Rank(offers, lead.Campaign.RanksByExpectedValue).ToList(), tiers, trace);
         }
         return new PingPhaseResult([], tiers, trace);
     }
@@ -412,9 +495,10 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
     private static bool IsAboveFloors(ContractSnapshot contract, TierSnapshot tier, decimal price) =>
         price > 0 && price >= FloorOf(contract, tier);
 
-    // Price first; ties go to the lower priority number, then to the buyer that rejects less.
-    private IEnumerable<Offer> Rank(IEnumerable<Offer> offers) => offers
-        .OrderByDescending(o => o.Value)
+    // Price (or expected value) first; ties go to the lower priority number, then to the buyer that rejects less.
+    private IEnumerable<Offer> Rank(IEnumerable<Offer> offers, bool byExpectedValue = false) => offers
+        .OrderByDescending(o => byExpectedValue ? ExpectedValue(o) : o.Value)
+        .ThenByDescending(o => o.Value)
         .ThenByDescending(o => o.Price)
         .ThenBy(o => o.Contract.Config.Priority)
         .ThenBy(o => rejects.RateOf(o.Contract.Key))

@@ -28,6 +28,13 @@ public sealed class RecentRejects
         }
     }
 
+    // Posts remembered (up to the window) and how many of them were rejected.
+    public (int Posts, int Rejected) CountsOf(string contract)
+    {
+        if (!_rings.TryGetValue(contract, out var ring)) return (0, 0);
+        lock (ring) return (ring.Filled, ring.RejectCount);
+    }
+
     public double RateOf(string contract)
     {
         if (!_rings.TryGetValue(contract, out var ring)) return 0;

@@ -44,7 +44,7 @@ public sealed class RoutingSnapshot
         Contracts = contracts.ToFrozenDictionary();
 
         Campaigns = doc.Campaigns.ToFrozenDictionary(c => c.Key,
-            c => new CampaignSnapshot(c, contracts.Values.Where(k => k.Config.Campaign == c.Key).ToList()));
+            c => CampaignSnapshot.Build(c, contracts.Values.Where(k => k.Config.Campaign == c.Key).ToList()));
     }
 }
 
@@ -66,8 +66,36 @@ public sealed class CampaignSnapshot
     // 2 or more: leads may be sold shared to up to this many buyers.
     public int MaxSharedBuyers => Config.MaxSharedBuyers;
 
-    public CampaignSnapshot(CampaignConfig config, IReadOnlyList<ContractSnapshot> contracts)
+    public bool IsWaterfall => Config.Strategy == RoutingStrategies.Waterfall;
+    public bool RanksByExpectedValue => Config.Ranking == OfferRankings.ExpectedValue;
+
+    // Set on the campaign as configured when it runs a live split: the campaign as plan B routes it.
+    public CampaignSnapshot? PlanB { get; private init; }
+
+    // Which arm of the split this snapshot routes: null without a split, else SplitArms.A or .B.
+    public string? Arm { get; private init; }
+    public string? SplitId { get; private init; }
+
+    // The snapshot that routes this lead: plan B for its share of a live split, else this one.
+    public CampaignSnapshot For(Guid leadId) =>
+        PlanB is not null && Config.Split is { } split && Lab.SplitArms.Of(leadId, split.Id, split.ShareB) == Lab.SplitArms.B ? PlanB : this;
+
+    // The campaign as configured, with its split's plan B beside it.
+    public static CampaignSnapshot Build(CampaignConfig config, IReadOnlyList<ContractSnapshot> contracts)
     {
+        if (config.Split is not { } split) return new CampaignSnapshot(config, contracts);
+        return new CampaignSnapshot(config, contracts)
+        {
+            Arm = Lab.SplitArms.A,
+            SplitId = split.Id,
+            PlanB = new CampaignSnapshot(split.PlanB.Apply(config), contracts, split.PlanB) { Arm = Lab.SplitArms.B, SplitId = split.Id },
+        };
+    }
+
+    // The campaign as `plan` would route it (revenue lab, live split). An empty plan gives the campaign as it is.
+    public CampaignSnapshot(CampaignConfig config, IReadOnlyList<ContractSnapshot> contracts, RoutingPlan? plan = null)
+    {
+        plan ??= RoutingPlan.Unchanged;
         Config = config;
         AuctionTimeout = TimeSpan.FromMilliseconds(config.AuctionTimeoutMs);
         BidTtl = TimeSpan.FromMilliseconds(config.BidTtlMs);
@@ -76,8 +104,8 @@ public sealed class CampaignSnapshot
         var floors = config.Tiers.ToDictionary(t => t.Tier, t => t.Floor);
         // A paused campaign still takes and stores leads, but offers them to nobody.
         Tiers = contracts
-            .Where(c => config.Active && c.Config.Active && c.Buyer.Config.Active)
-            .GroupBy(c => c.Config.Tier)
+            .Where(c => config.Active && c.Config.Active && c.Buyer.Config.Active && plan.Takes(c.Config, c.Buyer.Key))
+            .GroupBy(c => plan.TierOf(c.Config))
             .OrderBy(g => g.Key)
             .Select(g => new TierSnapshot(g.Key, Math.Max(config.Floor, floors.GetValueOrDefault(g.Key)),
                 g.OrderBy(c => c.Config.Priority).ToList()))

@@ -48,6 +48,17 @@ public sealed record CampaignConfig
     // Extension: which consent evidence a lead must carry; null = none required.
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ConsentConfig? Consent { get; init; }
+
+    // Extension (revenue lab): `auction` (default) or `waterfall`; `bid` (default) or
+    // `expected-value` ranking (RoutingPlan.cs).
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Strategy { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Ranking { get; init; }
+
+    // Extension (revenue lab): a live split routing a share of new leads by another plan. Null: none.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SplitConfig? Split { get; init; }
 }
 
 // A lead without the required evidence is refused (422, reasonCode `consent_missing`) and stored
