@@ -125,7 +125,11 @@ public static class BenchRunner
                 if (options.Cold)
                 {
                     // LeadHub's workspace import lies between ready and the first lead: reported, not hidden.
-                    if (target.Process is { ReadyTimestamp: > 0 } p) result.ReadyToLoadSeconds = Stopwatch.GetElapsedTime(p.ReadyTimestamp).TotalSeconds;
+                    if (target.Process is { ReadyTimestamp: > 0 } p)
+                    {
+                        result.ReadyToLoadSeconds = Stopwatch.GetElapsedTime(p.ReadyTimestamp).TotalSeconds;
+                        result.StartToReadySeconds = p.StartToReadySeconds;
+                    }
                     var window = TimeSpan.FromSeconds(options.ColdWindowSeconds);
                     result.Cold = await Closed(n, "cold", window);
                     if (options.ColdWarmupSeconds > 0) await Closed(n, "warming", TimeSpan.FromSeconds(options.ColdWarmupSeconds));

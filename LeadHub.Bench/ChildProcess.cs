@@ -31,6 +31,9 @@ public sealed class ChildProcess : IDisposable
     // When the health URL first answered 200 (Stopwatch timestamp): where a cold start's clock starts.
     public long ReadyTimestamp { get; private set; }
 
+    // Seconds from starting the process to ready: start-up, migrations and LeadHub's warm-up.
+    public double StartToReadySeconds { get; private set; }
+
     private ChildProcess(Process process, Uri baseAddress)
     {
         _process = process;
@@ -105,6 +108,7 @@ public sealed class ChildProcess : IDisposable
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     ReadyTimestamp = Stopwatch.GetTimestamp();
+                    StartToReadySeconds = clock.Elapsed.TotalSeconds;
                     return;
                 }
             }

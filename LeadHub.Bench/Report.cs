@@ -53,6 +53,9 @@ public sealed class TargetResult
     // --cold: seconds from /health/ready to the first lead (LeadHub: the workspace import), the
     // closed-loop window right after, and the same window after the warm-up (= ClosedLoop).
     public double? ReadyToLoadSeconds { get; set; }
+
+    // Seconds from process start to /health/ready (LeadHub: start-up, migrations, warm-up).
+    public double? StartToReadySeconds { get; set; }
     public StepResult? Cold { get; set; }
     public double? ColdRatio => BenchReport.Ratio(Cold?.AchievedRate, ClosedLoop?.AchievedRate);
 
@@ -166,7 +169,7 @@ public static class Report
             if (t is null) continue;
             if (t.Cold is { } cold && t.ClosedLoop is { } warm)
                 sb.AppendLine(Invariant(
-                    $"  {t.Target,-9} cold start: first lead {t.ReadyToLoadSeconds:0.0} s after ready; first {cold.DurationSeconds:0} s {cold.AchievedRate:0} leads/s (p50 {cold.EndToEnd.P50Ms:0.0} ms, p99 {cold.EndToEnd.P99Ms:0.0} ms), warm {warm.AchievedRate:0} leads/s: cold/warm {t.ColdRatio:0.00}"));
+                    $"  {t.Target,-9} cold start: ready {t.StartToReadySeconds:0.0} s after start; first lead {t.ReadyToLoadSeconds:0.0} s after ready; first {cold.DurationSeconds:0} s {cold.AchievedRate:0} leads/s (p50 {cold.EndToEnd.P50Ms:0.0} ms, p99 {cold.EndToEnd.P99Ms:0.0} ms), warm {warm.AchievedRate:0} leads/s: cold/warm {t.ColdRatio:0.00}"));
             foreach (var (label, c) in new[] { ("closed loop", t.ClosedLoop), ("one at a time", t.OneAtATime) })
             {
                 if (c is null) continue;

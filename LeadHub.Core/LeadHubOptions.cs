@@ -14,9 +14,10 @@ public sealed class LeadHubOptions
     // A workspace JSON (CONTRACT §4) imported at start-up.
     public string? WorkspaceFile { get; set; }
 
-    // How long a starting node runs its hot path (no buyer called, nothing stored) before
-    // /health/ready says yes, so it serves at warm speed from its first lead. 0 = not at all.
-    public double WarmUpSeconds { get; set; } = 3;
+    // The longest a starting node runs its hot path (no buyer called, nothing stored) before
+    // /health/ready says yes, so it serves at warm speed from its first lead; it stops sooner once
+    // the rate stops rising. 0 = not at all.
+    public double WarmUpSeconds { get; set; } = 15;
 
     // Largest lead body accepted, in bytes (413 above it).
     public int MaxLeadBytes { get; set; } = 64 * 1024;
