@@ -82,6 +82,7 @@ public static class LeadHubCoreServices
         services.AddSingleton<ReturnService>();
         services.AddSingleton<ReturnImport>();
         services.AddSingleton<LeadQueries>();
+        services.AddSingleton<Lab.LabReplays>();
         services.AddSingleton<LeadHub.Core.Exports.ExportQueries>();
         services.AddSingleton<WorkspaceQueries>();
         services.AddSingleton<LeadHub.Core.Status.ReceivingStatusQueries>();

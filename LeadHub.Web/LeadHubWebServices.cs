@@ -43,6 +43,7 @@ public static class LeadHubWebServices
         if (web.Jobs.RunServer)
             services.AddHangfireServer(o => o.WorkerCount = 2);
         services.AddScoped<ReviewJobs>();
+        services.AddScoped<LabJobs>();
         services.AddLeadHubMetrics(web.Metrics);
         services.AddLeadHubTracing(web.Tracing);
         services.AddLeadHubHealthChecks();
@@ -142,6 +143,7 @@ public static class LeadHubWebServices
         app.MapAdminApi();
         app.MapPostbacksApi();
         app.MapExportApi();
+        app.MapLabApi();
         app.MapHealthApi();
         app.MapLeadHubMetrics(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LeadHubWebOptions>>().Value.Metrics);
         app.MapAccountEndpoints();

@@ -37,6 +37,7 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
     public DbSet<KpiBucketRow> KpiBuckets => Set<KpiBucketRow>();
     public DbSet<NodeRow> Nodes => Set<NodeRow>();
     public DbSet<Suppression.SuppressionListRow> SuppressionLists => Set<Suppression.SuppressionListRow>();
+    public DbSet<Lab.LabReplayRow> LabReplays => Set<Lab.LabReplayRow>();
     public DbSet<Suppression.SuppressionEntryRow> SuppressionEntries => Set<Suppression.SuppressionEntryRow>();
     public DbSet<Suppression.SuppressionKeyRow> SuppressionKeys => Set<Suppression.SuppressionKeyRow>();
 
@@ -162,6 +163,14 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.Property(x => x.LastAnswer).HasMaxLength(1000);
         });
         b.Entity<LeadHub.Core.Postbacks.PostbackCursorRow>(e => e.HasKey(x => x.Name));
+        b.Entity<Lab.LabReplayRow>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.CreatedAt);
+            e.Property(x => x.PlanJson).HasMaxLength(int.MaxValue);
+            e.Property(x => x.ResultJson).HasMaxLength(int.MaxValue);
+            e.Property(x => x.Error).HasMaxLength(1000);
+        });
         b.Entity<Suppression.SuppressionListRow>(e =>
         {
             e.HasKey(x => x.Key);

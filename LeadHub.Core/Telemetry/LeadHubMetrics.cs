@@ -46,13 +46,25 @@ public static class LeadHubMetrics
 
     public static void Lead(string status) => Leads.Add(1, new KeyValuePair<string, object?>("status", status));
 
-    public static void Ping(string buyer, string outcome) =>
-        Pings.Add(1, new("buyer", buyer), new("outcome", outcome));
+    // The revenue lab's replay runs the real Auction on recorded answers: its pings, posts, cap
+    // refusals and circuits are not live traffic, so the replay mutes them on its own threads.
+    private static readonly AsyncLocal<bool> muted = new();
+    public static bool Muted { get => muted.Value; set => muted.Value = value; }
 
-    public static void Post(string buyer, string outcome, double milliseconds) =>
-        PostDuration.Record(milliseconds, new("buyer", buyer), new("outcome", outcome));
+    public static void Ping(string buyer, string outcome)
+    {
+        if (!Muted) Pings.Add(1, new("buyer", buyer), new("outcome", outcome));
+    }
 
-    public static void CapRefused(string contract) => CapRefusals.Add(1, new KeyValuePair<string, object?>("contract", contract));
+    public static void Post(string buyer, string outcome, double milliseconds)
+    {
+        if (!Muted) PostDuration.Record(milliseconds, new("buyer", buyer), new("outcome", outcome));
+    }
+
+    public static void CapRefused(string contract)
+    {
+        if (!Muted) CapRefusals.Add(1, new KeyValuePair<string, object?>("contract", contract));
+    }
 
     public static void WriterCommitted(int batchSize, TimeSpan commit)
     {
@@ -60,7 +72,10 @@ public static class LeadHubMetrics
         WriterCommitDuration.Record(commit.TotalMilliseconds);
     }
 
-    internal static void Observe(BuyerHealth health) => Healths.AddOrUpdate(health, null);
+    internal static void Observe(BuyerHealth health)
+    {
+        if (!Muted) Healths.AddOrUpdate(health, null);
+    }
 
     private static IEnumerable<Measurement<int>> ObserveCircuits()
     {

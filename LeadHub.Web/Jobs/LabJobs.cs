@@ -1,0 +1,16 @@
+using Hangfire;
+using LeadHub.Core.Lab;
+
+namespace LeadHub.Web.Jobs;
+
+// The revenue lab's replay as a background job. Its state and progress live in the LabReplays
+// table, so the portal and the API read them without asking Hangfire; a failed replay is marked
+// failed there and not retried (a manager starts it again).
+public sealed class LabJobs(LabReplays replays)
+{
+    [AutomaticRetry(Attempts = 0)]
+    public Task Replay(Guid id) => replays.RunAsync(id);
+
+    // Queues the job for a replay LabReplays.CreateAsync stored.
+    public static void Enqueue(IBackgroundJobClient jobs, Guid id) => jobs.Enqueue<LabJobs>(j => j.Replay(id));
+}
