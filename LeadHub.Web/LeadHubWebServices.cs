@@ -140,6 +140,7 @@ public static class LeadHubWebServices
         app.MapReturnsApi();
         app.MapSuppressionApi();
         app.MapAdminApi();
+        app.MapSplitApi();
         app.MapPostbacksApi();
         app.MapExportApi();
         app.MapHealthApi();
