@@ -214,10 +214,10 @@ public sealed class LiveSplitOverHttpTests(LeadHubFactory host) : IClassFixture<
         Assert.True(doc.Buyers.Single(b => b.Key == s.Best).Active); // the buyer itself may serve other campaigns
         Assert.Equal(1, doc.Buyers.Single(b => b.Key == s.Other).Contracts.Single().Tier);
         var audit = await DbAsync(db => db.Audit.AsNoTracking()
-            .Where(r => r.EntityKey == campaign.Key || r.EntityKey == s.Best || r.EntityKey == s.Other).Where(r => r.Actor == "admin-api").ToListAsync());
+            .Where(r => r.EntityKey == campaign.Key || r.EntityKey == s.Best + "-c" || r.EntityKey == s.Other + "-c").Where(r => r.Actor == "admin-api").ToListAsync());
         Assert.Contains(audit, r => r.EntityKey == campaign.Key && r.Before?.Contains("\"split\"") == true && r.After?.Contains("\"split\"") == false);
-        Assert.Contains(audit, r => r.EntityKey == s.Best);
-        Assert.Contains(audit, r => r.EntityKey == s.Other);
+        Assert.Contains(audit, r => r.EntityKey == s.Best + "-c" && r.Action == "update" && r.After!.Contains(campaign.Split.Id));
+        Assert.Contains(audit, r => r.EntityKey == s.Other + "-c" && r.Action == "update");
 
         // Every new lead now goes to the other buyer, with no split note.
         using var publisher = host.Publisher(s.ApiKey);
