@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LeadHub.Core.Lab;
+using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
 
 namespace LeadHub.Web.Api;
@@ -52,7 +53,12 @@ public static class SplitApi
         SplitRequest? input = null;
         try
         {
-            input = JsonSerializer.Deserialize<SplitRequest>(body, WorkspaceJson.ImportOptions);
+            // Lone surrogates and invalid UTF-8 are found first: the serializer would fail on them without a path.
+            using var parsed = JsonUnicode.Parse(body, out var invalid);
+            if (invalid.Count > 0) return Refused([.. invalid.Select(p => new WorkspaceError("$." + p, JsonUnicode.Message))]);
+            input = parsed.RootElement.ValueKind == JsonValueKind.Object
+                ? parsed.RootElement.Deserialize<SplitRequest>(WorkspaceJson.ImportOptions)
+                : null;
         }
         catch (JsonException e) when (e.Path is { Length: > 1 })
         {
