@@ -199,4 +199,20 @@ public sealed class SplitPageTests(LeadHubFactory host) : PortalTestContext(host
         Assert.Contains($"campaigns/{running.Key}/split", cut.Find($"#splits-row-{running.Key}").InnerHtml);
         Assert.Empty(cut.FindAll($"#splits-row-{idle.Key}"));
     }
+
+    [Fact]
+    public async Task The_dashboard_names_each_running_split_with_a_link_to_compare_A_and_B()
+    {
+        var split = new SplitConfig { Id = TestWorkspace.Unique("exp"), ShareB = 0.1m };
+        var (running, _, _) = await SetUpAsync(split);
+        var (idle, _, _) = await SetUpAsync();
+
+        var cut = RenderPage<LeadHub.Web.Components.Pages.Home>();
+
+        cut.WaitForAssertion(() => cut.Find($"#dash-split-{running.Key}"));
+        var text = System.Text.RegularExpressions.Regex.Replace(cut.Find($"#dash-split-{running.Key}").TextContent, @"\s+", " ");
+        Assert.Contains($"Live split {split.Id} on {running.Key}: 10 % of new leads to plan B", text);
+        Assert.Contains($"campaigns/{running.Key}/split", cut.Find($"#dash-split-{running.Key}").InnerHtml);
+        Assert.Empty(cut.FindAll($"#dash-split-{idle.Key}"));
+    }
 }
