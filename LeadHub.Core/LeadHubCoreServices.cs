@@ -83,6 +83,8 @@ public static class LeadHubCoreServices
         services.AddSingleton<ReturnImport>();
         services.AddSingleton<LeadQueries>();
         services.AddSingleton<Lab.LabReplays>();
+        services.AddSingleton<LeadHub.Core.Lab.SplitQueries>();
+        services.AddSingleton<LeadHub.Core.Lab.LiveSplits>();
         services.AddSingleton<LeadHub.Core.Exports.ExportQueries>();
         services.AddSingleton<WorkspaceQueries>();
         services.AddSingleton<LeadHub.Core.Status.ReceivingStatusQueries>();

@@ -141,6 +141,7 @@ public static class LeadHubWebServices
         app.MapReturnsApi();
         app.MapSuppressionApi();
         app.MapAdminApi();
+        app.MapSplitApi();
         app.MapPostbacksApi();
         app.MapExportApi();
         app.MapLabApi();

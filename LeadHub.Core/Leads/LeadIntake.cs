@@ -66,6 +66,9 @@ public sealed class LeadIntake(
 
         var pingId = Guid.CreateVersion7();
         var now = time.GetUtcNow();
+        // A live split decides the arm by the ping's id: the post of this ping stores PingId and
+        // routes by the same id (ArmKeyOf), so its held bids are auctioned under the plan that got them.
+        campaign = campaign.For(pingId);
         var pingFields = campaign.PingFieldsOf(validation.Fields);
         var phase = await auction.PingOnlyAsync(
             new AuctionLead(Guid.Empty, pingId.ToString(), campaign, pingFields, pingFields, lead.Test, now)
@@ -146,8 +149,14 @@ public sealed class LeadIntake(
         var validation = ConsentRules.Apply(campaign.Config,
             LeadValidator.Validate(campaign.Config.Fields, lead.Fields).WithErrors(lead.InputErrors));
         var now = time.GetUtcNow();
-        var row = new NewLead(Guid.CreateVersion7(now), campaign.Key, publisher.Key, lead.SubId, lead.ExternalId, idempotencyKey, lead.Test,
-            LeadStatus.Routing, validation.Fields.ToJsonString(), null, validation.PhoneKey, validation.EmailKey, now, null, prior?.PingId, node.Id);
+        var leadId = Guid.CreateVersion7(now);
+        // The arm of a live split is stored with the lead (only a lead that will be routed has one).
+        var arm = validation.IsValid ? campaign.For(ArmKeyOf(leadId, prior?.PingId)) : null;
+        var row = new NewLead(leadId, campaign.Key, publisher.Key, lead.SubId, lead.ExternalId, idempotencyKey, lead.Test,
+            LeadStatus.Routing, validation.Fields.ToJsonString(), null, validation.PhoneKey, validation.EmailKey, now, null, prior?.PingId, node.Id)
+        {
+            SplitId = arm?.SplitId, SplitArm = arm?.Arm,
+        };
         // Every log line about this lead, down to the buyer calls, carries its id (and nothing else about it).
         using var leadScope = log.BeginScope(LeadLogScope, row.Id);
         // Quarantined: kept whole, with the raw input, so a manager can see what was wrong.
@@ -225,6 +234,8 @@ public sealed class LeadIntake(
     {
         using var leadScope = log.BeginScope(LeadLogScope, row.Id);
         using var span = LeadHubMetrics.Traces.StartActivity("lead.route")?.SetTag("leadhub.lead_id", row.Id);
+        // New, recovered or released: a lead of a live split is routed by its arm's plan (by its id, so always the same arm).
+        campaign = ArmOf(row, campaign);
         // Suppression before any ping: a lead on a global or campaign list is stored and offered to nobody.
         var suppressed = suppression.Check(campaign, fields);
         if (suppressed.Blocking is { } list)
@@ -247,8 +258,15 @@ public sealed class LeadIntake(
         return await settle.RoutedAsync(row, campaign, result, trace, firstSeq, publisher);
     }
 
+    // What decides a lead's arm in a live split (SplitArms): the id of the publisher's ping when it
+    // was posted against one (two-step ping/post: the ping was priced by that arm), else its own id.
+    public static Guid ArmKeyOf(Guid leadId, Guid? pingId) => pingId ?? leadId;
+
+    // The campaign snapshot that routes this lead: its split arm's, or the campaign's. Idempotent.
+    public static CampaignSnapshot ArmOf(RoutedLead row, CampaignSnapshot campaign) => campaign.For(ArmKeyOf(row.Id, row.PingId));
+
     public static AuctionLead AuctionLeadOf(RoutedLead row, CampaignSnapshot campaign, JsonObject fields, int traceBase) =>
-        new(row.Id, (row.PingId ?? row.Id).ToString(), campaign, fields, campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt, traceBase)
+        new(row.Id, (row.PingId ?? row.Id).ToString(), ArmOf(row, campaign), fields, campaign.PingFieldsOf(fields), row.Test, row.ReceivedAt, traceBase)
         {
             Publisher = row.PublisherKey, SubId = row.Kpi.SubId,
         };

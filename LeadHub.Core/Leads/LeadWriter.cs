@@ -425,6 +425,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         Id = l.Id, CampaignKey = l.CampaignKey, PublisherKey = l.PublisherKey, SubId = l.SubId, ExternalId = l.ExternalId,
         IdempotencyKey = l.IdempotencyKey, Test = l.Test, Status = l.Status, FieldsJson = l.FieldsJson, ErrorsJson = l.ErrorsJson,
         PhoneKey = l.PhoneKey, EmailKey = l.EmailKey, ReceivedAt = l.ReceivedAt, FinishedAt = l.FinishedAt, PingId = l.PingId, Owner = l.Owner,
+        SplitId = l.SplitId, SplitArm = l.SplitArm,
     };
 
     private static void FinishIn(BatchRows rows, LeadFinish f)

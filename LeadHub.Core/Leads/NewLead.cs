@@ -23,6 +23,10 @@ public sealed record NewLead(
     Guid? PingId,
     string? Owner)
 {
+    // The live split this lead belongs to and its arm (SplitArms.A or .B); null outside a split.
+    public string? SplitId { get; init; }
+    public string? SplitArm { get; init; }
+
     public RoutedLead Routed => new(Id, PublisherKey, PingId, Test, ReceivedAt, new KpiLead(CampaignKey, PublisherKey, SubId, Test, ReceivedAt));
 }
 

@@ -87,6 +87,11 @@ public sealed class LeadRow
 
     // Personal data erased by the retention job; the figures stay.
     public bool PiiErased { get; set; }
+
+    // The live split (CampaignConfig.Split.Id) the lead arrived in and the plan that routed it
+    // (SplitArms.A or .B), written with the lead at receive; null outside a split. Lab/SplitQueries.
+    public string? SplitId { get; set; }
+    public string? SplitArm { get; set; }
 }
 
 public static class LeadStatus

@@ -101,6 +101,8 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.HasIndex(x => new { x.PublisherKey, x.IdempotencyKey }).IsUnique();
             e.HasIndex(x => x.ReceivedAt);
             e.HasIndex(x => x.Status);
+            e.Property(x => x.SplitArm).HasMaxLength(1);
+            e.HasIndex(x => new { x.CampaignKey, x.SplitId });
         });
         b.Entity<TraceStepRow>(e =>
         {

@@ -194,6 +194,23 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
             _ => Bytes(Splice("""{"keys":["x"],"action":"pause","reason":""", LoneSurrogate, "}")), 422),
         ["bulk: over 1 MiB chunked"] = new("POST", "/api/v1/admin/buyers/bulk", Auth.Admin, _ => new Chunked(1_100_000), 413),
 
+        // Admin: a campaign's live split
+        ["split: no token"] = new("GET", "/api/v1/admin/campaigns/{campaign}/split", Auth.None, null, 401),
+        ["split: none running"] = new("GET", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, null, 404),
+        ["split: unknown campaign"] = new("PUT", "/api/v1/admin/campaigns/no-such-campaign/split", Auth.Admin, _ => Text("""{"shareB":0.1}"""), 404),
+        ["split: not JSON"] = new("PUT", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, _ => Text("ten percent"), 400),
+        ["split: JSON null"] = new("PUT", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, _ => Text("null"), 400),
+        ["split: shareB 1e400"] = new("PUT", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, _ => Text("""{"shareB":1e400}"""), 400),
+        ["split: planB is an array"] = new("PUT", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, _ => Text("""{"shareB":0.1,"planB":[1]}"""), 400),
+        ["split: lone surrogate in the id"] = new("PUT", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin,
+            _ => Bytes(Splice("""{"shareB":0.1,"id":""", LoneSurrogate, "}")), 400),
+        ["split: invalid UTF-8 in the id"] = new("PUT", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin,
+            _ => Bytes(Splice("""{"shareB":0.1,"id":""", BadUtf8, "}")), 400),
+        ["split: nesting 10000 deep"] = new("PUT", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, _ => Text(Deep), 400),
+        ["split: over 64 KiB chunked"] = new("PUT", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, _ => new Chunked(70_000), 413),
+        ["split: promote with none running"] = new("POST", "/api/v1/admin/campaigns/{campaign}/split/promote", Auth.Admin, null, 409),
+        ["split: stop with none running"] = new("DELETE", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, null, 409),
+
         // Admin: lead reads and search
         ["lead read: not a GUID"] = new("GET", "/api/v1/admin/leads/not-a-guid", Auth.Admin, null, 404),
         ["lead read: unknown lead"] = new("GET", $"/api/v1/admin/leads/{Guid.NewGuid()}", Auth.Admin, null, 404),
@@ -267,7 +284,7 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
     {
         var c = Corpus[name];
         using var client = host.CreateClient();
-        using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path.Replace("{contract}", host.S.Contract).Replace("{buyer}", host.S.Buyer))
+        using var request = new HttpRequestMessage(new HttpMethod(c.Method), c.Path.Replace("{contract}", host.S.Contract).Replace("{campaign}", host.S.Campaign).Replace("{buyer}", host.S.Buyer))
         {
             Content = c.Body?.Invoke(host),
         };

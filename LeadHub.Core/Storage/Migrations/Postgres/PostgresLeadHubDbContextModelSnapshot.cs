@@ -711,6 +711,14 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("SplitArm")
+                        .HasMaxLength(1)
+                        .HasColumnType("character varying(1)");
+
+                    b.Property<string>("SplitId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -732,6 +740,8 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                     b.HasIndex("CampaignKey", "EmailKey");
 
                     b.HasIndex("CampaignKey", "PhoneKey");
+
+                    b.HasIndex("CampaignKey", "SplitId");
 
                     b.HasIndex("PublisherKey", "IdempotencyKey")
                         .IsUnique();

@@ -698,6 +698,14 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                     b.Property<long>("ReceivedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SplitArm")
+                        .HasMaxLength(1)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SplitId")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -719,6 +727,8 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                     b.HasIndex("CampaignKey", "EmailKey");
 
                     b.HasIndex("CampaignKey", "PhoneKey");
+
+                    b.HasIndex("CampaignKey", "SplitId");
 
                     b.HasIndex("PublisherKey", "IdempotencyKey")
                         .IsUnique();

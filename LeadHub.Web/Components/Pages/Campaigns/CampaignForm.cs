@@ -36,6 +36,9 @@ public sealed class CampaignForm
     public string ConsentCertificate { get; set; } = ConsentCertificates.None;
     public bool ConsentRequireText { get; set; }
 
+    // The running live split is changed on its own page (/campaigns/{key}/split): kept as it is on save.
+    public SplitConfig? Split { get; set; }
+
     public static CampaignForm New()
     {
         var form = new CampaignForm();
@@ -51,6 +54,7 @@ public sealed class CampaignForm
             MaxPostAttempts = c.MaxPostAttempts, BidTtlMs = c.BidTtlMs, DedupeWindowDays = c.DedupeWindowDays,
             ReturnWindowDays = c.ReturnWindowDays, MaxSharedBuyers = c.MaxSharedBuyers,
             ConsentCertificate = c.Consent?.Certificate ?? ConsentCertificates.None, ConsentRequireText = c.Consent?.RequireText ?? false,
+            Split = c.Split,
         };
         form.PriceRules.AddRange((c.PriceRules ?? []).Select(r => new PriceRuleRow
         {
@@ -69,7 +73,7 @@ public sealed class CampaignForm
     {
         Key = Key.Trim(), Name = Name.Trim(), Active = Active, AuctionTimeoutMs = AuctionTimeoutMs, Floor = Floor,
         MaxPostAttempts = MaxPostAttempts, BidTtlMs = BidTtlMs, DedupeWindowDays = DedupeWindowDays,
-        ReturnWindowDays = ReturnWindowDays, MaxSharedBuyers = MaxSharedBuyers,
+        ReturnWindowDays = ReturnWindowDays, MaxSharedBuyers = MaxSharedBuyers, Split = Split,
         Consent = ConsentCertificate == ConsentCertificates.None && !ConsentRequireText
             ? null
             : new ConsentConfig { Certificate = ConsentCertificate, RequireText = ConsentRequireText },
