@@ -139,6 +139,22 @@ public class WaterfallAndExpectedValueTests
     }
 
     [Fact]
+    public async Task Waterfall_skips_a_shared_only_contract_without_pinging_it_and_says_why()
+    {
+        // A waterfall sells exclusive only, also in a campaign that sells shared.
+        var s = new AuctionScenario().WithCampaign(c => c with { Strategy = RoutingStrategies.Waterfall, MaxSharedBuyers = 2 })
+            .Contracts(PingPost("shared-only", priority: 1) with { SaleType = SaleTypes.Shared, SharedPrice = 9m }, PingPost("a", priority: 2));
+        s.Transport.Bids("shared-only", 9m).Bids("a", 8m);
+
+        var result = await s.RunAsync().Within();
+
+        Assert.Equal("a", result.Winner?.Contract.Key);
+        Assert.Empty(s.Transport.PingsTo("shared-only"));
+        var step = result.PingStep("shared-only");
+        Assert.Equal((TraceOutcomes.Skipped, "sells shared only; a waterfall sells exclusive"), (step.Outcome, step.Reason));
+    }
+
+    [Fact]
     public async Task Waterfall_campaign_still_auctions_the_bids_held_from_a_publishers_ping()
     {
         // A two-step publisher ping asked every buyer at once; its post sells to the best held bid.
