@@ -45,6 +45,9 @@ public static class LeadHubCoreServices
         services.AddSingleton<RecentRejects>();
         services.AddSingleton<ContractOdds>();
         services.AddSingleton<IContractOdds>(sp => sp.GetRequiredService<ContractOdds>());
+        // Return rates for expected-value ranking, counted off the hot path on every node.
+        services.AddSingleton<ReturnOddsPublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReturnOddsPublisher>());
         services.AddSingleton<BuyerHealth>();
         services.AddSingleton<ContractTrial>();
         services.AddSingleton<LeadHub.Core.Security.AdminTokens>();

@@ -220,7 +220,10 @@ public sealed class Auction(IBuyerTransport transport, ICapLedger caps, RecentRe
                 }
                 var now = time.GetUtcNow();
                 var kind = contract.IsDirectPost ? TraceKinds.Post : TraceKinds.Ping;
-                var skip = WhyIneligible(contract, lead, now) ?? health.Admit(contract);
+                // A waterfall sells exclusive only: a shared-only contract has nothing to offer it, so it is not pinged.
+                var skip = WhyIneligible(contract, lead, now)
+                           ?? (contract.Config.SellsExclusive ? null : "sells shared only; a waterfall sells exclusive")
+                           ?? health.Admit(contract);
                 if (skip is not null)
                 {
                     trace.Add(new TraceStep(kind, contract.Buyer.Key, contract.Key, tier.Tier, TraceOutcomes.Skipped, null, null, skip, null, now));

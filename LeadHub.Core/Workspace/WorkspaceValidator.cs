@@ -39,6 +39,7 @@ public static partial class WorkspaceValidator
         {
             CheckCampaign(incoming.Campaigns[i], $"$.campaigns[{i}]", Error);
             CheckPriceRules(incoming.Campaigns[i], $"$.campaigns[{i}]", publisherKeys, buyerKeys, contractCampaigns, Error);
+            CheckSplit(incoming.Campaigns[i], $"$.campaigns[{i}]", buyerKeys, contractCampaigns, errors);
         }
 
         for (var i = 0; i < incoming.Publishers.Count; i++)
@@ -114,6 +115,8 @@ public static partial class WorkspaceValidator
             Check(c.Tiers, $"{path}.tiers");
             Check(c.Fields, $"{path}.fields");
             Check(c.PriceRules, $"{path}.priceRules");
+            Check(c.Split?.PlanB?.RemoveBuyers, $"{path}.split.planB.removeBuyers");
+            Check(c.Split?.PlanB?.RemoveContracts, $"{path}.split.planB.removeContracts");
         });
         Check(doc.Publishers, "$.publishers", (p, path) =>
         {
@@ -144,11 +147,13 @@ public static partial class WorkspaceValidator
     {
         CheckKey(c.Key, path, error);
         if (string.IsNullOrWhiteSpace(c.Name)) error($"{path}.name", "is required");
-        if (c.AuctionTimeoutMs is < 50 or > 60_000) error($"{path}.auctionTimeoutMs", "must be between 50 and 60000");
+        if (c.AuctionTimeoutMs is < MinAuctionTimeoutMs or > MaxAuctionTimeoutMs) error($"{path}.auctionTimeoutMs", AuctionTimeoutRule);
         if (c.Floor < 0) error($"{path}.floor", "must not be negative");
         if (c.MaxBid is <= 0) error($"{path}.maxBid", "must be above 0, or left empty for no ceiling");
         if (c.MaxBid < c.Floor) error($"{path}.maxBid", "must not be below the floor: nothing could sell");
-        if (c.MaxPostAttempts is < 1 or > 20) error($"{path}.maxPostAttempts", "must be between 1 and 20");
+        if (c.MaxPostAttempts is < MinPostAttempts or > MaxPostAttempts) error($"{path}.maxPostAttempts", PostAttemptsRule);
+        if (c.Strategy is not null && !RoutingStrategies.All.Contains(c.Strategy)) error($"{path}.strategy", RoutingPlanRules.StrategyRule);
+        if (c.Ranking is not null && !OfferRankings.All.Contains(c.Ranking)) error($"{path}.ranking", RoutingPlanRules.RankingRule);
         if (c.BidTtlMs < 0) error($"{path}.bidTtlMs", "must not be negative");
         if (c.DedupeWindowDays < 0) error($"{path}.dedupeWindowDays", "must not be negative");
         if (c.ReturnWindowDays < 0) error($"{path}.returnWindowDays", "must not be negative");
@@ -284,6 +289,25 @@ public static partial class WorkspaceValidator
             if (r.Contract is not null && contractCampaigns.GetValueOrDefault(r.Contract) != c.Key)
                 error($"{rpath}.contract", $"There is no contract '{r.Contract}' in campaign '{c.Key}'");
         }
+    }
+
+    // The ranges of a campaign's auction settings, which a routing plan's must keep to as well.
+    public const int MinAuctionTimeoutMs = 50, MaxAuctionTimeoutMs = 60_000, MinPostAttempts = 1, MaxPostAttempts = 20;
+    public static readonly string AuctionTimeoutRule = $"must be between {MinAuctionTimeoutMs} and {MaxAuctionTimeoutMs}";
+    public static readonly string PostAttemptsRule = $"must be between {MinPostAttempts} and {MaxPostAttempts}";
+
+    // A live split (README "Live split"): an experiment id, the share plan B routes, and plan B itself.
+    private static void CheckSplit(CampaignConfig c, string path, HashSet<string> buyers, Dictionary<string, string> contractCampaigns,
+        List<WorkspaceError> errors)
+    {
+        if (c.Split is not { } split) return;
+        var spath = $"{path}.split";
+        if (split.Id is null || !Slug().IsMatch(split.Id))
+            errors.Add(new WorkspaceError($"{spath}.id", "names the experiment: " + KeyRule.ToLowerInvariant()));
+        if (split.ShareB is <= 0 or >= 1)
+            errors.Add(new WorkspaceError($"{spath}.shareB", "must be between 0 and 1, both excluded (0.10 routes 10 % of new leads by plan B)"));
+        if (split.PlanB is null) errors.Add(new WorkspaceError($"{spath}.planB", "is required (an empty plan routes B like A)"));
+        else errors.AddRange(RoutingPlanRules.Problems(split.PlanB, c, buyers, contractCampaigns, $"{spath}.planB"));
     }
 
     // Shown to managers in the portal as well as in the API's 422: words, not a regular expression.

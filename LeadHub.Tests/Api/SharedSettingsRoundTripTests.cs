@@ -45,6 +45,64 @@ public sealed class SharedSettingsRoundTripTests(LeadHubFactory host) : IClassFi
     }
 
     [Fact]
+    public async Task Routing_strategy_ranking_and_a_live_split_come_back_from_an_export_as_imported()
+    {
+        var campaign = TestWorkspace.Unique("rt-split");
+        var buyer = TestWorkspace.Unique("rt-sb");
+        var json = $$"""
+            { "campaigns": [ { "key": "{{campaign}}", "name": "Split", "strategy": "waterfall", "ranking": "expected-value",
+                               "fields": [ { "name": "zip", "type": "zip" } ],
+                               "split": { "id": "waterfall-vs-auction", "shareB": 0.15, "startedAt": "2026-12-01T10:00:00+00:00",
+                                          "planB": { "strategy": "auction", "ranking": "bid", "floor": 4.5, "maxPostAttempts": 1,
+                                                     "auctionTimeoutMs": 600, "tierFloors": { "1": 2.25 }, "removeTiers": [2],
+                                                     "removeBuyers": ["{{buyer}}"], "removeContracts": ["{{buyer}}-a"],
+                                                     "moveContracts": { "{{buyer}}-b": 3 } } } } ],
+              "buyers": [ { "key": "{{buyer}}", "name": "B", "contracts": [
+                  { "key": "{{buyer}}-a", "campaign": "{{campaign}}", "mode": "direct-post", "postUrl": "https://b.example/post", "price": 5, "tier": 1 },
+                  { "key": "{{buyer}}-b", "campaign": "{{campaign}}", "mode": "direct-post", "postUrl": "https://b.example/post", "price": 4, "tier": 1 } ] } ] }
+            """;
+        using var admin = host.Admin();
+
+        var response = await admin.PutAsync("/api/v1/admin/workspace", Bodies.Json(json));
+
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var c = (await host.ExportAsync()).Campaigns.Single(x => x.Key == campaign);
+        Assert.Equal((RoutingStrategies.Waterfall, OfferRankings.ExpectedValue), (c.Strategy, c.Ranking));
+        var split = c.Split!;
+        Assert.Equal(("waterfall-vs-auction", 0.15m, DateTimeOffset.Parse("2026-12-01T10:00:00Z")), (split.Id, split.ShareB, split.StartedAt));
+        Assert.Equal(new RoutingPlan
+        {
+            Strategy = RoutingStrategies.Auction, Ranking = OfferRankings.Bid, Floor = 4.5m, MaxPostAttempts = 1, AuctionTimeoutMs = 600,
+            TierFloors = new() { [1] = 2.25m }, RemoveTiers = [2], RemoveBuyers = [buyer], RemoveContracts = [buyer + "-a"],
+            MoveContracts = new() { [buyer + "-b"] = 3 },
+        }, split.PlanB);
+        // The exported text is the imported one's: the same names, and it imports again unchanged.
+        var exported = await (await admin.GetAsync("/api/v1/admin/workspace")).Content.ReadAsStringAsync();
+        foreach (var text in new[] { "\"strategy\":\"waterfall\"", "\"ranking\":\"expected-value\"", "\"shareB\":0.15", "\"planB\":{", "\"moveContracts\":{" })
+            Assert.Contains(text, exported);
+        Assert.True((await admin.PutAsync("/api/v1/admin/workspace", Bodies.Json(exported))).IsSuccessStatusCode);
+        Assert.Equal(exported, await (await admin.GetAsync("/api/v1/admin/workspace")).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_workspace_with_a_bad_split_is_refused_whole_with_every_path()
+    {
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("rt-badsplit")) with
+        {
+            Strategy = "ping-tree",
+            Split = new SplitConfig { Id = "", ShareB = 1m, PlanB = new RoutingPlan { RemoveContracts = ["nobody"], MaxPostAttempts = 0 } },
+        };
+
+        var errors = await host.Workspace().ImportAsync(new WorkspaceDocument { Campaigns = [campaign] }, "test");
+
+        Assert.Equal(
+            ["$.campaigns[0].split.id", "$.campaigns[0].split.planB.maxPostAttempts", "$.campaigns[0].split.planB.removeContracts[0]",
+             "$.campaigns[0].split.shareB", "$.campaigns[0].strategy"],
+            errors.Select(e => e.Path).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain((await host.ExportAsync()).Campaigns, x => x.Key == campaign.Key);
+    }
+
+    [Fact]
     public async Task A_workspace_with_a_bad_price_rule_is_refused_whole()
     {
         var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("rt-bad")) with

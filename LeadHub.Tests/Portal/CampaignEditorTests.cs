@@ -128,6 +128,67 @@ public sealed class CampaignEditorTests(LeadHubFactory host) : PortalTestContext
     }
 
     [Fact]
+    public async Task Strategy_and_ranking_selects_explain_each_choice_in_plain_words_and_save_it()
+    {
+        var key = TestWorkspace.Unique("camp-routing");
+        await SeedAsync(key);
+        var cut = RenderPage<CampaignEditor>(("Key", key));
+        cut.WaitForElement("input#campaign-strategy", PortalKit.Wait);
+
+        Assert.Equal("Parallel auction", cut.Find("input#campaign-strategy").GetAttribute("value"));
+        Assert.Equal("Highest bid", cut.Find("input#campaign-ranking").GetAttribute("value"));
+        Assert.Contains("Every buyer of a tier is asked at once", cut.Find("#campaign-routing").TextContent);
+
+        cut.Choose("campaign-strategy", "Waterfall by priority");
+        cut.Choose("campaign-ranking", "Expected value");
+
+        cut.WaitForAssertion(() => Assert.Contains("one at a time, lowest priority number first", cut.Find("#campaign-routing").TextContent), PortalKit.Wait);
+        Assert.Contains("a high bidder that rejects or returns often stops winning", cut.Find("#campaign-routing").TextContent);
+        cut.Find("#campaign-save").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Campaign saved.", cut.Markup), PortalKit.Wait);
+        var stored = await StoredAsync(key);
+        Assert.Equal((RoutingStrategies.Waterfall, OfferRankings.ExpectedValue), (stored.Strategy, stored.Ranking));
+
+        // Back to the defaults: stored as no setting, as a campaign that never had one.
+        cut.Choose("campaign-strategy", "Parallel auction");
+        cut.Choose("campaign-ranking", "Highest bid");
+        cut.Find("#campaign-save").Click();
+        cut.WaitForAssertion(() => Assert.Null(StoredAsync(key).GetAwaiter().GetResult().Strategy), PortalKit.Wait);
+        Assert.Null((await StoredAsync(key)).Ranking);
+    }
+
+    [Fact]
+    public async Task Saving_in_the_editor_keeps_the_live_split_and_settings_it_does_not_show()
+    {
+        var key = TestWorkspace.Unique("camp-keep");
+        var split = new SplitConfig
+        {
+            Id = "spring-test", ShareB = 0.2m, StartedAt = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero),
+            PlanB = new RoutingPlan { Strategy = RoutingStrategies.Waterfall, MaxPostAttempts = 1 },
+        };
+        var campaign = TestWorkspace.Campaign(key, floor: 2.5m) with
+        {
+            Name = "Auto " + key, MaxBid = 90m, Split = split,
+            ReturnRules = new ReturnRulesConfig { AllowedReasons = ["bad phone"], AutoApprove = true, MaxReturnRate = 0.2 },
+        };
+        Assert.Empty(await Host.Workspace().ImportAsync(new WorkspaceDocument { Campaigns = [campaign] }, "seed"));
+        var cut = RenderPage<CampaignEditor>(("Key", key));
+        cut.WaitForElement("input#campaign-name", PortalKit.Wait);
+        Assert.Contains("Live split spring-test runs: 20 % of new leads", cut.Find("#campaign-split-note").TextContent);
+
+        cut.Find("input#campaign-name").Change("Renamed");
+        cut.Find("#campaign-save").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Campaign saved.", cut.Markup), PortalKit.Wait);
+        var stored = await StoredAsync(key);
+        Assert.Equal("Renamed", stored.Name);
+        Assert.Equal(split, stored.Split);
+        Assert.Equal(90m, stored.MaxBid);
+        Assert.Equal((true, 0.2), (stored.ReturnRules!.AutoApprove, stored.ReturnRules.MaxReturnRate));
+        Assert.Equal(["bad phone"], stored.ReturnRules.AllowedReasons);
+    }
+
+    [Fact]
     public async Task Creating_a_campaign_stores_it_with_its_fields_and_audits_it()
     {
         var key = TestWorkspace.Unique("camp-new");

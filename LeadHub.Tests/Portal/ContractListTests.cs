@@ -3,6 +3,7 @@ using LeadHub.Core.Workspace;
 using LeadHub.Tests.Infrastructure;
 using LeadHub.Web;
 using LeadHub.Web.Components.Pages.Buyers;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LeadHub.Tests.Portal;
 
@@ -39,6 +40,24 @@ public sealed class ContractListTests(LeadHubFactory host) : PortalTestContext(h
         cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll($"input#{id}, #{id} input")));
         cut.FindAll($"input#{id}, #{id} input").First().Change(true);
     }
+
+    [Fact]
+    public async Task Each_contract_shows_the_odds_expected_value_ranking_multiplies_its_bids_by()
+    {
+        var (tag, _, keys) = await SetUpAsync();
+        var rejects = Host.Services.GetRequiredService<LeadHub.Core.Routing.RecentRejects>();
+        for (var i = 0; i < 10; i++) rejects.Record(keys[0], rejected: true);
+        Host.Services.GetRequiredService<LeadHub.Core.Routing.ContractOdds>()
+            .PublishReturns(new Dictionary<string, (int Sold, int Returned)> { [keys[0]] = (100, 40) });
+
+        var cut = Render(tag);
+
+        // (0 + 8.1) / (10 + 9) = 43 % accepted; 1 − (40 + 1) / (100 + 20) = 66 % kept; 0.43 × 0.66 = 0.28.
+        Assert.Equal("0.28 × bid 43% accepted · 66% kept", Text(cut.Find($"#odds-{keys[0]}").TextContent));
+        Assert.Contains("90% accepted · 95% kept", Text(cut.Find($"#odds-{keys[1]}").TextContent));   // no history yet: the prior
+    }
+
+    private static string Text(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     [Fact]
     public async Task Bulk_pause_shows_what_will_change_needs_a_reason_and_audits_each_contract()

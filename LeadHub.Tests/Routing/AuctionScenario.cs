@@ -38,7 +38,11 @@ public sealed class AuctionScenario
 
     public CampaignSnapshot Campaign => Snapshot.Campaigns[CampaignKey];
 
-    public Auction Auction => _auction ??= new Auction(Transport, Caps, Rejects, Health, Time);
+    // Expected-value ranking's odds: acceptance from Rejects, returns as a test publishes them.
+    private ContractOdds? _odds;
+    public ContractOdds Odds => _odds ??= new ContractOdds(Rejects);
+
+    public Auction Auction => _auction ??= new Auction(Transport, Caps, Rejects, Health, Time, odds: Odds);
 
     public ContractSnapshot Contract(string key) => Snapshot.Contracts[key];
 

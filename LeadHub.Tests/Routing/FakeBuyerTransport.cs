@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LeadHub.Core.Delivery;
 using LeadHub.Core.Workspace;
+using Microsoft.Extensions.Time.Testing;
 
 namespace LeadHub.Tests.Routing;
 
@@ -52,6 +53,23 @@ public sealed class FakeBuyerTransport : IBuyerTransport
         await Task.Delay(Timeout.Infinite, ct);
         throw new UnreachableException();
     });
+
+    // The buyer takes `latency` of the test's fake clock to answer: the ping moves the clock on,
+    // a millisecond at a time, so pings sent one after another add up with no real wait. When the
+    // engine's deadline comes first the clock stops there and the ping times out, as a real one would.
+    public FakeBuyerTransport AnswersAfter(string contract, TimeSpan latency, FakeTimeProvider time, PingResult answer) =>
+        OnPing(contract, ct =>
+        {
+            for (var waited = TimeSpan.Zero; waited < latency && !ct.IsCancellationRequested; waited += TimeSpan.FromMilliseconds(1))
+                time.Advance(TimeSpan.FromMilliseconds(1));
+            return ct.IsCancellationRequested ? Task.FromCanceled<PingResult>(ct) : Task.FromResult(answer);
+        });
+
+    public FakeBuyerTransport BidsAfter(string contract, decimal amount, TimeSpan latency, FakeTimeProvider time) =>
+        AnswersAfter(contract, latency, time, new PingResult(PingOutcome.Bid, amount));
+
+    public FakeBuyerTransport PassesAfter(string contract, TimeSpan latency, FakeTimeProvider time) =>
+        AnswersAfter(contract, latency, time, PingResult.Passed());
 
     // The ping waits for the test to complete the returned source (or for the engine's deadline).
     public TaskCompletionSource<PingResult> PingAnswersLater(string contract)

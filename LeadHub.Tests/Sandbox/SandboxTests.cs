@@ -85,7 +85,7 @@ public sealed class SandboxTests(DemoHostFactory host) : IClassFixture<DemoHostF
         var workspace = await admin.GetFromJsonAsync<WorkspaceDocument>("/api/v1/admin/workspace", WorkspaceJson.Options);
         Assert.Equal(["auto-insurance", "mortgage", "solar"], workspace!.Campaigns.Select(c => c.Key));
         Assert.Equal(5, workspace.Publishers.Count);
-        Assert.Equal(12, workspace.Buyers.Count);
+        Assert.Equal(13, workspace.Buyers.Count);
         Assert.Contains(workspace.Buyers.SelectMany(b => b.Contracts), c => c.Mode == ContractModes.DirectPost && c.Tier == 1);
         var port = admin.BaseAddress!.Port;
         Assert.All(workspace.Buyers.SelectMany(b => b.Contracts), c => Assert.Contains($":{port}/sandbox/buyers/", c.PostUrl));

@@ -4,9 +4,14 @@ using LeadHub.Core.Workspace;
 
 namespace LeadHub.Web.Sandbox;
 
-// A small but realistic network: three verticals, five publishers, a dozen buyers in
+// A small but realistic network: three verticals, five publishers, thirteen buyers in
 // segments, ping-post and direct-post contracts, filters, floors, caps, schedules, and a
 // fixed-price fallback tier per campaign. Buyers are the sandbox buyers of this same app.
+// Varied on purpose, so the revenue lab has something to find (README "Routing strategy and
+// expected-value ranking"): priorities are the order of old partnerships, not of today's bids
+// (a waterfall asks a cheap fast aggregator first in every campaign); shield-auto and
+// homeloan-pros answer slowly, so a waterfall runs out of its auction timeout behind them;
+// quotestream and brightpath-solar bid high and reject often.
 public static class DemoWorkspace
 {
     public const string SandboxPath = "/sandbox/buyers/";
@@ -14,9 +19,10 @@ public static class DemoWorkspace
     public static readonly IReadOnlyDictionary<string, SandboxBuyerProfile> SandboxProfiles = new Dictionary<string, SandboxBuyerProfile>
     {
         ["acme-insurance"] = new() { BidMean = 18, BidStdDev = 4, StateFactors = new() { ["CA"] = 1.3m, ["NY"] = 1.2m }, PassRate = 0.15 },
-        ["shield-auto"] = new() { BidMean = 15, BidStdDev = 5, PassRate = 0.25, RejectRate = 0.2 },
-        ["rapid-quote"] = new() { BidMean = 11, BidStdDev = 2, PassRate = 0.1, LatencyMeanMs = 40, LatencyStdDevMs = 10 },
+        ["shield-auto"] = new() { BidMean = 15, BidStdDev = 5, PassRate = 0.25, RejectRate = 0.2, LatencyMeanMs = 300, LatencyStdDevMs = 80 },
+        ["rapid-quote"] = new() { BidMean = 11, BidStdDev = 2, PassRate = 0.3, LatencyMeanMs = 40, LatencyStdDevMs = 10 },
         ["westcoast-ins"] = new() { BidMean = 21, BidStdDev = 4, StateFactors = new() { ["CA"] = 1.2m }, PassRate = 0.3, LatencyMeanMs = 150, LatencyStdDevMs = 60 },
+        ["quotestream"] = new() { BidMean = 26, BidStdDev = 5, PassRate = 0.25, RejectRate = 0.5, RejectReasons = ["duplicate", "bad phone", "out of area"], LatencyMeanMs = 60, LatencyStdDevMs = 20 },
         ["budget-auto"] = new() { RejectRate = 0.05 },
         ["sunpower-direct"] = new() { BidMean = 35, BidStdDev = 8, PassRate = 0.3, StateFactors = new() { ["AZ"] = 1.3m, ["CA"] = 1.2m, ["TX"] = 1.1m } },
         ["brightpath-solar"] = new() { BidMean = 28, BidStdDev = 6, PassRate = 0.2, RejectRate = 0.35, RejectReasons = ["bad phone", "duplicate", "renter"] },
@@ -62,46 +68,47 @@ public static class DemoWorkspace
             Buyers =
             [
                 Buyer("acme-insurance", "Acme Insurance", ["insurance", "national"], new CapsConfig { Daily = 5000 },
-                    PingPost("acme-insurance", "auto-insurance", minBid: 8) with
+                    PingPost("acme-insurance", "auto-insurance", minBid: 8, priority: 2) with
                     {
                         Filters = [Filter("age", FilterOps.Between, new[] { 21, 75 }), Filter("tcpa_consent", FilterOps.Eq, true)],
                         Caps = new CapsConfig { Daily = 2000, DailyBudget = 40000 },
                     }),
                 Buyer("shield-auto", "Shield Auto", ["insurance", "national"], null,
-                    PingPost("shield-auto", "auto-insurance", priority: 2) with { Caps = new CapsConfig { Hourly = 400 } }),
-                Buyer("rapid-quote", "Rapid Quote", ["insurance", "aggregator"], null, PingPost("rapid-quote", "auto-insurance")),
+                    PingPost("shield-auto", "auto-insurance", priority: 3) with { Caps = new CapsConfig { Hourly = 400 } }),
+                Buyer("rapid-quote", "Rapid Quote", ["insurance", "aggregator"], null, PingPost("rapid-quote", "auto-insurance", priority: 1)),
                 Buyer("westcoast-ins", "West Coast Insurance", ["insurance", "west"], null,
-                    PingPost("westcoast-ins", "auto-insurance", minBid: 10) with
+                    PingPost("westcoast-ins", "auto-insurance", minBid: 10, priority: 4) with
                     {
                         Filters = [Filter("state", FilterOps.In, new[] { "CA", "NV", "OR", "WA", "AZ" }), Filter("homeowner", FilterOps.Eq, true)],
                         Schedule = new ScheduleConfig { TimeZone = "America/Los_Angeles", Days = ["mon", "tue", "wed", "thu", "fri", "sat"], Start = "06:00", End = "22:00" },
                     }),
+                Buyer("quotestream", "QuoteStream", ["insurance", "aggregator"], null, PingPost("quotestream", "auto-insurance", priority: 5)),
                 Buyer("budget-auto", "Budget Auto (fallback)", ["insurance", "fallback"], null, Fallback("budget-auto", "auto-insurance", 3.5m)),
                 Buyer("sunpower-direct", "SunPower Direct", ["solar", "national"], new CapsConfig { Daily = 3000 },
-                    PingPost("sunpower-direct", "solar", minBid: 15) with
+                    PingPost("sunpower-direct", "solar", minBid: 15, priority: 2) with
                     {
                         Filters = [Filter("homeowner", FilterOps.Eq, true), Filter("monthly_electric_bill", FilterOps.Gte, 100)],
                     }),
                 Buyer("brightpath-solar", "BrightPath Solar", ["solar", "south"], null,
-                    PingPost("brightpath-solar", "solar") with
+                    PingPost("brightpath-solar", "solar", priority: 1) with
                     {
                         Filters = [Filter("state", FilterOps.In, new[] { "AZ", "TX", "FL", "NV", "CA", "NM" })],
                         Schedule = new ScheduleConfig { TimeZone = "America/Phoenix", Start = "07:00", End = "21:00" },
                     }),
                 Buyer("solar-leads-hub", "Solar Leads Hub (fallback)", ["solar", "fallback"], null, Fallback("solar-leads-hub", "solar", 6)),
                 Buyer("lendwell", "LendWell", ["mortgage", "national"], new CapsConfig { Daily = 2500 },
-                    PingPost("lendwell", "mortgage", minBid: 20) with
+                    PingPost("lendwell", "mortgage", minBid: 20, priority: 3) with
                     {
                         Filters = [Filter("credit_score", FilterOps.In, new[] { "excellent", "good" }), Filter("loan_amount", FilterOps.Gte, 100000)],
                         Caps = new CapsConfig { DailyBudget = 60000 },
                     }),
                 Buyer("homeloan-pros", "HomeLoan Pros", ["mortgage", "east"], null,
-                    PingPost("homeloan-pros", "mortgage") with
+                    PingPost("homeloan-pros", "mortgage", priority: 2) with
                     {
                         Schedule = new ScheduleConfig { TimeZone = "America/New_York", Days = ["mon", "tue", "wed", "thu", "fri"], Start = "08:00", End = "20:00" },
                     }),
                 Buyer("rateshop", "RateShop", ["mortgage", "aggregator"], null,
-                    PingPost("rateshop", "mortgage", priority: 2) with { Filters = [Filter("loan_type", FilterOps.NotIn, new[] { "reverse" })] }),
+                    PingPost("rateshop", "mortgage", priority: 1) with { Filters = [Filter("loan_type", FilterOps.NotIn, new[] { "reverse" })] }),
                 Buyer("mortgage-backup", "Mortgage Backup (fallback)", ["mortgage", "fallback"], null, Fallback("mortgage-backup", "mortgage", 9)),
             ],
         };

@@ -36,8 +36,16 @@ public sealed class CampaignForm
     public string ConsentCertificate { get; set; } = ConsentCertificates.None;
     public bool ConsentRequireText { get; set; }
 
-    // The running live split is changed on its own page (/campaigns/{key}/split): kept as it is on save.
-    public SplitConfig? Split { get; set; }
+    // README "Routing strategy and expected-value ranking". The defaults are stored as no setting.
+    public string Strategy { get; set; } = RoutingStrategies.Auction;
+    public string Ranking { get; set; } = OfferRankings.Bid;
+
+    // What the campaign was when loaded: a save keeps what this form does not edit (its live split,
+    // max bid, return rules, and whatever is added to a campaign later) as it was.
+    private CampaignConfig _loaded = new();
+
+    // Shown, not edited here: the split has its own page.
+    public SplitConfig? Split => _loaded.Split;
 
     public static CampaignForm New()
     {
@@ -54,7 +62,8 @@ public sealed class CampaignForm
             MaxPostAttempts = c.MaxPostAttempts, BidTtlMs = c.BidTtlMs, DedupeWindowDays = c.DedupeWindowDays,
             ReturnWindowDays = c.ReturnWindowDays, MaxSharedBuyers = c.MaxSharedBuyers,
             ConsentCertificate = c.Consent?.Certificate ?? ConsentCertificates.None, ConsentRequireText = c.Consent?.RequireText ?? false,
-            Split = c.Split,
+            Strategy = c.Strategy ?? RoutingStrategies.Auction, Ranking = c.Ranking ?? OfferRankings.Bid,
+            _loaded = c,
         };
         form.PriceRules.AddRange((c.PriceRules ?? []).Select(r => new PriceRuleRow
         {
@@ -69,11 +78,13 @@ public sealed class CampaignForm
         return form;
     }
 
-    public CampaignConfig ToConfig() => new()
+    public CampaignConfig ToConfig() => _loaded with
     {
         Key = Key.Trim(), Name = Name.Trim(), Active = Active, AuctionTimeoutMs = AuctionTimeoutMs, Floor = Floor,
         MaxPostAttempts = MaxPostAttempts, BidTtlMs = BidTtlMs, DedupeWindowDays = DedupeWindowDays,
-        ReturnWindowDays = ReturnWindowDays, MaxSharedBuyers = MaxSharedBuyers, Split = Split,
+        ReturnWindowDays = ReturnWindowDays, MaxSharedBuyers = MaxSharedBuyers,
+        Strategy = Strategy == RoutingStrategies.Auction ? null : Strategy,
+        Ranking = Ranking == OfferRankings.Bid ? null : Ranking,
         Consent = ConsentCertificate == ConsentCertificates.None && !ConsentRequireText
             ? null
             : new ConsentConfig { Certificate = ConsentCertificate, RequireText = ConsentRequireText },
