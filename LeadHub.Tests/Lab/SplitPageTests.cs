@@ -109,6 +109,12 @@ public sealed class SplitPageTests(LeadHubFactory host) : PortalTestContext(host
         Assert.True(expected.Significant);
         Assert.StartsWith("B earns $3.00 more per lead (95 % CI", cut.Find("#split-summary").TextContent.Trim());
         Assert.Equal(SplitQueries.Summary(expected, null), cut.Find("#split-summary").TextContent.Trim());
+
+        // New leads show on Refresh (the page also refreshes itself every few seconds).
+        await AddLeadsAsync(campaign.Key, split.Id, SplitArms.B, 100, 0, 10m);
+        cut.Find("#split-refresh").Click();
+        cut.WaitForAssertion(() => Assert.Contains("400", cut.Find("#split-row-leads").TextContent));
+        Assert.Contains("60.0 %", cut.Find("#split-row-sell-through").TextContent);
     }
 
     [Fact]
