@@ -109,6 +109,12 @@ public sealed class SplitPageTests(LeadHubFactory host) : PortalTestContext(host
         Assert.True(expected.Significant);
         Assert.StartsWith("B earns $3.00 more per lead (95 % CI", cut.Find("#split-summary").TextContent.Trim());
         Assert.Equal(SplitQueries.Summary(expected, null), cut.Find("#split-summary").TextContent.Trim());
+
+        // New leads show on Refresh (the page also refreshes itself every few seconds).
+        await AddLeadsAsync(campaign.Key, split.Id, SplitArms.B, 100, 0, 10m);
+        cut.Find("#split-refresh").Click();
+        cut.WaitForAssertion(() => Assert.Contains("400", cut.Find("#split-row-leads").TextContent));
+        Assert.Contains("60.0 %", cut.Find("#split-row-sell-through").TextContent);
     }
 
     [Fact]
@@ -214,5 +220,24 @@ public sealed class SplitPageTests(LeadHubFactory host) : PortalTestContext(host
         Assert.Contains($"Live split {split.Id} on {running.Key}: 10 % of new leads to plan B", text);
         Assert.Contains($"campaigns/{running.Key}/split", cut.Find($"#dash-split-{running.Key}").InnerHtml);
         Assert.Empty(cut.FindAll($"#dash-split-{idle.Key}"));
+    }
+
+    [Fact]
+    public async Task Saving_the_campaign_in_its_editor_keeps_the_running_split_and_links_to_it()
+    {
+        var split = new SplitConfig { Id = TestWorkspace.Unique("exp"), ShareB = 0.3m, PlanB = new RoutingPlan { Floor = 2m } };
+        var (campaign, _, _) = await SetUpAsync(split);
+        var cut = RenderPage<LeadHub.Web.Components.Pages.Campaigns.CampaignEditor>(("Key", campaign.Key));
+        cut.WaitForElement("input#campaign-floor", PortalKit.Wait);
+        Assert.Contains($"Live split {split.Id} running", cut.Find("#campaign-split-link").TextContent);
+
+        cut.Find("input#campaign-floor").Change("1.25");
+        cut.Find("#campaign-save").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Campaign saved.", cut.Markup), PortalKit.Wait);
+        var stored = await StoredAsync(campaign.Key);
+        Assert.Equal(1.25m, stored.Floor);
+        Assert.Equal(split.Id, stored.Split?.Id);
+        Assert.Equal(2m, stored.Split!.PlanB.Floor);
     }
 }
