@@ -59,49 +59,52 @@ public static class DemoWorkspace
                 Publisher("solar-clicks", "Solar Clicks", ["solar"], new PayoutConfig { Model = PayoutModels.Revshare, Percent = 75 }),
                 Publisher("home-funnel", "Home Funnel", ["mortgage", "solar"], new PayoutConfig { Model = PayoutModels.Fixed, Amount = 15 }),
             ],
+            // Priorities are the static ping tree a manager would have had before the auction: the
+            // long-standing partners first (a fast aggregator that bids low, a buyer that rejects a lot),
+            // the high bidders after. A revenue-lab replay of "waterfall by priority" shows what that costs.
             Buyers =
             [
                 Buyer("acme-insurance", "Acme Insurance", ["insurance", "national"], new CapsConfig { Daily = 5000 },
-                    PingPost("acme-insurance", "auto-insurance", minBid: 8) with
+                    PingPost("acme-insurance", "auto-insurance", minBid: 8, priority: 3) with
                     {
                         Filters = [Filter("age", FilterOps.Between, new[] { 21, 75 }), Filter("tcpa_consent", FilterOps.Eq, true)],
                         Caps = new CapsConfig { Daily = 2000, DailyBudget = 40000 },
                     }),
                 Buyer("shield-auto", "Shield Auto", ["insurance", "national"], null,
                     PingPost("shield-auto", "auto-insurance", priority: 2) with { Caps = new CapsConfig { Hourly = 400 } }),
-                Buyer("rapid-quote", "Rapid Quote", ["insurance", "aggregator"], null, PingPost("rapid-quote", "auto-insurance")),
+                Buyer("rapid-quote", "Rapid Quote", ["insurance", "aggregator"], null, PingPost("rapid-quote", "auto-insurance", priority: 1)),
                 Buyer("westcoast-ins", "West Coast Insurance", ["insurance", "west"], null,
-                    PingPost("westcoast-ins", "auto-insurance", minBid: 10) with
+                    PingPost("westcoast-ins", "auto-insurance", minBid: 10, priority: 4) with
                     {
                         Filters = [Filter("state", FilterOps.In, new[] { "CA", "NV", "OR", "WA", "AZ" }), Filter("homeowner", FilterOps.Eq, true)],
                         Schedule = new ScheduleConfig { TimeZone = "America/Los_Angeles", Days = ["mon", "tue", "wed", "thu", "fri", "sat"], Start = "06:00", End = "22:00" },
                     }),
                 Buyer("budget-auto", "Budget Auto (fallback)", ["insurance", "fallback"], null, Fallback("budget-auto", "auto-insurance", 3.5m)),
                 Buyer("sunpower-direct", "SunPower Direct", ["solar", "national"], new CapsConfig { Daily = 3000 },
-                    PingPost("sunpower-direct", "solar", minBid: 15) with
+                    PingPost("sunpower-direct", "solar", minBid: 15, priority: 2) with
                     {
                         Filters = [Filter("homeowner", FilterOps.Eq, true), Filter("monthly_electric_bill", FilterOps.Gte, 100)],
                     }),
                 Buyer("brightpath-solar", "BrightPath Solar", ["solar", "south"], null,
-                    PingPost("brightpath-solar", "solar") with
+                    PingPost("brightpath-solar", "solar", priority: 1) with
                     {
                         Filters = [Filter("state", FilterOps.In, new[] { "AZ", "TX", "FL", "NV", "CA", "NM" })],
                         Schedule = new ScheduleConfig { TimeZone = "America/Phoenix", Start = "07:00", End = "21:00" },
                     }),
                 Buyer("solar-leads-hub", "Solar Leads Hub (fallback)", ["solar", "fallback"], null, Fallback("solar-leads-hub", "solar", 6)),
                 Buyer("lendwell", "LendWell", ["mortgage", "national"], new CapsConfig { Daily = 2500 },
-                    PingPost("lendwell", "mortgage", minBid: 20) with
+                    PingPost("lendwell", "mortgage", minBid: 20, priority: 3) with
                     {
                         Filters = [Filter("credit_score", FilterOps.In, new[] { "excellent", "good" }), Filter("loan_amount", FilterOps.Gte, 100000)],
                         Caps = new CapsConfig { DailyBudget = 60000 },
                     }),
                 Buyer("homeloan-pros", "HomeLoan Pros", ["mortgage", "east"], null,
-                    PingPost("homeloan-pros", "mortgage") with
+                    PingPost("homeloan-pros", "mortgage", priority: 2) with
                     {
                         Schedule = new ScheduleConfig { TimeZone = "America/New_York", Days = ["mon", "tue", "wed", "thu", "fri"], Start = "08:00", End = "20:00" },
                     }),
                 Buyer("rateshop", "RateShop", ["mortgage", "aggregator"], null,
-                    PingPost("rateshop", "mortgage", priority: 2) with { Filters = [Filter("loan_type", FilterOps.NotIn, new[] { "reverse" })] }),
+                    PingPost("rateshop", "mortgage", priority: 1) with { Filters = [Filter("loan_type", FilterOps.NotIn, new[] { "reverse" })] }),
                 Buyer("mortgage-backup", "Mortgage Backup (fallback)", ["mortgage", "fallback"], null, Fallback("mortgage-backup", "mortgage", 9)),
             ],
         };
