@@ -40,6 +40,7 @@ public sealed record RoutingPlan
     // (e.g. a fixed-price fallback tier).
     public Dictionary<string, int>? MoveContracts { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => this == Unchanged;
 
     public static readonly RoutingPlan Unchanged = new();
