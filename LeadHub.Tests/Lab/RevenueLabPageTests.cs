@@ -6,14 +6,34 @@ using LeadHub.Tests.Infrastructure;
 using LeadHub.Tests.Portal;
 using LeadHub.Web;
 using LeadHub.Web.Components.Pages.Lab;
+using LeadHub.Web.Jobs;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LeadHub.Tests.Lab;
 
 // The Revenue lab page against the real services of a host (real SQLite). Test hosts run no job
 // server, so a test runs the queued replay itself, as the job would, and watches the page follow it.
-public sealed class RevenueLabPageTests(LeadHubFactory host) : PortalTestContext(host)
+public sealed class RevenueLabPageTests(RevenueLabPageTests.LabPageHost host) : PortalTestContext(host), IClassFixture<RevenueLabPageTests.LabPageHost>
 {
+    // The host with a queue that records what the page asked the job server to run.
+    public sealed class LabPageHost : LeadHubFactory
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(s => s.AddSingleton<LabReplayQueue, RecordingQueue>());
+        }
+    }
+
+    public sealed class RecordingQueue() : LabReplayQueue(null!)
+    {
+        public readonly System.Collections.Concurrent.ConcurrentQueue<Guid> Queued = new();
+        public override void Enqueue(Guid id) => Queued.Enqueue(id);
+    }
+
+    private RecordingQueue Queue => (RecordingQueue)Host.Services.GetRequiredService<LabReplayQueue>();
+
     private LabReplays Replays => Host.Services.GetRequiredService<LabReplays>();
 
     // "0lab-…" sorts first, so it is the campaign the page picks.
@@ -44,6 +64,7 @@ public sealed class RevenueLabPageTests(LeadHubFactory host) : PortalTestContext
         Assert.Equal(LabReplayStates.Queued, queued.State);
         Assert.Equal(RoutingStrategies.Waterfall, queued.Plan.Strategy);
         Assert.Equal("manager@leadhub.test", queued.CreatedBy);
+        Assert.Contains(queued.Id, Queue.Queued);
 
         await Replays.RunAsync(queued.Id);
 
@@ -65,6 +86,7 @@ public sealed class RevenueLabPageTests(LeadHubFactory host) : PortalTestContext
     {
         var campaign = await CampaignAsync();
         var before = (await Replays.ListAsync()).Count;
+        var queuedBefore = Queue.Queued.Count;
         var cut = RenderPage<RevenueLab>();
         cut.Pick("lab-campaign", campaign.Key);
 
@@ -75,6 +97,7 @@ public sealed class RevenueLabPageTests(LeadHubFactory host) : PortalTestContext
         Assert.Empty(cut.FindAll("#lab-current"));
         Assert.Equal(before, (await Replays.ListAsync()).Count);
         Assert.DoesNotContain(await Replays.ListAsync(), r => r.Campaign == campaign.Key);
+        Assert.Equal(queuedBefore, Queue.Queued.Count);
     }
 
     [Fact]
