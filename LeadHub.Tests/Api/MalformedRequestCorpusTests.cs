@@ -194,6 +194,16 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
             _ => Bytes(Splice("""{"keys":["x"],"action":"pause","reason":""", LoneSurrogate, "}")), 422),
         ["bulk: over 1 MiB chunked"] = new("POST", "/api/v1/admin/buyers/bulk", Auth.Admin, _ => new Chunked(1_100_000), 413),
 
+        // Admin: revenue lab replays
+        ["replay: no token"] = new("POST", "/api/v1/admin/lab/replays", Auth.None, _ => Text("{}"), 401),
+        ["replay: not JSON"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text("replay it"), 400),
+        ["replay: JSON null"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text("null"), 400),
+        ["replay: from is a number"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text("""{"campaign":"x","from":5}"""), 400),
+        ["replay: floor 1e400"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text("""{"campaign":"x","plan":{"floor":1e400}}"""), 400),
+        ["replay: nesting 10000 deep"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text(Deep), 400),
+        ["replay: over 64 KiB chunked"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => new Chunked(70_000), 413),
+        ["replay read: not a GUID"] = new("GET", "/api/v1/admin/lab/replays/not-a-guid", Auth.Admin, null, 404),
+
         // Admin: lead reads and search
         ["lead read: not a GUID"] = new("GET", "/api/v1/admin/leads/not-a-guid", Auth.Admin, null, 404),
         ["lead read: unknown lead"] = new("GET", $"/api/v1/admin/leads/{Guid.NewGuid()}", Auth.Admin, null, 404),

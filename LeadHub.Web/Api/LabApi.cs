@@ -29,17 +29,19 @@ public static class LabApi
 
     private static async Task<IResult> StartAsync(HttpRequest http, LabReplays replays, LabReplayQueue queue, CancellationToken ct)
     {
-        if (http.ContentLength > MaxBodyBytes)
-            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request", $"The body must be at most {MaxBodyBytes} bytes.");
+        var bytes = await PublisherRequests.ReadBodyAsync(http, MaxBodyBytes);
+        if (bytes is null)
+            return PublisherRequests.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body must be at most {MaxBodyBytes} bytes.");
         ReplayRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<ReplayRequest>(http.Body, LabReplays.Json, ct);
+            request = JsonSerializer.Deserialize<ReplayRequest>(bytes, LabReplays.Json);
         }
         catch (JsonException e)
         {
             var where = e.Path is { Length: > 1 } path ? $" at {path}" : "";
-            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request", $"The body is not a replay request{where}.");
+            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request",
+                $"The body is not a replay request{where}: send {{ \"campaign\": key, \"from\": time, \"to\": time, \"plan\": {{ … }} }}.");
         }
         if (request is null)
             return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.");
