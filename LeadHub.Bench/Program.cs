@@ -14,6 +14,12 @@ public static class BenchProgram
             return 0;
         }
 
+        if (args.Length > 0 && args[0] == ReplayBench.Flag)
+        {
+            await ReplayBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000, Console.Out);
+            return 0;
+        }
+
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(BenchOptions.Usage);

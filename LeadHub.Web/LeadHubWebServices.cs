@@ -44,6 +44,7 @@ public static class LeadHubWebServices
             services.AddHangfireServer(o => o.WorkerCount = 2);
         services.AddScoped<ReviewJobs>();
         services.AddScoped<LabJobs>();
+        services.AddSingleton<LabReplayQueue>();
         services.AddLeadHubMetrics(web.Metrics);
         services.AddLeadHubTracing(web.Tracing);
         services.AddLeadHubHealthChecks();

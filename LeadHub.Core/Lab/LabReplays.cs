@@ -66,7 +66,12 @@ public sealed class LabReplays(IDbContextFactory<LeadHubDbContext> dbFactory, Ro
             else if (to - from > TimeSpan.FromDays(MaxRangeDays)) problems.Add(("to", $"the range must be at most {MaxRangeDays} days"));
         }
         if (campaign is not null)
-            problems.AddRange(RoutingPlan.Problems(request.Plan ?? RoutingPlan.Unchanged, campaign.Config, snapshot).Select(p => ("plan." + p.Path, p.Message)));
+        {
+            // The same rules as a live split's plan B in the workspace file.
+            var contractCampaigns = snapshot.Contracts.Values.ToDictionary(c => c.Key, c => c.Config.Campaign);
+            problems.AddRange(RoutingPlanRules.Problems(request.Plan ?? RoutingPlan.Unchanged, campaign.Config, snapshot.Buyers.Keys, contractCampaigns, "plan")
+                .Select(p => (p.Path, p.Message)));
+        }
         return problems;
     }
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using LeadHub.Core.Delivery;
 using LeadHub.Core.Routing;
+using LeadHub.Core.Telemetry;
 using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
 using Microsoft.Extensions.Hosting;
@@ -68,6 +69,8 @@ public sealed class HotPathWarmUp(
         if (campaigns.Count == 0) return;
 
         var auction = new Auction(transport, new InMemoryCapLedger(), new RecentRejects(), new BuyerHealth(time), time);
+        // Rehearsal pings and posts are not traffic: the metrics never count them.
+        LeadHubMetrics.Muted = true;
         var watch = Stopwatch.StartNew();
         using var plateau = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var rehearsals = RehearseWritesAsync(watch, budget, plateau.Token);

@@ -40,6 +40,7 @@ public sealed record RoutingPlan
     // (e.g. a fixed-price fallback tier).
     public Dictionary<string, int>? MoveContracts { get; init; }
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsEmpty => this == Unchanged;
 
     public static readonly RoutingPlan Unchanged = new();
@@ -72,53 +73,6 @@ public sealed record RoutingPlan
 
     public int TierOf(ContractConfig contract) =>
         MoveContracts?.TryGetValue(contract.Key, out var tier) == true ? tier : contract.Tier;
-
-    // Every problem with `plan` for `campaign`, with the plan's own JSON path (e.g. "strategy",
-    // "removeContracts[1]"): the caller puts its prefix before it. One function for the revenue lab's
-    // replay API, a live split's plan B and the workspace validator, so they refuse the same things.
-    // `snapshot` names the buyers and contracts that exist now.
-    public static IEnumerable<(string Path, string Message)> Problems(RoutingPlan plan, CampaignConfig campaign, RoutingSnapshot snapshot)
-    {
-        if (plan.Strategy is not null && !RoutingStrategies.All.Contains(plan.Strategy))
-            yield return ("strategy", $"unknown strategy '{plan.Strategy}': one of {string.Join(", ", RoutingStrategies.All)}");
-        if (plan.Ranking is not null && !OfferRankings.All.Contains(plan.Ranking))
-            yield return ("ranking", $"unknown ranking '{plan.Ranking}': one of {string.Join(", ", OfferRankings.All)}");
-        if (plan.Floor < 0) yield return ("floor", "must not be negative");
-        if (plan.MaxPostAttempts is < 1 or > 20) yield return ("maxPostAttempts", "must be between 1 and 20");
-        if (plan.AuctionTimeoutMs is < 50 or > 60_000) yield return ("auctionTimeoutMs", "must be between 50 and 60000");
-        foreach (var (tier, floor) in plan.TierFloors ?? [])
-        {
-            if (tier < 0) yield return ($"tierFloors.{tier}", "tier must not be negative");
-            if (floor < 0) yield return ($"tierFloors.{tier}", "must not be negative");
-        }
-        var tiers = campaign.Tiers.Select(t => t.Tier).ToHashSet();
-        var contracts = snapshot.Contracts.Values.Where(c => c.Config.Campaign == campaign.Key).ToList();
-        foreach (var c in contracts) tiers.Add(c.Config.Tier);
-        for (var i = 0; i < (plan.RemoveTiers?.Count ?? 0); i++)
-        {
-            if (!tiers.Contains(plan.RemoveTiers![i]))
-                yield return ($"removeTiers[{i}]", $"campaign '{campaign.Key}' has no tier {plan.RemoveTiers[i]}");
-        }
-        for (var i = 0; i < (plan.RemoveBuyers?.Count ?? 0); i++)
-        {
-            var buyer = plan.RemoveBuyers![i];
-            if (!snapshot.Buyers.ContainsKey(buyer)) yield return ($"removeBuyers[{i}]", $"unknown buyer '{buyer}'");
-            else if (contracts.All(c => c.Buyer.Key != buyer))
-                yield return ($"removeBuyers[{i}]", $"buyer '{buyer}' has no contract in campaign '{campaign.Key}'");
-        }
-        for (var i = 0; i < (plan.RemoveContracts?.Count ?? 0); i++)
-        {
-            var contract = plan.RemoveContracts![i];
-            if (contracts.All(c => c.Key != contract))
-                yield return ($"removeContracts[{i}]", $"campaign '{campaign.Key}' has no contract '{contract}'");
-        }
-        foreach (var (contract, tier) in plan.MoveContracts ?? [])
-        {
-            if (contracts.All(c => c.Key != contract))
-                yield return ($"moveContracts.{contract}", $"campaign '{campaign.Key}' has no contract '{contract}'");
-            if (tier < 0) yield return ($"moveContracts.{contract}", "tier must not be negative");
-        }
-    }
 
     public override int GetHashCode() => 0;
 

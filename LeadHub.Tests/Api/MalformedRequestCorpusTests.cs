@@ -210,6 +210,15 @@ public sealed class MalformedRequestCorpusTests(MalformedRequestCorpusTests.Host
         ["split: over 64 KiB chunked"] = new("PUT", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, _ => new Chunked(70_000), 413),
         ["split: promote with none running"] = new("POST", "/api/v1/admin/campaigns/{campaign}/split/promote", Auth.Admin, null, 409),
         ["split: stop with none running"] = new("DELETE", "/api/v1/admin/campaigns/{campaign}/split", Auth.Admin, null, 409),
+        // Admin: revenue lab replays
+        ["replay: no token"] = new("POST", "/api/v1/admin/lab/replays", Auth.None, _ => Text("{}"), 401),
+        ["replay: not JSON"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text("replay it"), 400),
+        ["replay: JSON null"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text("null"), 400),
+        ["replay: from is a number"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text("""{"campaign":"x","from":5}"""), 400),
+        ["replay: floor 1e400"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text("""{"campaign":"x","plan":{"floor":1e400}}"""), 400),
+        ["replay: nesting 10000 deep"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => Text(Deep), 400),
+        ["replay: over 64 KiB chunked"] = new("POST", "/api/v1/admin/lab/replays", Auth.Admin, _ => new Chunked(70_000), 413),
+        ["replay read: not a GUID"] = new("GET", "/api/v1/admin/lab/replays/not-a-guid", Auth.Admin, null, 404),
 
         // Admin: lead reads and search
         ["lead read: not a GUID"] = new("GET", "/api/v1/admin/leads/not-a-guid", Auth.Admin, null, 404),

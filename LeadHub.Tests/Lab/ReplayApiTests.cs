@@ -12,6 +12,12 @@ namespace LeadHub.Tests.Lab;
 // README "Revenue lab → Replay" through the real host: leads routed live by real loopback buyers into
 // a real database (SQLite, or PostgreSQL with LEADHUB_TEST_PROVIDER=Postgres), then a replay started
 // over HTTP and run by the host's own Hangfire server, its progress polled to the end.
+// Alone: Hangfire keeps its logging in static state, and a host of a parallel test disposed while this
+// host's job server runs would break it (STACK.md "Hangfire's GlobalConfiguration is static").
+[CollectionDefinition(nameof(ReplayApiTests), DisableParallelization = true)]
+public sealed class ReplayApiCollection;
+
+[Collection(nameof(ReplayApiTests))]
 public sealed class ReplayApiTests(ReplayApiTests.JobHost host) : IClassFixture<ReplayApiTests.JobHost>, IAsyncLifetime
 {
     public sealed class JobHost : LeadHubFactory

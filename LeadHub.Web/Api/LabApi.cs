@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Hangfire;
 using LeadHub.Core.Lab;
 using LeadHub.Web.Jobs;
 
@@ -28,19 +27,21 @@ public static class LabApi
         return app;
     }
 
-    private static async Task<IResult> StartAsync(HttpRequest http, LabReplays replays, IBackgroundJobClient jobs, CancellationToken ct)
+    private static async Task<IResult> StartAsync(HttpRequest http, LabReplays replays, LabReplayQueue queue, CancellationToken ct)
     {
-        if (http.ContentLength > MaxBodyBytes)
-            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request", $"The body must be at most {MaxBodyBytes} bytes.");
+        var bytes = await PublisherRequests.ReadBodyAsync(http, MaxBodyBytes);
+        if (bytes is null)
+            return PublisherRequests.Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", $"The body must be at most {MaxBodyBytes} bytes.");
         ReplayRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<ReplayRequest>(http.Body, LabReplays.Json, ct);
+            request = JsonSerializer.Deserialize<ReplayRequest>(bytes, LabReplays.Json);
         }
         catch (JsonException e)
         {
             var where = e.Path is { Length: > 1 } path ? $" at {path}" : "";
-            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request", $"The body is not a replay request{where}.");
+            return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request",
+                $"The body is not a replay request{where}: send {{ \"campaign\": key, \"from\": time, \"to\": time, \"plan\": {{ … }} }}.");
         }
         if (request is null)
             return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Malformed request", "The body must be a JSON object.");
@@ -48,7 +49,7 @@ public static class LabApi
         if (row is null)
             return PublisherRequests.Problem(StatusCodes.Status400BadRequest, "Invalid replay", $"{problems.Count} problem(s); nothing was queued.",
                 problems.GroupBy(p => p.Path).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()));
-        LabJobs.Enqueue(jobs, row.Id);
+        queue.Enqueue(row.Id);
         var view = await replays.GetAsync(row.Id, ct);
         return new Accepted(Results.Json(view, LabReplays.Json, statusCode: StatusCodes.Status202Accepted), $"/api/v1/admin/lab/replays/{row.Id}");
     }

@@ -10,7 +10,11 @@ public sealed class LabJobs(LabReplays replays)
 {
     [AutomaticRetry(Attempts = 0)]
     public Task Replay(Guid id) => replays.RunAsync(id);
+}
 
-    // Queues the job for a replay LabReplays.CreateAsync stored.
-    public static void Enqueue(IBackgroundJobClient jobs, Guid id) => jobs.Enqueue<LabJobs>(j => j.Replay(id));
+// Queues the job for a replay LabReplays.CreateAsync stored: the one way the API and the portal start
+// one (portal tests put a recording queue in its place; test hosts run no job server).
+public class LabReplayQueue(IBackgroundJobClient jobs)
+{
+    public virtual void Enqueue(Guid id) => jobs.Enqueue<LabJobs>(j => j.Replay(id));
 }

@@ -42,14 +42,14 @@ public sealed class PlanForm
         var tiers = new List<int>();
         foreach (var text in RemoveTiers)
         {
-            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t) && t >= 1) tiers.Add(t);
+            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t)) tiers.Add(t);
             else problems["removeTiers"] = $"\"{text}\" is not a tier number";
         }
         var moves = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var text in MoveContracts)
         {
             var parts = text.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length == 2 && parts[0].Length > 0 && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t) && t >= 1)
+            if (parts.Length == 2 && parts[0].Length > 0 && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t))
                 moves[parts[0]] = t;
             else problems["moveContracts"] = $"\"{text}\" is not contract=tier (e.g. fallback-a=3)";
         }
@@ -57,7 +57,7 @@ public sealed class PlanForm
         foreach (var text in TierFloors)
         {
             var parts = text.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length == 2 && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t) && t >= 1
+            if (parts.Length == 2 && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var t)
                 && Core.Delivery.Money.TryParse(parts[1], out var floor, out _) && floor >= 0)
                 floors[t] = floor;
             else problems["tierFloors"] = $"\"{text}\" is not tier=floor (e.g. 2=5.00)";
