@@ -128,7 +128,7 @@ public sealed class RevenueLabPageTests(RevenueLabPageTests.LabPageHost host) : 
         cut.AddChip("lab-plan-remove-contracts", "ghost");
         cut.Find("#lab-run").Click();
 
-        cut.WaitForAssertion(() => Assert.Contains($"plan.removeContracts[0]: campaign '{campaign.Key}' has no contract 'ghost'",
+        cut.WaitForAssertion(() => Assert.Contains($"plan.removeContracts[0]: There is no contract 'ghost'",
             cut.Find("#lab-problems").TextContent));
         Assert.Equal(before, (await Replays.ListAsync()).Count);
     }
