@@ -17,7 +17,7 @@ public sealed class LeadHubOptions
     // The longest a starting node runs its hot path (no buyer called, nothing stored) before
     // /health/ready says yes, so it serves at warm speed from its first lead; it stops sooner once
     // the rate stops rising. 0 = not at all.
-    public double WarmUpSeconds { get; set; } = 15;
+    public double WarmUpSeconds { get; set; } = 3;
 
     // Largest lead body accepted, in bytes (413 above it).
     public int MaxLeadBytes { get; set; } = 64 * 1024;
