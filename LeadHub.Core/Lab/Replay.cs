@@ -154,7 +154,7 @@ public sealed class ReplaySimulation
         var revenues = _worlds.Select(w => w.Tally.Revenue.Sum).ToList();
         var rpl = Significance.CompareMeans(_recorded.Revenue, _worlds[0].Tally.Revenue);
         var sellThrough = Significance.CompareRates(recorded.Sold, recorded.Leads, plan.Sold, plan.Leads);
-        var rejects = Significance.CompareRates(recorded.RejectedPosts, recorded.Posts, plan.RejectedPosts, plan.Posts);
+        var rejects = Significance.CompareRates(recorded.RejectedPosts, recorded.Posts, plan.RejectedPosts, plan.Posts) with { LowerIsBetter = true };
         var unknowns = new ReplayUnknowns(_leadsWithUnknownPing, _unknownPings, _leadsWithUnknownPost, _unknownPosts);
         return new ReplayResult(recorded, plan, revenues.Min(), revenues.Max(), rpl, sellThrough, rejects, _soldDifferently, unknowns,
             rpl.EnoughData, Caveats(unknowns));

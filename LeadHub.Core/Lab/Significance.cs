@@ -31,9 +31,12 @@ public sealed record Comparison(double Difference, double Low, double High, doub
 {
     public bool Significant => EnoughData && PValue < Significance.Alpha;
 
+    // For a reject rate less is better: a lower B is the better one.
+    public bool LowerIsBetter { get; init; }
+
     public string Verdict => !EnoughData ? "not enough data yet"
         : !Significant ? "no significant difference yet"
-        : Difference > 0 ? "B is better" : "B is worse";
+        : Difference > 0 != LowerIsBetter ? "B is better" : "B is worse";
 }
 
 // The statistics behind the revenue lab (README "Revenue lab"): intervals for means and rates,

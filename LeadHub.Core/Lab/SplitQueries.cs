@@ -91,7 +91,7 @@ public sealed class SplitQueries(IDbContextFactory<LeadHubDbContext> dbFactory, 
     {
         var rpl = Significance.CompareMeans(a.RevenuePerLead, b.RevenuePerLead);
         var sellThrough = Significance.CompareRates(a.Sold, a.Leads, b.Sold, b.Leads);
-        var rejects = Significance.CompareRates(a.RejectedPosts, a.Posts, b.RejectedPosts, b.Posts);
+        var rejects = Significance.CompareRates(a.RejectedPosts, a.Posts, b.RejectedPosts, b.Posts) with { LowerIsBetter = true };
         var more = rpl.EnoughData ? (long?)null : MoreLeadsPerArm(a.RevenuePerLead, b.RevenuePerLead);
         return new SplitComparison(campaignKey, split, a, b, rpl, sellThrough, rejects, Summary(rpl, more), more);
     }

@@ -69,4 +69,14 @@ public class SignificanceTests
         Assert.Equal(whole, added);
         Assert.True(whole.Low < whole.Value && whole.Value < whole.High);
     }
+
+    [Fact]
+    public void A_plan_that_rejects_less_reads_as_better_and_one_that_sells_less_as_worse()
+    {
+        var rejects = Significance.CompareRates(1600, 5800, 570, 4700) with { LowerIsBetter = true };
+        Assert.True(rejects.Difference < 0);
+        Assert.Equal("B is better", rejects.Verdict);
+        var sold = Significance.CompareRates(3000, 4000, 2500, 4000);
+        Assert.Equal("B is worse", sold.Verdict);
+    }
 }

@@ -66,7 +66,7 @@ public sealed class SplitQueriesTests(LeadHubFactory host) : IClassFixture<LeadH
         Assert.Equal(new Sample(3, 20m, 400m), c.A.RevenuePerLead);
         Assert.Equal(new Sample(2, 22m, 244m), c.B.RevenuePerLead);
         Assert.Equal(Significance.CompareMeans(c.A.RevenuePerLead, c.B.RevenuePerLead), c.Rpl);
-        Assert.Equal(Significance.CompareRates(2, 3, 0, 3), c.RejectRate);
+        Assert.Equal(Significance.CompareRates(2, 3, 0, 3) with { LowerIsBetter = true }, c.RejectRate);
         Assert.Equal(2.0 / 3, c.A.SellThrough.Value, 9);
     }
 }
