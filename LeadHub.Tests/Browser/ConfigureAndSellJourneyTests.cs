@@ -32,15 +32,17 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
     }
 
     // Saves and waits for the page the save leads to; when the save was refused, fails with what the portal said
-    // (and a screenshot) rather than a bare navigation timeout.
+    // (and a screenshot) rather than a bare navigation timeout. The portal moves on by a client-side navigation
+    // (history.pushState): wait for the address itself, not for a document "load" that such a move never fires
+    // (CI once saw the right address and still timed out waiting for it).
     private static async Task SaveAndExpectAsync(IPage page, string saveButton, string expectedUrl)
     {
         await page.ClickAsync(saveButton);
         try
         {
-            await page.WaitForURLAsync(expectedUrl, new() { Timeout = 20_000 });
+            await Assertions.Expect(page).ToHaveURLAsync(expectedUrl, new() { Timeout = 20_000 });
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is PlaywrightException or TimeoutException)
         {
             await BrowserFixture.ScreenshotAsync(page, "save-refused");
             var said = string.Join(" | ", await page.Locator(".mud-snackbar, .mud-input-helper-text.mud-input-error, .mud-alert").AllInnerTextsAsync());
@@ -89,7 +91,7 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
         await SaveAndExpectAsync(page, "#buyer-save", $"{browser.BaseUrl}/buyers/{buyer}");
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.ClickAsync("#contract-new");
-        await page.WaitForURLAsync(url => url.EndsWith("/contracts/new"));
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/contracts/new$"));
         await BrowserFixture.WaitForInteractiveAsync(page);
         await page.FillAsync("#contract-key", buyer + "-c");
         await ChooseAsync(page, "contract-campaign", campaign);
