@@ -46,6 +46,9 @@ public sealed record BenchOptions
     public double ColdWindowSeconds { get; init; } = 10;
     public double ColdWarmupSeconds { get; init; } = 30;
 
+    // The started node's own warm-up budget (LeadHub:WarmUpSeconds); null = appsettings.json's.
+    public double? NodeWarmUpSeconds { get; init; }
+
     // Open-loop run of this many minutes (at --rate, or half the max found) in 10 s steps, to see
     // whether the working set grows. 0 = none.
     public double SoakMinutes { get; init; }
@@ -127,6 +130,8 @@ public sealed record BenchOptions
                                     --cold-warmup of traffic, the window again (= warm); prints cold/warm
           --cold-window <s>         (default 10)
           --cold-warmup <s>         (default 30)
+          --node-warm-up <s>        the started LeadHub's own warm-up before ready (LeadHub:WarmUpSeconds;
+                                    default: appsettings.json's)
           --soak <minutes>          open loop at --rate (with --find-max/--all: half the max) in 10 s steps;
                                     prints working set first/last/max and its slope in MB/min
           --all                     everything in one report: --cold and --closed-loop with instant buyers,
@@ -176,6 +181,7 @@ public sealed record BenchOptions
                 "--cold" => o with { Cold = true },
                 "--cold-window" => o with { ColdWindowSeconds = Number() },
                 "--cold-warmup" => o with { ColdWarmupSeconds = Number() },
+                "--node-warm-up" => o with { NodeWarmUpSeconds = Number() },
                 "--soak" => o with { SoakMinutes = Number() },
                 "--all" => o with { All = true, FindMax = true, Cold = true },
                 "--out" => o with { OutPath = Value() },

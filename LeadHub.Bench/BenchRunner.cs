@@ -30,6 +30,12 @@ public static class BenchRunner
         var workspace = new BenchWorkspace();
         using var driver = new LoadDriver(fleet, new LeadFactory(workspace.CampaignKey), TimeSpan.FromSeconds(options.RequestTimeoutSeconds));
 
+        if (options.Cold)
+        {
+            var (requests, took) = await fleet.WarmUpAsync(TimeSpan.FromSeconds(30));
+            output.WriteLine($"Bench side warmed before the cold start (its buyers and HTTP client): {requests} requests in {took.TotalSeconds:0.0} s");
+        }
+
         if (!options.BaselineOnly)
         {
             // --all --postgres: SQLite measured in full, then PostgreSQL (one node) by find-max beside it.

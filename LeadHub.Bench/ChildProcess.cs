@@ -87,6 +87,8 @@ public sealed class ChildProcess : IDisposable
     private void Keep(string? line)
     {
         if (line is null) return;
+        // What the node's warm-up did before it said ready: part of the cold-start figure.
+        if (line.Contains("Warmed up the hot path", StringComparison.Ordinal)) Console.WriteLine($"  LeadHub: {line.Trim()}");
         lock (_log)
         {
             _lastLines.Enqueue(line);

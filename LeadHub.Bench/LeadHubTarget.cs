@@ -108,9 +108,10 @@ public sealed class LeadHubTarget : IBenchTarget
             var workspaceFile = Path.Combine(dir, "workspace.json");
             await File.WriteAllTextAsync(workspaceFile, JsonSerializer.Serialize(workspace.Document(fleet, options, apiKey), WorkspaceJson.Options));
             env["LeadHub__WorkspaceFile"] = workspaceFile;
+            if (options.NodeWarmUpSeconds is { } warmUp) env["LeadHub__WarmUpSeconds"] = warmUp.ToString(System.Globalization.CultureInfo.InvariantCulture);
             // One after another: the first node applies the migrations.
             for (var i = 0; i < options.Nodes; i++)
-                nodes.Add(await ChildProcess.StartAsync(dll, [], env, dir, "/health/ready", TimeSpan.FromSeconds(60)));
+                nodes.Add(await ChildProcess.StartAsync(dll, [], env, dir, "/health/ready", TimeSpan.FromSeconds(180)));
             foreach (var node in nodes)
                 log.WriteLine($"{name}: {dll} as pid {node.Id} on {node.BaseAddress} (Production, {where})");
             return new LeadHubTarget(name, nodes.Select(n => n.BaseAddress).ToList(), apiKey, nodes, dir, drop)

@@ -16,8 +16,8 @@ public sealed class LeadHubOptions
 
     // The longest a starting node runs its hot path (no buyer called, nothing stored) before
     // /health/ready says yes, so it serves at warm speed from its first lead; it stops sooner once
-    // the rate stops rising. 0 = not at all.
-    public double WarmUpSeconds { get; set; } = 3;
+    // the rate stops rising and the JIT has caught up (~45 s on 2 cores). 0 = not at all.
+    public double WarmUpSeconds { get; set; } = 60;
 
     // Largest lead body accepted, in bytes (413 above it).
     public int MaxLeadBytes { get; set; } = 64 * 1024;

@@ -19,7 +19,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
             {
                 Rate = 50, DurationSeconds = 3, WarmupSeconds = 1, PauseSeconds = 0,
                 Buyers = 4, LatencyMeanMs = 20, LatencySdMs = 5,
-                Baseline = true, JsonPath = json, Attempts = 1,
+                Baseline = true, JsonPath = json, Attempts = 1, NodeWarmUpSeconds = 1,
             }, log);
         }
         finally
