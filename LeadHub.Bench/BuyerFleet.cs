@@ -169,6 +169,8 @@ public sealed class BuyerFleet : IAsyncDisposable
     public async Task<(int Requests, TimeSpan Took)> WarmUpAsync(TimeSpan budget)
     {
         var clock = Stopwatch.StartNew();
+        var latency = _options;
+        SetLatency(0, 0);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 });
         using var stop = new CancellationTokenSource(budget);
         var requests = 0;
@@ -202,6 +204,7 @@ public sealed class BuyerFleet : IAsyncDisposable
         catch (OperationCanceledException) { }
         await stop.CancelAsync();
         await Task.WhenAll(senders);
+        _options = latency;
         Interlocked.Exchange(ref _pings, 0);
         Interlocked.Exchange(ref _posts, 0);
         return (requests, clock.Elapsed);
