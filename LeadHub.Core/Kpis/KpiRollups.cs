@@ -116,14 +116,17 @@ public sealed class KpiRollups
     // Upserts the summed increments: a new row, or relative updates of the row there (x = x + d),
     // so two writers (nodes sharing a PostgreSQL database) never overwrite each other's counts.
     // Call inside the caller's transaction.
-    public async Task ApplyAsync(LeadHubDbContext db, CancellationToken ct = default)
+    public Task ApplyAsync(LeadHubDbContext db, CancellationToken ct = default) => ApplyAsync(new BulkRows(db), ct);
+
+    // Into a deferred BulkRows, the rollups join the rest of its batch (the lead writer's one round trip).
+    public async Task ApplyAsync(BulkRows bulk, CancellationToken ct = default)
     {
         if (_rows.Count == 0) return;
         // Every node touches the same rows (this minute, this campaign): taking them in one order
         // everywhere means two nodes' batches wait for each other instead of deadlocking.
         var rows = _rows.OrderBy(r => r.Key.Item1).ThenBy(r => r.Key.Item2, StringComparer.Ordinal).ThenBy(r => r.Key.Item3, StringComparer.Ordinal)
             .ThenBy(r => r.Key.Item4, StringComparer.Ordinal).ThenBy(r => r.Key.Item5, StringComparer.Ordinal).Select(r => r.Value).ToList();
-        await new BulkRows(db).UpsertAddAsync(rows, Counters, ct);
+        await bulk.UpsertAddAsync(rows, Counters, ct);
         _rows.Clear();
     }
 

@@ -223,10 +223,13 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         }
 
         if (finishes.Count > 0) await AddFinishedAsync(db, finishes, rollups);
-        await rows.WriteAsync(new BulkRows(db));
+        // On PostgreSQL every table's statement and the rollups go in one round trip.
+        var bulk = new BulkRows(db, deferred: true);
+        await rows.WriteAsync(bulk);
         // Last before the commit: every node updates the same few KPI rows, and a row stays
         // locked from its update to the commit.
-        await rollups.ApplyAsync(db);
+        await rollups.ApplyAsync(bulk);
+        await bulk.FlushAsync();
         var commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         if (commit) await tx.CommitAsync();
         else await tx.RollbackAsync();

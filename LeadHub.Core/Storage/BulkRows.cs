@@ -12,11 +12,23 @@ namespace LeadHub.Core.Storage;
 // so a column added to an entity needs no change here.
 // - SQLite (in process, one writer): one prepared statement per table, executed once per row.
 // - PostgreSQL (a network round trip per statement): one statement per table for the whole
-//   batch, its rows passed as one array per column and unnested by the server.
+//   batch, its rows passed as one array per column and unnested by the server. Deferred, the
+//   statements are held and sent together by FlushAsync: the lead writer's whole batch (every
+//   table and the KPI rollups) is one round trip, run by the server in the order written.
 // Runs inside the context's current transaction; nothing is tracked.
-public sealed class BulkRows(LeadHubDbContext db)
+public sealed class BulkRows(LeadHubDbContext db, bool deferred = false)
 {
     private readonly bool _postgres = db.Database.IsNpgsql();
+    private NpgsqlBatch? _held;
+
+    // Sends what a deferred BulkRows held (nothing to do on SQLite, or when nothing was held).
+    public async Task FlushAsync(CancellationToken ct = default)
+    {
+        if (_held is null) return;
+        await using var batch = _held;
+        _held = null;
+        await batch.ExecuteNonQueryAsync(ct);
+    }
 
     public Task InsertAsync<T>(IReadOnlyCollection<T> rows, CancellationToken ct = default) where T : class
     {
@@ -77,22 +89,27 @@ public sealed class BulkRows(LeadHubDbContext db)
     private async Task ExecuteAsync<T>(string sql, IReadOnlyList<IProperty> columns, IReadOnlyCollection<T> rows, CancellationToken ct) where T : class
     {
         var connection = db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         if (_postgres)
         {
-            // One array per column: the whole batch in one statement, one round trip.
+            // One array per column: the whole batch in one statement.
+            var statement = new NpgsqlBatchCommand(sql);
             for (var i = 0; i < columns.Count; i++)
             {
                 var values = Array.CreateInstance(ProviderType(columns[i]), rows.Count);
                 var r = 0;
                 foreach (var row in rows) values.SetValue(ProviderValue(columns[i], row), r++);
-                command.Parameters.Add(new NpgsqlParameter($"p{i}", values));
+                statement.Parameters.Add(new NpgsqlParameter($"p{i}", values));
             }
-            await command.ExecuteNonQueryAsync(ct);
+            _held ??= new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction);
+            _held.BatchCommands.Add(statement);
+            if (!deferred) await FlushAsync(ct);
             return;
         }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
 
         // The statement is prepared on its first execution and reused for every other row.
         var parameters = new DbParameter[columns.Count];
