@@ -163,8 +163,8 @@ public sealed class BuyerFleet : IAsyncDisposable
     }
 
     // A cold-start figure is LeadHub's, not the bench's: before a fresh node is started, the buyers'
-    // server and the bench's HTTP client run until the bench's own JIT has caught up (fewer than 25
-    // methods compiled per half second, three times in a row), at most `budget`. Unnumbered pings
+    // server and the bench's HTTP client run until the bench's own JIT has caught up (JitActivity,
+    // quiet three slices in a row), at most `budget`. Unnumbered pings
     // (no pingId) are not counted against any lead.
     public async Task<(int Requests, TimeSpan Took)> WarmUpAsync(TimeSpan budget)
     {
@@ -189,15 +189,13 @@ public sealed class BuyerFleet : IAsyncDisposable
             }
         }).ToList();
         var quiet = 0;
-        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
-        using var slices = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        var jit = new LeadHub.Core.Leads.JitActivity();
+        using var slices = new PeriodicTimer(LeadHub.Core.Leads.JitActivity.Slice);
         try
         {
             while (await slices.WaitForNextTickAsync(stop.Token))
             {
-                var now = System.Runtime.JitInfo.GetCompiledMethodCount();
-                quiet = now - compiled < 25 ? quiet + 1 : 0;
-                compiled = now;
+                quiet = LeadHub.Core.Leads.JitActivity.IsQuiet(jit.CompiledSinceLast()) ? quiet + 1 : 0;
                 if (quiet >= 3 && clock.Elapsed > TimeSpan.FromSeconds(2)) break;
             }
         }

@@ -104,13 +104,10 @@ public sealed class HotPathWarmUp(
     }
 
     // Warm means the JIT has caught up with what the hot path runs: the rate stopped rising and the
-    // runtime has (nearly) stopped compiling. Tiered compilation takes a hot method through two
-    // more compilations (instrumented, then optimised by what the instrumentation saw) on one
-    // background thread; a node whose warm-up stopped at a flat rate still compiled for 30 s
-    // under traffic, at a third of its warm speed. Counted in half-second slices; warm once three
-    // slices in a row bring less than 5 % over the best rate so far and fewer than QuietJit methods
-    // compiled, and never before 2 s nor after the budget.
-    internal const int QuietJit = 25;
+    // runtime has (nearly) stopped compiling (JitActivity). A node whose warm-up stopped at a flat
+    // rate still compiled for 30 s under traffic, at a third of its warm speed. Counted in
+    // half-second slices; warm once three slices in a row bring less than 5 % over the best rate so
+    // far and a quiet JIT, and never before 2 s nor after the budget.
 
     private static async Task<List<string>> WatchForPlateauAsync(Func<int> done, Stopwatch watch, TimeSpan budget, CancellationTokenSource stop)
     {
@@ -118,8 +115,8 @@ public sealed class HotPathWarmUp(
         var best = 0;
         var flat = 0;
         var last = 0;
-        var lastJit = System.Runtime.JitInfo.GetCompiledMethodCount();
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        var jitActivity = new JitActivity();
+        using var timer = new PeriodicTimer(JitActivity.Slice);
         try
         {
             while (watch.Elapsed < budget && await timer.WaitForNextTickAsync(stop.Token))
@@ -127,12 +124,10 @@ public sealed class HotPathWarmUp(
                 var now = done();
                 var rate = now - last;
                 last = now;
-                var jitNow = System.Runtime.JitInfo.GetCompiledMethodCount();
-                var jit = jitNow - lastJit;
-                lastJit = jitNow;
+                var jit = jitActivity.CompiledSinceLast();
                 slices.Add($"{rate}/{jit}");
                 if (rate > best * 1.05) { best = rate; flat = 0; }
-                else if (jit < QuietJit) flat++;
+                else if (JitActivity.IsQuiet(jit)) flat++;
                 else flat = 0;
                 if (flat >= 3 && watch.Elapsed >= TimeSpan.FromSeconds(2))
                 {
