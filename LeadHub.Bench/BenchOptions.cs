@@ -114,13 +114,14 @@ public sealed record BenchOptions
           --auction-timeout-ms <ms> the campaign's auctionTimeoutMs (default 1000)
           --find-max                step the rate up (×step-factor) while the target keeps up (answers at the
                                     offered rate, < 1 % errors, p99 overhead < auction timeout); then bisect
+                                    between the last rate kept up with and the first not (phase "max"), and
                                     for the highest rate whose p99 engine overhead is within the bound; then
                                     one step at half the highest rate kept up with
           --overhead-bound-ms <ms>  that bound (default 5)
           --start-rate <leads/s>    first find-max step (default 100)
           --step-factor <x>         next step = previous × x (default 1.3)
           --max-rate <leads/s>      find-max never offers more (default 20000)
-          --refine <n>              bisection steps after the first failing step (default 2)
+          --refine <n>              bisection steps after the first failing step, for each bisection (default 2)
           --low-rate <leads/s>      find-max also measures the overhead at this rate (default 25, 0 = not)
           --buyer-latency <ms>      buyers answer after exactly this delay (0 = at once); same as
                                     --latency-mean <ms> --latency-sd 0

@@ -160,7 +160,7 @@ public static class BenchRunner
         if (options.WarmupSeconds > 0 && (options.FindMax || single || options.SoakMinutes > 0))
             await Step(Math.Min(options.FindMax ? options.StartRate : options.Rate, 200), "warmup", TimeSpan.FromSeconds(options.WarmupSeconds));
         if (single) await Step(options.Rate, "run", duration);
-        if (options.FindMax) await FindMaxAsync(result, options, Step, duration);
+        if (options.FindMax) await FindMaxAsync(result, options, Step, duration, TimeSpan.FromSeconds(5));
 
         if (options.SoakMinutes > 0)
         {
@@ -191,8 +191,9 @@ public static class BenchRunner
         return result;
     }
 
-    private static async Task FindMaxAsync(TargetResult result, BenchOptions options, Func<double, string, TimeSpan, Task<StepResult>> step,
-        TimeSpan duration)
+    // `drain`: the pause after a step the target fell behind on, so its queue does not spoil the next.
+    public static async Task FindMaxAsync(TargetResult result, BenchOptions options, Func<double, string, TimeSpan, Task<StepResult>> step,
+        TimeSpan duration, TimeSpan drain)
     {
         // Up by the factor while the target keeps up, whatever the overhead does.
         for (var rate = options.StartRate; rate <= options.MaxRate; rate = Math.Round(rate * options.StepFactor))
@@ -206,13 +207,26 @@ public static class BenchRunner
             }
         }
 
+        // The ×factor steps are coarse (one step is 30 %): bisect between the highest rate kept up with
+        // and the first that was not, so the ratios to the baseline are not rounded to a step.
+        for (var i = 0; i < options.Refine && result is { MaxKeptUpRate: { } up, FirstNotKeptUpRate: { } down }; i++)
+        {
+            var mid = Math.Round((up + down) / 2);
+            if (mid <= up || mid >= down) break;
+            // The step before fell behind, or may have: its queue must not spoil this one.
+            if (drain > TimeSpan.Zero) await Task.Delay(drain);
+            var s = await step(mid, "max", duration);
+            if (s.KeptUp == true) result.MaxKeptUpRate = mid;
+            else result.FirstNotKeptUpRate = mid;
+        }
+
         // Then bisection between the highest rate within the overhead bound and the lowest rate
         // above it that was not (steps are noisy, so the first failure is not taken as final).
         double lo = 0;
         double? firstOutside = null;
         void Bounds()
         {
-            var measured = result.Steps.Where(s => s.Phase is "step" or "refine").ToList();
+            var measured = result.Steps.Where(s => s.Phase is "step" or "max" or "refine").ToList();
             lo = measured.Where(s => s.WithinBound == true).Select(s => s.OfferedRate).DefaultIfEmpty(0).Max();
             firstOutside = measured.Where(s => s.WithinBound != true && s.OfferedRate > lo)
                 .Select(s => (double?)s.OfferedRate).Min();

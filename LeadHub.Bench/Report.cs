@@ -42,7 +42,7 @@ public sealed class TargetResult
     public double? MaxRateWithinBound { get; set; }
     public double? FirstOutsideBoundRate { get; set; }
 
-    // …and the highest stepped rate it kept up with (answers at the offered rate, < 1 % errors).
+    // …and the highest rate it kept up with (answers at the offered rate, < 1 % errors), stepped then bisected.
     public double? MaxKeptUpRate { get; set; }
     public double? FirstNotKeptUpRate { get; set; }
 
