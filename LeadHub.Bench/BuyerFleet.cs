@@ -51,7 +51,9 @@ public sealed class BuyerFleet : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             for (var i = 0; i < options.Buyers; i++) k.Listen(IPAddress.Loopback, 0);
-            k.Limits.MaxConcurrentConnections = null;
+            // Each is a file descriptor of this process: bounded well under its limit (see
+            // LoadDriver's in-flight bound); past it a buyer refuses the connection, as a real one would.
+            k.Limits.MaxConcurrentConnections = 12_000;
             k.AddServerHeader = false;
         });
         var app = builder.Build();

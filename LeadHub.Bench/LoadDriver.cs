@@ -185,9 +185,13 @@ public sealed class LoadDriver : IDisposable
         {
             var ticksPerLead = Stopwatch.Frequency / rate;
             var oneMs = Stopwatch.Frequency / 1000;
-            // Open loop past saturation piles up requests without end; two seconds' worth in
-            // flight is far past any target that keeps up, so the rest are counted, not sent.
-            var maxInFlight = Math.Max(1000, (long)(rate * 2));
+            // Open loop past saturation piles up requests without end; a second's worth in flight is
+            // far past any target that keeps up (its leads take ~0.1 s), so the rest are counted, not
+            // sent. Bounded in all, because every lead in flight holds sockets in this process (its
+            // connection, and up to ten buyer connections of the fleet's): at 1,797 leads/s the
+            // baseline fell behind, the bench ran out of file descriptors (ulimit -n 20000) and the
+            // runtime aborted with "Out of memory.".
+            var maxInFlight = Math.Clamp((long)rate, 500, 1500);
             for (long i = 0; i < total;)
             {
                 var due = started + (long)(i * ticksPerLead);
