@@ -1,0 +1,66 @@
+using LeadHub.Core.Storage;
+using LeadHub.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LeadHub.Tests.Leads;
+
+// Under steady traffic a PASSIVE checkpoint never lets SQLite start the WAL over, and the file grew
+// by gigabytes in minutes; past its bound the checkpointer empties it. A real SQLite file, in WAL mode.
+public sealed class SqliteCheckpointTests : IAsyncLifetime
+{
+    private readonly TestDatabase _database = TestDatabase.CreateSqlite();
+    private PooledDbContextFactory<LeadHubDbContext> _factory = null!;
+
+    private string WalPath => new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(_database.ConnectionString).DataSource + "-wal";
+
+    public async Task InitializeAsync()
+    {
+        _factory = new PooledDbContextFactory<LeadHubDbContext>(new DbContextOptionsBuilder<LeadHubDbContext>()
+            .UseSqlite(_database.ConnectionString).AddInterceptors(SqlitePragmas.Instance).Options);
+        await using var db = await _factory.CreateDbContextAsync();
+        await db.Database.MigrateAsync();
+    }
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    private SqliteCheckpoints Checkpoints(int truncateAboveFrames) =>
+        new(_factory, TimeProvider.System, NullLogger<SqliteCheckpoints>.Instance, truncateAboveFrames);
+
+    // Audit rows are the simplest table to fill; what is written does not matter, only that it lands in the WAL.
+    private async Task WriteAsync(int transactions)
+    {
+        for (var i = 0; i < transactions; i++)
+        {
+            await using var db = await _factory.CreateDbContextAsync();
+            await db.Database.ExecuteSqlRawAsync("CREATE TABLE IF NOT EXISTS wal_filler (n INTEGER, pad TEXT)");
+            await db.Database.ExecuteSqlRawAsync("INSERT INTO wal_filler VALUES ({0}, {1})", i, new string('x', 2000));
+        }
+    }
+
+    [Fact]
+    public async Task WAL_past_its_bound_is_emptied_by_the_checkpoint()
+    {
+        await WriteAsync(50);
+        Assert.True(new FileInfo(WalPath).Length > 0, "the writes went to the WAL");
+
+        await Checkpoints(truncateAboveFrames: 10).CheckpointAsync(CancellationToken.None);
+
+        Assert.Equal(0, new FileInfo(WalPath).Length);
+        await using var db = await _factory.CreateDbContextAsync();
+        Assert.Equal(50, await db.Database.SqlQueryRaw<int>("SELECT count(*) AS \"Value\" FROM wal_filler").SingleAsync());
+    }
+
+    [Fact]
+    public async Task WAL_within_its_bound_is_copied_without_holding_the_writer()
+    {
+        await WriteAsync(5);
+        var before = new FileInfo(WalPath).Length;
+
+        await Checkpoints(SqliteCheckpoints.DefaultTruncateAboveFrames).CheckpointAsync(CancellationToken.None);
+
+        // PASSIVE only: the frames are copied into the database file, the WAL file stays for reuse.
+        Assert.Equal(before, new FileInfo(WalPath).Length);
+    }
+}
