@@ -46,7 +46,8 @@ stop_postgres() {
 
 if [ -z "${LEADHUB_TEST_POSTGRES:-}" ]; then
   trap stop_postgres EXIT
-  start_postgres || { echo "could not start PostgreSQL; see ${PG_DIR:-?}/log"; exit 1; }
+  # The cluster's directory goes with the exit trap: its log is shown here, not pointed to.
+  start_postgres || { echo "could not start PostgreSQL:"; tail -n 20 "${PG_DIR:-/nonexistent}/log" 2>/dev/null; exit 1; }
 fi
 
 status=0
