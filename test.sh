@@ -26,15 +26,22 @@ start_postgres() {
     bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   fi
   PG_DIR=$(mktemp -d /tmp/leadhub-pg.XXXXXX)
-  local port
-  for port in $(seq 55432 55532); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || break; done
   # initdb refuses to run as root: the cluster then belongs to Debian's postgres user.
   local as=()
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$PG_DIR"; as=(runuser -u postgres --); fi
   "${as[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >/dev/null || return 1
   # A throwaway cluster: durability settings off for speed, connections for parallel test hosts.
-  "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
-    -o "-h 127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" >/dev/null || return 1
+  # A port nobody listens on can still be taken (a client's ephemeral port): the next is tried.
+  local port started=""
+  for port in $(seq 55432 55532); do
+    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && continue
+    if "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
+      -o "-h 127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" >/dev/null; then
+      started=1
+      break
+    fi
+  done
+  [ -n "$started" ] || return 1
   PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate stop)
   export LEADHUB_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
   echo "PostgreSQL for the tests on 127.0.0.1:$port"
