@@ -19,7 +19,9 @@ namespace LeadHub.Core.Storage;
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
-    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA wal_autocheckpoint=0;";
+    public const int BusyTimeoutMs = 10_000;
+    private static readonly string Pragmas =
+        $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={BusyTimeoutMs}; PRAGMA wal_autocheckpoint=0;";
 
     // The native connections already set up; a pooled SqliteConnection reopens one of them.
     private readonly ConditionalWeakTable<object, object> _done = new();
@@ -55,6 +57,8 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFactory, TimeProvider time, ILogger<SqliteCheckpoints> log,
     int truncateAboveFrames = SqliteCheckpoints.DefaultTruncateAboveFrames) : BackgroundService
 {
+    private static readonly string RestoreBusyTimeout = $"PRAGMA busy_timeout={SqlitePragmas.BusyTimeoutMs}";
+
     // 4,096 pages of 4 KiB: 16 MiB of WAL.
     public const int DefaultTruncateAboveFrames = 4096;
 
@@ -69,7 +73,20 @@ public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFact
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var walFrames = await RunAsync(db, "PASSIVE", ct);
-        if (walFrames > truncateAboveFrames) await RunAsync(db, "TRUNCATE", ct);
+        if (walFrames <= truncateAboveFrames) return;
+        // TRUNCATE holds the writer while it waits for readers: behind a long read (a report, the
+        // 30-day return odds) that stalled every lead for seconds. Without a busy timeout it waits
+        // for nobody: it empties the WAL when no reader is on it, and else copies what it can, as
+        // PASSIVE does, and the next second tries again. The connection is pooled: its timeout is put back.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA busy_timeout=0", ct);
+        try
+        {
+            await RunAsync(db, "TRUNCATE", ct);
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlRawAsync(RestoreBusyTimeout, CancellationToken.None);
+        }
     }
 
     // The WAL's size in frames when the checkpoint ran (-1 when the database is not in WAL mode).

@@ -53,6 +53,38 @@ public sealed class SqliteCheckpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Checkpoint_never_waits_for_a_long_read_and_empties_the_WAL_once_it_ended()
+    {
+        await WriteAsync(20);
+        // A long read (a report): its snapshot keeps the WAL's frames in use.
+        await using var reader = new Microsoft.Data.Sqlite.SqliteConnection(_database.ConnectionString);
+        await reader.OpenAsync();
+        await using (var begin = reader.CreateCommand())
+        {
+            begin.CommandText = "BEGIN; SELECT count(*) FROM wal_filler;";
+            await begin.ExecuteScalarAsync();
+        }
+        await WriteAsync(20);
+
+        await Checkpoints(truncateAboveFrames: 10).CheckpointAsync(CancellationToken.None);
+        Assert.True(new FileInfo(WalPath).Length > 0, "the WAL cannot be emptied while a reader uses it");
+
+        await using (var commit = reader.CreateCommand())
+        {
+            commit.CommandText = "COMMIT";
+            await commit.ExecuteNonQueryAsync();
+        }
+        await Checkpoints(truncateAboveFrames: 10).CheckpointAsync(CancellationToken.None);
+        Assert.Equal(0, new FileInfo(WalPath).Length);
+        // The pooled connection the checkpoint used waits for locks again, as every connection must.
+        await using var db = await _factory.CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        await using var timeout = db.Database.GetDbConnection().CreateCommand();
+        timeout.CommandText = "PRAGMA busy_timeout";
+        Assert.Equal((long)SqlitePragmas.BusyTimeoutMs, (long)(await timeout.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task WAL_within_its_bound_is_copied_without_holding_the_writer()
     {
         await WriteAsync(5);
