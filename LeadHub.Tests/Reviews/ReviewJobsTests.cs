@@ -106,6 +106,39 @@ public sealed class ReviewJobsTests(LeadHubFactory host) : IClassFixture<LeadHub
     }
 
     [Fact]
+    public async Task Source_whose_leads_are_rejected_or_returned_far_above_the_rest_is_flagged_and_a_clean_one_is_not()
+    {
+        var picky = TestWorkspace.Unique("picky");
+        var (rejectedCampaign, rejected) = await MarketAsync(
+            (picky, new BuyerBehaviour { Ping = BuyerAnswer.Bid(20), Post = BuyerAnswer.Reject("bad phone") }, null),
+            (TestWorkspace.Unique("fine"), new BuyerBehaviour { Ping = BuyerAnswer.Bid(10), Post = BuyerAnswer.Accept() }, null));
+        var (campaign, publisher) = await MarketAsync((TestWorkspace.Unique("fine"), new BuyerBehaviour { Ping = BuyerAnswer.Bid(10), Post = BuyerAnswer.Accept() }, null));
+        var (returnedCampaign, returned) = await MarketAsync((TestWorkspace.Unique("fine"), new BuyerBehaviour { Ping = BuyerAnswer.Bid(10), Post = BuyerAnswer.Accept() }, null));
+        await PostLeadsAsync(rejected, rejectedCampaign, 6);
+        await PostLeadsAsync(publisher, campaign, 40);
+        await PostLeadsAsync(returned, returnedCampaign, 6);
+        var returnedPublisher = await PublisherOfAsync(returnedCampaign);
+        await using (var db = await Db.CreateDbContextAsync())
+            await db.Leads.Where(l => l.CampaignKey == returnedCampaign).ExecuteUpdateAsync(u => u.SetProperty(l => l.Status, LeadStatus.Returned));
+
+        var flagged = await ReviewsWith(new ReviewOptions { MinSourceLeads = 5, SourceFactor = 2 }).SourceReviewAsync();
+
+        var rejectedPublisher = await PublisherOfAsync(rejectedCampaign);
+        Assert.Contains(rejectedPublisher, flagged);
+        Assert.Contains(returnedPublisher, flagged);
+        Assert.DoesNotContain(await PublisherOfAsync(campaign), flagged);
+        var alert = Assert.Single(await AlertsAboutAsync(rejectedPublisher));
+        Assert.Equal(AlertKinds.SourceQuality, alert.Kind);
+        Assert.Contains("of its 6 leads were rejected or returned", alert.Message);
+    }
+
+    private async Task<string> PublisherOfAsync(string campaign)
+    {
+        await using var db = await Db.CreateDbContextAsync();
+        return await db.Leads.Where(l => l.CampaignKey == campaign).Select(l => l.PublisherKey).FirstAsync();
+    }
+
+    [Fact]
     public async Task Buyer_pinged_ten_times_per_post_gets_a_ping_fatigue_alert_and_the_webhook_hears_of_it()
     {
         var lowball = TestWorkspace.Unique("lowball");
