@@ -30,9 +30,7 @@ public sealed class Housekeeping(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
 
         // CONTRACT §1: an Idempotency-Key is remembered for 24 hours.
-        var keyCutoff = now - Dedupe.IdempotencyWindow;
-        var expiredKeys = await db.Leads.Where(l => l.IdempotencyKey != null && l.ReceivedAt < keyCutoff)
-            .ExecuteUpdateAsync(s => s.SetProperty(l => l.IdempotencyKey, (string?)null), ct);
+        var expiredKeys = await ForgetKeysAsync(db, now - Dedupe.IdempotencyWindow, ct);
 
         var erased = options.Value.Retention.PiiDays is { } days ? await ErasePiiAsync(db, now.AddDays(-days), ct) : 0;
 
@@ -43,6 +41,29 @@ public sealed class Housekeeping(
         var oldCaps = await db.CapCounters.Where(c => c.UpdatedAt < capCutoff).ExecuteDeleteAsync(ct);
         var compacted = await CompactRollupsAsync(db, now - MinuteDetailKept, ct);
         return new HousekeepingReport(recovered, expiredKeys, erased, oldPings, oldCaps, compacted);
+    }
+
+    // Where the last runs stopped. Each run visits only the leads that came of age since, in short
+    // slices, not every lead below the cutoff: an UPDATE holds SQLite's one write lock, and the
+    // lead writer with it, for as long as it scans, and the history only grows.
+    private DateTimeOffset? _keysForgottenTo, _piiErasedTo;
+    private static readonly TimeSpan Slice = TimeSpan.FromMinutes(10);
+
+    // A node's first run looks back one more window. A key older than that is still freed by the
+    // writer when its publisher sends it again (Dedupe.IsReplay): forgetting here is tidiness, and
+    // no answer depends on it.
+    private async Task<int> ForgetKeysAsync(LeadHubDbContext db, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        var total = 0;
+        var from = _keysForgottenTo ?? cutoff - Dedupe.IdempotencyWindow;
+        while (from < cutoff)
+        {
+            var to = from + Slice < cutoff ? from + Slice : cutoff;
+            total += await db.Leads.Where(l => l.ReceivedAt >= from && l.ReceivedAt < to && l.IdempotencyKey != null)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.IdempotencyKey, (string?)null), ct);
+            _keysForgottenTo = from = to;
+        }
+        return total;
     }
 
     // Minute rows are for the live view; after a week an hour is fine-grained enough, and 60×
@@ -91,10 +112,18 @@ public sealed class Housekeeping(
     {
         var campaigns = snapshots.Current.Campaigns;
         var total = 0;
+        // A node's first run reads the whole history once; later runs start where it ended.
+        var from = _piiErasedTo ?? DateTimeOffset.MinValue.ToUniversalTime();
         while (true)
         {
-            var leads = await db.Leads.Where(l => !l.PiiErased && l.ReceivedAt < olderThan).OrderBy(l => l.ReceivedAt).Take(Batch).ToListAsync(ct);
-            if (leads.Count == 0) return total;
+            var leads = await db.Leads.Where(l => l.ReceivedAt >= from && l.ReceivedAt < olderThan && !l.PiiErased)
+                .OrderBy(l => l.ReceivedAt).Take(Batch).ToListAsync(ct);
+            if (leads.Count == 0)
+            {
+                _piiErasedTo = olderThan;
+                return total;
+            }
+            from = leads[^1].ReceivedAt;
             foreach (var lead in leads)
             {
                 var fields = JsonNode.Parse(Validation.JsonUnicode.Repair(lead.FieldsJson)) as JsonObject ?? [];

@@ -284,6 +284,34 @@ public sealed class ReviewJobsTests(LeadHubFactory host) : IClassFixture<LeadHub
         await using var db = await Db.CreateDbContextAsync();
         Assert.Null((await db.Leads.AsNoTracking().SingleAsync(l => l.Id == leadId)).IdempotencyKey);
     }
+
+    [Fact]
+    public async Task Housekeeping_that_already_ran_still_forgets_keys_and_personal_data_as_they_come_of_age()
+    {
+        var buyer = TestWorkspace.Unique("idem");
+        var (campaign, publisher) = await MarketAsync((buyer, new BuyerBehaviour { Ping = BuyerAnswer.Pass() }, null));
+        var housekeeping = new Housekeeping(Db, host.Services.GetRequiredService<LeadRecovery>(),
+            host.Services.GetRequiredService<RoutingSnapshotHolder>(), Options.Create(new LeadHubOptions { Retention = new RetentionOptions { PiiDays = 2 } }), _time);
+        await housekeeping.RunAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/leads")
+        {
+            Content = JsonContent.Create(TestWorkspace.Lead(campaign, new { email = "aging.lead@example.com" })),
+        };
+        request.Headers.Add("Idempotency-Key", "order-" + Guid.NewGuid());
+        var leadId = (await (await publisher.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("leadId").GetGuid();
+
+        _time.Advance(TimeSpan.FromHours(25));
+        var afterADay = await housekeeping.RunAsync();
+        _time.Advance(TimeSpan.FromHours(24));
+        var afterTwoDays = await housekeeping.RunAsync();
+
+        Assert.True(afterADay.ExpiredIdempotencyKeys >= 1);
+        Assert.True(afterTwoDays.PiiErased >= 1);
+        await using var db = await Db.CreateDbContextAsync();
+        var lead = await db.Leads.AsNoTracking().SingleAsync(l => l.Id == leadId);
+        Assert.Null(lead.IdempotencyKey);
+        Assert.DoesNotContain("aging.lead@example.com", lead.FieldsJson);
+    }
 }
 
 public sealed class ReturnKpiTests(LeadHubFactory host) : IClassFixture<LeadHubFactory>
