@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LeadHub.Core.Leads;
 using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -53,20 +54,20 @@ public sealed class ReplayReader(LeadHubDbContext db, string campaign, DateTimeO
             var last = rows[^1].ReceivedAt;
 
             // The steps of the leads of this page's time slice (a join, not a long IN list); leads of
-            // the slice outside the page are dropped below.
-            var steps = await (from s in db.TraceSteps.AsNoTracking()
+            // the slice outside the page are dropped below. Pings are packed one row per auction.
+            var posts = await (from s in db.TraceSteps.AsNoTracking()
                                join l in Leads on s.LeadId equals l.Id
                                where l.ReceivedAt >= first && l.ReceivedAt <= last && s.Kind != TraceKinds.Note
-                               orderby s.LeadId, s.Seq
-                               select new
-                               {
-                                   s.LeadId, s.Kind, s.Buyer, s.Contract, s.Outcome, s.Bid, s.LatencyMs, s.At,
-                                   // Only a skip's reason is read (a suppression list); the rest stay in the database.
-                                   Reason = s.Outcome == TraceOutcomes.Skipped ? s.Reason : null,
-                               })
+                               select s)
                 .ToListAsync(ct);
-            var byLead = steps.GroupBy(s => s.LeadId).ToDictionary(g => g.Key,
-                g => (IReadOnlyList<RecordedStep>)[.. g.Select(s => new RecordedStep(s.Kind, s.Buyer, s.Contract, s.Outcome, s.Bid, s.LatencyMs, s.Reason, s.At))]);
+            var pings = await (from p in db.TracePings.AsNoTracking()
+                               join l in Leads on p.LeadId equals l.Id
+                               where l.ReceivedAt >= first && l.ReceivedAt <= last
+                               select p)
+                .ToListAsync(ct);
+            var byLead = LeadTraces.Merge(posts, pings).ToDictionary(t => t.Key, t => (IReadOnlyList<RecordedStep>)[.. t.Value.Select(s =>
+                // Only a skip's reason is read (a suppression list).
+                new RecordedStep(s.Kind, s.Buyer, s.Contract, s.Outcome, s.Bid, s.LatencyMs, s.Outcome == TraceOutcomes.Skipped ? s.Reason : null, s.At))]);
 
             yield return [.. rows.Select(r => new RecordedLead(r.Id, r.PublisherKey, r.SubId, JsonNode.Parse(r.FieldsJson) as JsonObject ?? [],
                 r.ReceivedAt, r.Status, r.ContractKey, r.Price ?? 0, r.Payout, byLead.GetValueOrDefault(r.Id) ?? []))];

@@ -301,8 +301,7 @@ public sealed class LeadIntake(
         if (status == LeadStatus.Unsold)
         {
             await using var db = await dbFactory.CreateDbContextAsync();
-            trace = (await db.TraceSteps.AsNoTracking().Where(s => s.LeadId == lead.Id).OrderBy(s => s.Seq).ToListAsync())
-                .Select(ReasonCodes.StepOf).ToList();
+            trace = (await LeadTraces.OfAsync(db, lead.Id)).Select(ReasonCodes.StepOf).ToList();
         }
         return Answer(lead.Id, status, lead.Payout, lead.Reason, ReasonCodes.ForStatus(status, lead.Reason, trace));
     }

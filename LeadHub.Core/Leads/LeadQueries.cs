@@ -144,9 +144,9 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var lead = await db.Leads.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct);
         if (lead is null) return null;
-        var trace = await db.TraceSteps.AsNoTracking().Where(s => s.LeadId == id).OrderBy(s => s.Seq)
+        var trace = (await LeadTraces.OfAsync(db, id, ct))
             .Select(s => new TraceStepView(s.Kind, s.Buyer, s.Contract, s.Tier, s.Outcome, s.Bid, s.Price, s.Reason, s.LatencyMs, s.At))
-            .ToListAsync(ct);
+            .ToList();
         var latestReturn = await db.Returns.AsNoTracking().Where(r => r.LeadId == id)
             .OrderByDescending(r => r.RequestedAt).FirstOrDefaultAsync(ct);
         var sales = await db.LeadSales.AsNoTracking().Where(s => s.LeadId == id).ToListAsync(ct);

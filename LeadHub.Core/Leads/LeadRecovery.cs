@@ -77,7 +77,7 @@ public sealed class LeadRecovery(
             if (claimed == 0) return;
             // The crashed run wrote none of its trace, but every post it sent left an intent, placed
             // after the stored trace; continue after both.
-            var traced = await db.TraceSteps.Where(s => s.LeadId == lead.Id).MaxAsync(s => (int?)s.Seq) ?? -1;
+            var traced = await LeadTraces.LastSeqAsync(db, lead.Id);
             lost = await db.PostIntents.AsNoTracking().Where(i => i.LeadId == lead.Id && i.Seq > traced).OrderBy(i => i.Seq).ToListAsync();
             firstSeq = Math.Max(traced, lost.Count == 0 ? -1 : lost[^1].Seq) + 1;
         }

@@ -165,7 +165,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             new ReceiveOp(lead, now.AddDays(-1), new TaskCompletionSource<ReceiveResult>()),
             new IntentOp(new PostIntentRow { LeadId = id, Seq = 0, BuyerKey = "warm-up", ContractKey = "warm-up", Price = 1m, At = now }, new TaskCompletionSource()),
             new OutcomeOp(id, 0, TraceOutcomes.Rejected),
-            new FinishOp(new LeadFinish(id, LeadStatus.Sold, 1m, "warm-up", "warm-up", 0.5m, null, now, [step, step with { Outcome = TraceOutcomes.Rejected }],
+            new FinishOp(new LeadFinish(id, LeadStatus.Sold, 1m, "warm-up", "warm-up", 0.5m, null, now,
+                [step with { Kind = TraceKinds.Ping, Outcome = TraceOutcomes.Bid, Bid = 1m, Price = null }, step, step with { Outcome = TraceOutcomes.Rejected }],
                 [new CapIncrement("warm-up|" + id.ToString("N"), 1, 1m)], FirstSeq: 1, Kpi: lead.Routed.Kpi with { Test = false })
                 {
                     // A shared lead's sale rows too, so the first shared sale runs compiled code as well.
@@ -245,6 +246,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         public readonly List<PostIntentRow> Intents = [], Outcomes = [];
         public readonly List<LeadSaleRow> Sales = [];
         public readonly List<TraceStepRow> Steps = [];
+        public readonly List<TracePingsRow> Pings = [];
         public readonly Dictionary<string, CapCounterRow> Caps = new(StringComparer.Ordinal);
 
         public async Task WriteAsync(BulkRows bulk)
@@ -254,6 +256,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             await bulk.InsertAsync(Intents);
             await bulk.UpdateAsync(Finishes, FinishedColumns);
             await bulk.InsertAsync(Steps);
+            await bulk.InsertAsync(Pings);
             await bulk.InsertAsync(Sales);
             await bulk.UpdateAsync(Outcomes, [nameof(PostIntentRow.Outcome)]);
             // Taken in one order on every node, so two nodes' batches wait for each other instead of deadlocking.
@@ -444,17 +447,21 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
 
         if (f.Sales is not null) rows.Sales.AddRange(f.Sales);
         var seq = f.FirstSeq;
+        List<TraceStepRow>? pings = null;
         foreach (var s in f.Trace)
         {
-            rows.Steps.Add(new TraceStepRow
+            var step = new TraceStepRow
             {
                 LeadId = f.LeadId, Seq = seq++, Kind = s.Kind, Buyer = s.Buyer, Contract = s.Contract, Tier = s.Tier,
                 Outcome = s.Outcome, Bid = s.Bid, Price = s.Price, Reason = Truncate(s.Reason), LatencyMs = s.LatencyMs, At = s.At,
-            });
+            };
+            if (LeadTraces.IsPacked(step)) (pings ??= []).Add(step);
+            else rows.Steps.Add(step);
             // The accepted post's intent gets its outcome with the sale, in the same transaction.
             if (s is { Kind: TraceKinds.Post, Outcome: TraceOutcomes.Accepted })
                 rows.Outcomes.Add(new PostIntentRow { LeadId = f.LeadId, Seq = seq - 1, Outcome = s.Outcome });
         }
+        if (pings is not null) rows.Pings.Add(LeadTraces.Pack(pings));
 
         foreach (var inc in f.CapIncrements)
         {

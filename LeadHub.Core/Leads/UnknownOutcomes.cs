@@ -86,7 +86,7 @@ public sealed class UnknownOutcomes(
         if (claimed == 0) return (new SettleResult.NotUnknown(lead.Status), null, null, 0);
         var open = await db.PostIntents.AsNoTracking().Where(i => i.LeadId == leadId && i.Outcome == null)
             .OrderByDescending(i => i.Seq).FirstOrDefaultAsync();
-        var firstSeq = (await db.TraceSteps.Where(s => s.LeadId == leadId).MaxAsync(s => (int?)s.Seq) ?? -1) + 1;
+        var firstSeq = await LeadTraces.LastSeqAsync(db, leadId) + 1;
         return (null, lead, open, firstSeq);
     }
 

@@ -145,8 +145,7 @@ public sealed class PostbackOutbox(
         var due = leads.Select(l => (Lead: l, Event: EventOf(l.Status)))
             .Where(x => x.Event is not null && PostbackTemplates.For(configured.GetValueOrDefault(x.Lead.PublisherKey), x.Event) is not null).ToList();
         var unsold = due.Where(x => x.Event == PostbackEvents.Unsold).Select(x => x.Lead.Id).ToList();
-        var traces = unsold.Count == 0 ? [] : (await db.TraceSteps.AsNoTracking().Where(s => unsold.Contains(s.LeadId)).ToListAsync(ct))
-            .GroupBy(s => s.LeadId).ToDictionary(g => g.Key, g => g.OrderBy(s => s.Seq).Select(ReasonCodes.StepOf).ToList());
+        var traces = (await LeadTraces.OfAsync(db, unsold, ct)).ToDictionary(t => t.Key, t => t.Value.Select(ReasonCodes.StepOf).ToList());
         foreach (var (l, e) in due)
         {
             db.Postbacks.Add(New(l.Id, e!, l.PublisherKey, l.CampaignKey, l.ExternalId, l.SubId, e == PostbackEvents.Sold ? l.Payout : 0,

@@ -154,6 +154,21 @@ public sealed class TraceStepRow
     public DateTimeOffset At { get; set; }
 }
 
+// One auction's ping steps as one row: a lead pinged to ten buyers wrote ten trace rows, and
+// those rows were a third of the lead writer's CPU per lead. Each step keeps its own Seq, so a
+// lead's trace is its TraceSteps rows and these steps merged by Seq (LeadTraces). Post and note
+// steps stay rows: reject statistics, reviews, splits and recovery query them.
+public sealed class TracePingsRow
+{
+    public Guid LeadId { get; set; }
+
+    // The first ping's Seq.
+    public int Seq { get; set; }
+
+    // A JSON array of TraceStepRow without LeadId and Kind (LeadTraces.Pack).
+    public string StepsJson { get; set; } = "[]";
+}
+
 public sealed class CapCounterRow
 {
     public string Key { get; set; } = "";

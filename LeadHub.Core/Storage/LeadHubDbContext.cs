@@ -24,6 +24,7 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
     public DbSet<ConfigVersionRow> ConfigVersions => Set<ConfigVersionRow>();
     public DbSet<LeadRow> Leads => Set<LeadRow>();
     public DbSet<TraceStepRow> TraceSteps => Set<TraceStepRow>();
+    public DbSet<TracePingsRow> TracePings => Set<TracePingsRow>();
     public DbSet<LeadHub.Core.Postbacks.PostbackRow> Postbacks => Set<LeadHub.Core.Postbacks.PostbackRow>();
     public DbSet<LeadHub.Core.Postbacks.PostbackCursorRow> PostbackCursors => Set<LeadHub.Core.Postbacks.PostbackCursorRow>();
     public DbSet<PostIntentRow> PostIntents => Set<PostIntentRow>();
@@ -110,6 +111,11 @@ public class LeadHubDbContext : IdentityDbContext<IdentityUser>, IDataProtection
             e.HasKey(x => new { x.LeadId, x.Seq });
             e.HasIndex(x => x.At);
             e.Property(x => x.Reason).HasMaxLength(1000);
+        });
+        b.Entity<TracePingsRow>(e =>
+        {
+            e.HasKey(x => new { x.LeadId, x.Seq });
+            e.Property(x => x.StepsJson).HasMaxLength(int.MaxValue);
         });
         b.Entity<PostIntentRow>(e =>
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LeadHub.Core.Kpis;
+using LeadHub.Core.Leads;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
 using LeadHub.Tests.Infrastructure;
@@ -62,7 +63,7 @@ public sealed class RollupPropertyTests(LeadHubFactory host) : IClassFixture<Lea
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
         var leads = await db.Leads.AsNoTracking().Where(l => campaigns.Contains(l.CampaignKey)).ToListAsync();
         var ids = leads.Select(l => l.Id).ToList();
-        var steps = await db.TraceSteps.AsNoTracking().Where(s => ids.Contains(s.LeadId)).ToListAsync();
+        var steps = (await LeadTraces.OfAsync(db, ids)).Values.SelectMany(s => s).ToList();
         var rollups = await db.KpiBuckets.AsNoTracking().Where(r => campaigns.Contains(r.CampaignKey)).ToListAsync();
 
         Assert.DoesNotContain(leads, l => l.Status == LeadStatus.Routing); // every answer came after the final write

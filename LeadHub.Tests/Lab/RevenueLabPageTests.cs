@@ -145,7 +145,8 @@ public sealed class RevenueLabPageTests(RevenueLabPageTests.LabPageHost host) : 
 
         Assert.Empty(cut.FindAll("#lab-run"));
         Assert.Contains("a manager starts new ones", cut.Find("#lab-viewer-note").TextContent);
-        cut.Find($"#lab-open-{row.Id:N}").Click();
+        // The list of past replays loads after the first render: slower on PostgreSQL than on SQLite.
+        cut.WaitForElement($"#lab-open-{row.Id:N}", PortalKit.Wait).Click();
         cut.WaitForAssertion(() => Assert.Contains("Done: 0 leads replayed", cut.Find("#lab-state").TextContent));
     }
 }

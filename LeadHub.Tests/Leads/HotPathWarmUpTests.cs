@@ -49,8 +49,8 @@ public sealed class HotPathWarmUpTests
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
         // The writer rehearsed its statements and rolled them back: no lead, trace, intent, cap or figure.
         Assert.Contains(host.Logs, line => line.Contains("rehearsed writes") && !line.Contains(" 0 rehearsed writes"));
-        Assert.Equal((0, 0, 0, 0, 0), (await db.Leads.CountAsync(), await db.TraceSteps.CountAsync(), await db.PostIntents.CountAsync(),
-            await db.CapCounters.CountAsync(), await db.KpiBuckets.CountAsync()));
+        Assert.Equal((0, 0, 0, 0, 0, 0), (await db.Leads.CountAsync(), await db.TraceSteps.CountAsync(), await db.TracePings.CountAsync(),
+            await db.PostIntents.CountAsync(), await db.CapCounters.CountAsync(), await db.KpiBuckets.CountAsync()));
         File.Delete(file);
     }
 }

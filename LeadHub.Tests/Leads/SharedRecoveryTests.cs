@@ -58,7 +58,7 @@ public sealed class SharedRecoveryTests(LeadHubFactory host) : IClassFixture<Lea
         Assert.Equal((LeadStatus.Sold, a, 9m), (lead.Status, lead.BuyerKey, lead.Price));
         Assert.Equal(6.30m, lead.Payout);   // 70 % of the one sale; the lost post is not billed
         Assert.Empty(buyers.Calls);         // nobody was pinged or posted to again
-        var steps = await check.TraceSteps.Where(s => s.LeadId == leadId).OrderBy(s => s.Seq).ToListAsync();
+        var steps = await LeadTraces.OfAsync(check, leadId);
         Assert.Equal([("accepted", a), ("unknown", b)], steps.Where(s => s.Kind == "post").Select(s => (s.Outcome, s.Buyer!)));
         Assert.Contains(steps, s => s.Reason!.Contains($"the answer to the post to {b} was lost: not billed"));
         Assert.True(await check.Alerts.AnyAsync(x => x.Kind == AlertKinds.PostOutcomeUnknown && x.Message.Contains(leadId.ToString())));

@@ -928,6 +928,24 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
                     b.ToTable("Publishers");
                 });
 
+            modelBuilder.Entity("LeadHub.Core.Storage.TracePingsRow", b =>
+                {
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("StepsJson")
+                        .IsRequired()
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("text");
+
+                    b.HasKey("LeadId", "Seq");
+
+                    b.ToTable("TracePings");
+                });
+
             modelBuilder.Entity("LeadHub.Core.Storage.TraceStepRow", b =>
                 {
                     b.Property<Guid>("LeadId")

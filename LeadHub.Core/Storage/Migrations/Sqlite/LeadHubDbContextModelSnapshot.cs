@@ -915,6 +915,24 @@ namespace LeadHub.Core.Storage.Migrations.Sqlite
                     b.ToTable("Publishers");
                 });
 
+            modelBuilder.Entity("LeadHub.Core.Storage.TracePingsRow", b =>
+                {
+                    b.Property<Guid>("LeadId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StepsJson")
+                        .IsRequired()
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("LeadId", "Seq");
+
+                    b.ToTable("TracePings");
+                });
+
             modelBuilder.Entity("LeadHub.Core.Storage.TraceStepRow", b =>
                 {
                     b.Property<Guid>("LeadId")
