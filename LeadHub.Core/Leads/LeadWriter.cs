@@ -108,13 +108,20 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Op>(MaxBatch);
-        // Drain what is queued even after stop is requested, so answered leads are never lost.
-        while (await _ops.Reader.WaitToReadAsync(CancellationToken.None))
+        try
         {
-            while (batch.Count < MaxBatch && _ops.Reader.TryRead(out var op)) batch.Add(op);
-            await WriteBatchAsync(batch);
-            batch.Clear();
-            if (stoppingToken.IsCancellationRequested && !_ops.Reader.TryPeek(out _)) break;
+            // Drain what is queued even after stop is requested, so answered leads are never lost.
+            while (await _ops.Reader.WaitToReadAsync(CancellationToken.None))
+            {
+                while (batch.Count < MaxBatch && _ops.Reader.TryRead(out var op)) batch.Add(op);
+                await WriteBatchAsync(batch);
+                batch.Clear();
+                if (stoppingToken.IsCancellationRequested && !_ops.Reader.TryPeek(out _)) break;
+            }
+        }
+        finally
+        {
+            await DropConnectionAsync();
         }
     }
 
@@ -122,6 +129,45 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     {
         _ops.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
+    }
+
+    // The writer's own context, its connection open from one batch to the next with the batch's
+    // statements kept prepared: at one lead at a time a batch cost a context and a connection from
+    // the pools and SQLite compiling each statement again (`--writer`: final write p50 0.52 ->
+    // 0.41 ms). Only the writer's loop uses it. A failed batch drops it, so the next starts on a
+    // fresh connection; so does every 500th batch, so whatever a connection gathers over its life
+    // (the provider's command list, SQLite's caches) stays bounded, for a handful of statements
+    // compiled again.
+    private LeadHubDbContext? _db;
+    private readonly PreparedStatements _statements = new();
+    private int _batchesOnConnection;
+    private const int BatchesPerConnection = 500;
+
+    private async Task<List<Action>> WriteAsync(List<Op> batch)
+    {
+        try
+        {
+            if (batch.Any(op => op is ReceiveOp)) await crash.HoldReceiveAsync();
+            if (_db is not null && ++_batchesOnConnection % BatchesPerConnection == 0) await DropConnectionAsync();
+            if (_db is null)
+            {
+                _db = await dbFactory.CreateDbContextAsync();
+                await _db.Database.OpenConnectionAsync();
+            }
+            return await WriteAsync(_db, batch, _statements);
+        }
+        catch
+        {
+            await DropConnectionAsync();
+            throw;
+        }
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        _statements.Dispose();
+        if (_db is not null) await _db.DisposeAsync();
+        _db = null;
     }
 
     private async Task WriteBatchAsync(List<Op> batch, int attemptsLeft = 3)
@@ -161,7 +207,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         var lead = new NewLead(id, "warm-up", "warm-up", null, null, "warm-up-" + id.ToString("N"), false, LeadStatus.Routing, "{}", null,
             phone, phone, now, null, null, null);
         var step = new TraceStep(TraceKinds.Post, "warm-up", "warm-up", null, TraceOutcomes.Accepted, null, 1m, null, 1, now);
-        await WriteAsync([
+        await using var db = await dbFactory.CreateDbContextAsync();
+        await WriteAsync(db, [
             new ReceiveOp(lead, now.AddDays(-1), new TaskCompletionSource<ReceiveResult>()),
             new IntentOp(new PostIntentRow { LeadId = id, Seq = 0, BuyerKey = "warm-up", ContractKey = "warm-up", Price = 1m, At = now }, new TaskCompletionSource()),
             new OutcomeOp(id, 0, TraceOutcomes.Rejected),
@@ -172,13 +219,11 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
                     // A shared lead's sale rows too, so the first shared sale runs compiled code as well.
                     Sales = [new LeadSaleRow { LeadId = id, BuyerKey = "warm-up", ContractKey = "warm-up", Price = 1m, Payout = 0.5m, SoldAt = now }],
                 }, new TaskCompletionSource()),
-        ], commit: false);
+        ], statements: null, commit: false);
     }
 
-    private async Task<List<Action>> WriteAsync(List<Op> batch, bool commit = true)
+    private async Task<List<Action>> WriteAsync(LeadHubDbContext db, List<Op> batch, PreparedStatements? statements, bool commit = true)
     {
-        if (batch.Any(op => op is ReceiveOp)) await crash.HoldReceiveAsync();
-        await using var db = await dbFactory.CreateDbContextAsync();
         await using var tx = await db.Database.BeginTransactionAsync();
         var completions = new List<Action>(batch.Count);
         var rows = new BatchRows();
@@ -225,7 +270,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
 
         if (finishes.Count > 0) await AddFinishedAsync(db, finishes, rollups);
         // On PostgreSQL every table's statement and the rollups go in one round trip.
-        var bulk = new BulkRows(db, deferred: true);
+        var bulk = new BulkRows(db, deferred: true, statements);
         await rows.WriteAsync(bulk);
         // Last before the commit: every node updates the same few KPI rows, and a row stays
         // locked from its update to the commit.

@@ -16,7 +16,9 @@ namespace LeadHub.Core.Storage;
 //   statements are held and sent together by FlushAsync: the lead writer's whole batch (every
 //   table and the KPI rollups) is one round trip, run by the server in the order written.
 // Runs inside the context's current transaction; nothing is tracked.
-public sealed class BulkRows(LeadHubDbContext db, bool deferred = false)
+// `statements`: on SQLite, statements kept prepared across batches on a connection that stays open
+// (the lead writer's); without it each call prepares its statement again.
+public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, PreparedStatements? statements = null)
 {
     private readonly bool _postgres = db.Database.IsNpgsql();
     private NpgsqlBatch? _held;
@@ -107,22 +109,40 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false)
             return;
         }
 
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
+        // The statement is prepared on its first execution and reused for every other row (and,
+        // kept in `statements`, for every later batch on this connection).
+        var (command, parameters) = statements?.For(connection, sql, c => ParametersOf(c, columns)) ?? New(connection, sql, columns);
+        try
+        {
+            command.Transaction = transaction;
+            foreach (var row in rows)
+            {
+                for (var i = 0; i < columns.Count; i++) parameters[i].Value = ProviderValue(columns[i], row) ?? DBNull.Value;
+                await command.ExecuteNonQueryAsync(ct);
+            }
+        }
+        finally
+        {
+            if (statements is null) await command.DisposeAsync();
+        }
+    }
 
-        // The statement is prepared on its first execution and reused for every other row.
+    private static (DbCommand, DbParameter[]) New(DbConnection connection, string sql, IReadOnlyList<IProperty> columns)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (command, ParametersOf(command, columns));
+    }
+
+    private static DbParameter[] ParametersOf(DbCommand command, IReadOnlyList<IProperty> columns)
+    {
         var parameters = new DbParameter[columns.Count];
         for (var i = 0; i < columns.Count; i++)
         {
             parameters[i] = columns[i].GetRelationalTypeMapping().CreateParameter(command, $"@p{i}", null, columns[i].IsNullable);
             command.Parameters.Add(parameters[i]);
         }
-        foreach (var row in rows)
-        {
-            for (var i = 0; i < columns.Count; i++) parameters[i].Value = ProviderValue(columns[i], row) ?? DBNull.Value;
-            await command.ExecuteNonQueryAsync(ct);
-        }
+        return parameters;
     }
 
     private static object? ProviderValue(IProperty p, object row)
@@ -171,5 +191,36 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false)
                 return table;
             }
         }
+    }
+}
+
+// Commands kept prepared on one open connection, by their text: SQLite compiles a statement on
+// its first execution, and a new command compiles it again. Bound to the connection it was first
+// used on; another connection (the old one closed or replaced) starts over.
+public sealed class PreparedStatements : IDisposable
+{
+    private readonly Dictionary<string, (DbCommand Command, DbParameter[] Parameters)> _commands = new(StringComparer.Ordinal);
+    private DbConnection? _connection;
+
+    public (DbCommand Command, DbParameter[] Parameters) For(DbConnection connection, string sql, Func<DbCommand, DbParameter[]> parameters)
+    {
+        if (!ReferenceEquals(connection, _connection))
+        {
+            Dispose();
+            _connection = connection;
+        }
+        if (_commands.TryGetValue(sql, out var kept)) return kept;
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        kept = (command, parameters(command));
+        _commands[sql] = kept;
+        return kept;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (command, _) in _commands.Values) command.Dispose();
+        _commands.Clear();
+        _connection = null;
     }
 }

@@ -53,6 +53,35 @@ public sealed class BulkRowsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Statements_kept_prepared_across_transactions_write_each_ones_own_rows_and_start_over_on_a_new_connection()
+    {
+        using var statements = new PreparedStatements();
+        var leads = new[] { Lead(), Lead(), Lead() };
+        await using (var db = Context())
+        {
+            await db.Database.OpenConnectionAsync();
+            foreach (var lead in leads[..2])
+            {
+                await using var tx = await db.Database.BeginTransactionAsync();
+                await new BulkRows(db, statements: statements).InsertAsync([lead]);
+                await tx.CommitAsync();
+            }
+        }
+        await using (var db = Context())
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await new BulkRows(db, statements: statements).InsertAsync([leads[2]]);
+            await tx.CommitAsync();
+        }
+
+        await using var read = Context();
+        var ids = leads.Select(l => l.Id).ToList();
+        var rows = await read.Leads.AsNoTracking().Where(l => ids.Contains(l.Id)).ToListAsync();
+        Assert.Equal(3, rows.Count);
+        foreach (var lead in leads) Assert.Equivalent(lead, rows.Single(r => r.Id == lead.Id), strict: true);
+    }
+
+    [Fact]
     public async Task A_finish_updates_only_its_columns_and_the_last_update_of_a_lead_wins()
     {
         var lead = Lead();
