@@ -25,9 +25,11 @@ public static class PortalKit
     public static void Choose<T>(this IRenderedComponent<T> cut, string selectId, string itemText) where T : IComponent
     {
         // A multi-select stays open after a click; mouse-down again would close it.
+        // The select may come from a click just before (an "add a row" button) whose render has not
+        // landed yet on a busy machine (CI failed once on a row's select not found): wait for it.
         if (!cut.FindAll(".mud-popover-open .mud-list-item").Any(i => i.TextContent.Trim() == itemText))
-            cut.Find($"#{selectId}").Closest(".mud-input-control")!.MouseDown();
-        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll(".mud-popover-open .mud-list-item"), i => i.TextContent.Trim() == itemText));
+            cut.WaitForElement($"#{selectId}", Wait).Closest(".mud-input-control")!.MouseDown();
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll(".mud-popover-open .mud-list-item"), i => i.TextContent.Trim() == itemText), Wait);
         cut.FindAll(".mud-popover-open .mud-list-item").First(i => i.TextContent.Trim() == itemText).Click();
     }
 
