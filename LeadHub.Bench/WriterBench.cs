@@ -15,7 +15,7 @@ namespace LeadHub.Bench;
 // `--writer`: the lead writer alone, in this process, on a fresh SQLite file (or a fresh PostgreSQL
 // database with --postgres): what one lead's two writes cost at the storage floor, without HTTP or
 // buyers. A lead here is what the hot path writes for a sold lead of a ten-buyer auction: the
-// receive, a post intent, the finish with 11 trace steps, 3 cap increments and its KPI rollups.
+// dedupe read before the pings, the receive, a post intent, the finish with 11 trace steps, 3 cap increments and its KPI rollups.
 public static class WriterBench
 {
     public const string Flag = "--writer";
@@ -41,14 +41,14 @@ public static class WriterBench
             var checkpoints = host.Services.GetRequiredService<SqliteCheckpoints>();
             await checkpoints.StartAsync(CancellationToken.None);
 
-            output.WriteLine($"Lead writer on {(postgres is null ? "SQLite" : "PostgreSQL")}: receive + intent + finish (11 steps) per lead");
+            output.WriteLine($"Lead writer on {(postgres is null ? "SQLite" : "PostgreSQL")}: dedupe read + receive + intent + finish (11 steps) per lead");
             // JIT and the first statements: the figures below are warm.
             await SequentialAsync(writer, TimeSpan.FromSeconds(Math.Min(5, seconds)));
             var one = await SequentialAsync(writer, TimeSpan.FromSeconds(seconds));
-            output.WriteLine($"  one lead at a time: {one.Leads} leads, receive p50 {one.Receive.P(0.5):F3} ms p99 {one.Receive.P(0.99):F3} ms, " +
+            output.WriteLine($"  one lead at a time: {one.Leads} leads, dedupe read p50 {one.Dedupe.P(0.5):F3} ms p99 {one.Dedupe.P(0.99):F3} ms, receive p50 {one.Receive.P(0.5):F3} ms p99 {one.Receive.P(0.99):F3} ms, " +
                              $"finish p50 {one.Finish.P(0.5):F3} ms p99 {one.Finish.P(0.99):F3} ms, CPU {one.CpuMsPerLead:F3} ms/lead");
             var many = await ConcurrentAsync(writer, 128, TimeSpan.FromSeconds(seconds));
-            output.WriteLine($"  128 leads in flight: {many.Leads / seconds:F0} leads/s, receive p50 {many.Receive.P(0.5):F2} ms p99 {many.Receive.P(0.99):F2} ms, " +
+            output.WriteLine($"  128 leads in flight: {many.Leads / seconds:F0} leads/s, dedupe read p50 {many.Dedupe.P(0.5):F2} ms, receive p50 {many.Receive.P(0.5):F2} ms p99 {many.Receive.P(0.99):F2} ms, " +
                              $"finish p50 {many.Finish.P(0.5):F2} ms p99 {many.Finish.P(0.99):F2} ms, CPU {many.CpuMsPerLead:F3} ms/lead");
             await writer.StopAsync(CancellationToken.None);
             await checkpoints.StopAsync(CancellationToken.None);
@@ -74,12 +74,13 @@ public static class WriterBench
         }
     }
 
-    private sealed record Result(int Leads, Samples Receive, Samples Finish, double CpuMsPerLead);
+    private sealed record Result(int Leads, Samples Dedupe, Samples Receive, Samples Finish, double CpuMsPerLead);
 
     private static async Task<Result> SequentialAsync(LeadWriter writer, TimeSpan length) => await ConcurrentAsync(writer, 1, length);
 
     private static async Task<Result> ConcurrentAsync(LeadWriter writer, int inFlight, TimeSpan length)
     {
+        var dedupe = new Samples();
         var receive = new Samples();
         var finish = new Samples();
         var leads = 0;
@@ -90,17 +91,17 @@ public static class WriterBench
             await Task.Yield();
             while (Stopwatch.GetTimestamp() < until)
             {
-                await OneLeadAsync(writer, receive, finish);
+                await OneLeadAsync(writer, dedupe, receive, finish);
                 Interlocked.Increment(ref leads);
             }
         }));
         var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        return new Result(leads, receive, finish, used.TotalMilliseconds / Math.Max(1, leads));
+        return new Result(leads, dedupe, receive, finish, used.TotalMilliseconds / Math.Max(1, leads));
     }
 
     private static readonly string[] Buyers = Enumerable.Range(1, 10).Select(i => $"buyer-{i}").ToArray();
 
-    private static async Task OneLeadAsync(LeadWriter writer, Samples receive, Samples finish)
+    private static async Task OneLeadAsync(LeadWriter writer, Samples dedupe, Samples receive, Samples finish)
     {
         var now = DateTimeOffset.UtcNow;
         var id = Guid.NewGuid();
@@ -109,6 +110,9 @@ public static class WriterBench
             $$"""{"first_name":"Ann","phone":"{{phone}}","email":"{{phone}}@example.com","state":"TX","zip":"75001"}""", null,
             "p" + phone, "e" + phone, now, null, null, "bench-node");
         var start = Stopwatch.GetTimestamp();
+        await writer.SeenBeforeAsync(lead, now.AddDays(-30));
+        dedupe.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        start = Stopwatch.GetTimestamp();
         await writer.ReceiveAsync(lead, now.AddDays(-30));
         receive.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 

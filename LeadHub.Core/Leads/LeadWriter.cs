@@ -129,6 +129,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     {
         _ops.Writer.TryComplete();
         await base.StopAsync(cancellationToken);
+        await _readers.DisposeAsync();
     }
 
     // The writer's own context, its connection open from one batch to the next with the batch's
@@ -140,6 +141,9 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     // compiled again.
     private LeadHubDbContext? _db;
     private readonly PreparedStatements _statements = new();
+
+    // The dedupe read's connections (SeenBeforeAsync), kept the same way for the read before the pings.
+    private readonly KeptConnections _readers = new(dbFactory);
     private int _batchesOnConnection;
     private const int BatchesPerConnection = 500;
 
@@ -352,7 +356,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         if (lead.EmailKey is not null) yield return $"email|{lead.CampaignKey}|{lead.EmailKey}";
     }
 
-    private static async Task<Known> KnownAsync(LeadHubDbContext db, List<ReceiveOp> receives)
+    private static async Task<Known> KnownAsync(LeadHubDbContext db, List<ReceiveOp> receives, PreparedStatements? statements = null)
     {
         var keyed = receives.Where(r => r.Lead.IdempotencyKey is not null).ToList();
         var replays = new Dictionary<(string, string), LeadRow>();
@@ -366,7 +370,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
 
         var checkable = receives.Where(r => r.DedupeSince is not null).ToList();
         if (checkable.Count == 0) return new Known(replays, Known.None, Known.None);
-        var hits = await SamePersonAsync(db, checkable);
+        var hits = await SamePersonAsync(db, checkable, statements);
         return new Known(replays,
             hits.Where(h => h.Phone).ToLookup(h => (h.Campaign, h.Key), h => (h.At, h.Test)),
             hits.Where(h => !h.Phone).ToLookup(h => (h.Campaign, h.Key), h => (h.At, h.Test)));
@@ -378,19 +382,23 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     // statement (both index lookups, one round trip), run before every ping. EF Core's LINQ with
     // list parameters re-translated the query on every call and cost more CPU than a lead's pings.
     // Only leads that passed validation count: a corrected resubmission of a quarantined lead is routed.
-    private static async Task<List<Hit>> SamePersonAsync(LeadHubDbContext db, List<ReceiveOp> checkable)
+    // `statements`: the command kept prepared on that connection, by its text (the dedupe read of
+    // one lead has one of three texts); without it the command is prepared for this call alone.
+    private static async Task<List<Hit>> SamePersonAsync(LeadHubDbContext db, List<ReceiveOp> checkable, PreparedStatements? statements)
     {
         var connection = db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        string In(IEnumerable<string> values, string prefix) =>
-            string.Join(", ", values.Distinct().Select((v, i) => Add(command, $"@{prefix}{i}", v)));
+        var values = new List<(string Name, object Value)>();
+        string In(IEnumerable<string> keys, string prefix) =>
+            string.Join(", ", keys.Distinct().Select((v, i) =>
+            {
+                values.Add(($"@{prefix}{i}", v));
+                return $"@{prefix}{i}";
+            }));
         var campaigns = In(checkable.Select(r => r.Lead.CampaignKey), "c");
         var since = checkable.Min(r => r.DedupeSince!.Value);
         // Times are stored as the model maps them (a number on SQLite): written and read through that mapping.
         var at = db.Model.FindEntityType(typeof(LeadRow))!.FindProperty(nameof(LeadRow.ReceivedAt))!.GetRelationalTypeMapping();
-        command.Parameters.Add(at.CreateParameter(command, "@since", since));
         var parts = new List<string>();
         foreach (var (column, phone) in new[] { ("PhoneKey", true), ("EmailKey", false) })
         {
@@ -403,23 +411,48 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
                 """);
         }
         if (parts.Count == 0) return [];
-        command.CommandText = string.Join("\nUNION ALL\n", parts);
-        var hits = new List<Hit>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            hits.Add(new Hit(reader.GetInt32(0) == 1, reader.GetString(1), reader.GetString(2),
-                at.Converter is { } converter ? (DateTimeOffset)converter.ConvertFromProvider(reader.GetValue(3))! : reader.GetFieldValue<DateTimeOffset>(3),
-                reader.GetBoolean(4)));
-        return hits;
+        var sql = string.Join("\nUNION ALL\n", parts);
+        var (command, parameters) = statements?.For(connection, sql, c => ParametersOf(c, at, values)) ?? New(connection, sql, at, values);
+        try
+        {
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            parameters[0].Value = at.Converter?.ConvertToProvider(since) ?? since;
+            for (var i = 0; i < values.Count; i++) parameters[i + 1].Value = values[i].Value;
+            var hits = new List<Hit>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                hits.Add(new Hit(reader.GetInt32(0) == 1, reader.GetString(1), reader.GetString(2),
+                    at.Converter is { } converter ? (DateTimeOffset)converter.ConvertFromProvider(reader.GetValue(3))! : reader.GetFieldValue<DateTimeOffset>(3),
+                    reader.GetBoolean(4)));
+            return hits;
+        }
+        finally
+        {
+            if (statements is null) await command.DisposeAsync();
+        }
     }
 
-    private static string Add(System.Data.Common.DbCommand command, string name, string value)
+    private static (System.Data.Common.DbCommand, System.Data.Common.DbParameter[]) New(System.Data.Common.DbConnection connection, string sql,
+        RelationalTypeMapping at, List<(string Name, object Value)> values)
     {
-        var p = command.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        command.Parameters.Add(p);
-        return name;
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (command, ParametersOf(command, at, values));
+    }
+
+    // `@since` first, then the keys in the order the text names them; values are set for each use.
+    private static System.Data.Common.DbParameter[] ParametersOf(System.Data.Common.DbCommand command, RelationalTypeMapping at,
+        List<(string Name, object Value)> values)
+    {
+        var parameters = new System.Data.Common.DbParameter[values.Count + 1];
+        parameters[0] = at.CreateParameter(command, "@since", null);
+        for (var i = 0; i < values.Count; i++)
+        {
+            parameters[i + 1] = command.CreateParameter();
+            parameters[i + 1].ParameterName = values[i].Name;
+        }
+        command.Parameters.AddRange(parameters);
+        return parameters;
     }
 
     // Whether the database already holds this lead's first answer (a repeated Idempotency-Key) or the
@@ -429,9 +462,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     public async Task<bool> SeenBeforeAsync(NewLead lead, DateTimeOffset? dedupeSince)
     {
         if (lead.IdempotencyKey is null && (dedupeSince is null || (lead.PhoneKey ?? lead.EmailKey) is null)) return false;
-        await using var db = await dbFactory.CreateDbContextAsync();
         var op = new ReceiveOp(lead, dedupeSince, new TaskCompletionSource<ReceiveResult>());
-        var known = await KnownAsync(db, [op]);
+        var known = await _readers.UseAsync((db, statements) => KnownAsync(db, [op], statements));
         return Dedupe.IsReplay(lead, known, out _) || Dedupe.IsDuplicate(lead, dedupeSince, known);
     }
 

@@ -33,4 +33,23 @@ public sealed class LeadWriterTests(LeadHubFactory host) : IClassFixture<LeadHub
         var written = await db.PostIntents.Where(i => i.LeadId == leadId).OrderBy(i => i.Seq).Select(i => i.Seq).ToListAsync();
         Assert.Equal([0, 1, 2], written);
     }
+
+    // The read before the pings runs on a kept connection: a lead stored after that connection
+    // opened is seen by the next lead with the same phone or email, so the copy pings nobody.
+    [Fact]
+    public async Task A_lead_stored_a_moment_ago_is_seen_by_the_read_before_the_next_leads_pings()
+    {
+        var writer = host.Services.GetRequiredService<LeadWriter>();
+        var since = DateTimeOffset.UtcNow.AddDays(-30);
+        NewLead Lead(string person) => new(Guid.NewGuid(), "kept-read", "pub", null, null, null, false, LeadStatus.Routing, "{}", null,
+            "p-" + person, "e-" + person, DateTimeOffset.UtcNow, null, null, null);
+
+        foreach (var person in new[] { Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N") })
+        {
+            Assert.False(await writer.SeenBeforeAsync(Lead(person), since));
+            Assert.Equal(ReceiveOutcome.Stored, (await writer.ReceiveAsync(Lead(person), since)).Outcome);
+            Assert.True(await writer.SeenBeforeAsync(Lead(person), since));
+            Assert.True(await writer.SeenBeforeAsync(Lead(person) with { PhoneKey = null }, since), "by email alone");
+        }
+    }
 }
