@@ -36,7 +36,8 @@ public sealed record LeadFinish(
 // Every lead costs two writes (stored before routing, final before answering). One writer
 // drains all pending writes into one transaction (group commit), so a thousand leads a second
 // are a few dozen transactions, not two thousand; each caller still awaits its own write.
-public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, CrashPoints crash, ILogger<LeadWriter> log) : BackgroundService
+public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, CrashPoints crash, SqliteCheckpoints checkpoints, ILogger<LeadWriter> log)
+    : BackgroundService
 {
     private const int MaxBatch = 256;
     private readonly Channel<Op> _ops = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
@@ -116,6 +117,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
                 while (batch.Count < MaxBatch && _ops.Reader.TryRead(out var op)) batch.Add(op);
                 await WriteBatchAsync(batch);
                 batch.Clear();
+                // Between two batches the writer is sure to be out of a transaction (SQLite's WAL bound).
+                if (checkpoints.TruncateWanted && _db is not null) await checkpoints.TruncateOnWriterAsync(_db);
                 if (stoppingToken.IsCancellationRequested && !_ops.Reader.TryPeek(out _)) break;
             }
         }

@@ -54,6 +54,10 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
 // index (the -shm file every reader maps) with it. So once the WAL holds more than
 // `truncateAboveFrames` pages, a TRUNCATE checkpoint follows the PASSIVE one: it holds the writer
 // back only for what arrived since (the PASSIVE one copied the rest) and empties the file.
+// Under steady load that TRUNCATE rarely found the writer between transactions (at 650 leads/s the
+// WAL swung between 25 and 190 MB); when it could not empty the file it asks the lead writer, which
+// runs it on its own connection between two batches (`TruncateOnWriterAsync`), where no writer
+// is in the way and only what arrived since the PASSIVE copy is left to copy.
 public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFactory, TimeProvider time, ILogger<SqliteCheckpoints> log,
     int truncateAboveFrames = SqliteCheckpoints.DefaultTruncateAboveFrames) : BackgroundService
 {
@@ -72,16 +76,47 @@ public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFact
     public async Task CheckpointAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var walFrames = await RunAsync(db, "PASSIVE", ct);
-        if (walFrames <= truncateAboveFrames) return;
+        var (_, walFrames) = await RunAsync(db, "PASSIVE", ct);
+        if (walFrames <= truncateAboveFrames)
+        {
+            _truncateOnWriter = false;
+            return;
+        }
         // TRUNCATE holds the writer while it waits for readers: behind a long read (a report, the
         // 30-day return odds) that stalled every lead for seconds. Without a busy timeout it waits
         // for nobody: it empties the WAL when no reader is on it, and else copies what it can, as
         // PASSIVE does, and the next second tries again. The connection is pooled: its timeout is put back.
+        if (!await TruncateAsync(db, ct)) _truncateOnWriter = true;
+    }
+
+    private volatile bool _truncateOnWriter;
+
+    // Whether the lead writer should run the TRUNCATE between its next two batches.
+    public bool TruncateWanted => _truncateOnWriter;
+
+    // Run by the lead writer on its own open connection, out of any transaction: the WAL is emptied
+    // unless a reader is still on it (then the next second asks again). Never fails the writer.
+    public async Task TruncateOnWriterAsync(LeadHubDbContext writerDb)
+    {
+        _truncateOnWriter = false;
+        try
+        {
+            await TruncateAsync(writerDb, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "WAL checkpoint on the lead writer's connection failed");
+        }
+    }
+
+    // True when the WAL was emptied; false when a reader or a writer was in the way (what could be
+    // copied was copied).
+    private static async Task<bool> TruncateAsync(LeadHubDbContext db, CancellationToken ct)
+    {
         await db.Database.ExecuteSqlRawAsync("PRAGMA busy_timeout=0", ct);
         try
         {
-            await RunAsync(db, "TRUNCATE", ct);
+            return (await RunAsync(db, "TRUNCATE", ct)).Busy == 0;
         }
         finally
         {
@@ -89,16 +124,16 @@ public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFact
         }
     }
 
-    // The WAL's size in frames when the checkpoint ran (-1 when the database is not in WAL mode).
-    private static async Task<long> RunAsync(LeadHubDbContext db, string mode, CancellationToken ct)
+    // The checkpoint's one row: busy (1 when it could not finish), frames in the WAL when it ran (-1 when
+    // the database is not in WAL mode).
+    private static async Task<(long Busy, long Frames)> RunAsync(LeadHubDbContext db, string mode, CancellationToken ct)
     {
         var connection = db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = $"PRAGMA wal_checkpoint({mode})";
         await using var reader = await command.ExecuteReaderAsync(ct);
-        // One row: busy, frames in the WAL, frames checkpointed.
-        return await reader.ReadAsync(ct) ? reader.GetInt64(1) : -1;
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, -1);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -95,4 +95,31 @@ public sealed class SqliteCheckpointTests : IAsyncLifetime
         // PASSIVE only: the frames are copied into the database file, the WAL file stays for reuse.
         Assert.Equal(before, new FileInfo(WalPath).Length);
     }
+
+    [Fact]
+    public async Task WAL_a_busy_writer_kept_from_being_emptied_is_emptied_by_the_writer_between_two_batches()
+    {
+        await WriteAsync(20);
+        var checkpoints = Checkpoints(truncateAboveFrames: 10);
+        // The lead writer's connection, inside a batch's transaction when the checkpointer runs.
+        await using var writer = await _factory.CreateDbContextAsync();
+        await using (var tx = await writer.Database.BeginTransactionAsync())
+        {
+            await writer.Database.ExecuteSqlRawAsync("INSERT INTO wal_filler VALUES (-1, 'in a batch')");
+            await checkpoints.CheckpointAsync(CancellationToken.None);
+            Assert.True(new FileInfo(WalPath).Length > 0, "the WAL cannot be emptied while the writer is in a transaction");
+            Assert.True(checkpoints.TruncateWanted, "the writer is asked to do it");
+            await tx.CommitAsync();
+        }
+
+        await checkpoints.TruncateOnWriterAsync(writer);
+
+        Assert.Equal(0, new FileInfo(WalPath).Length);
+        Assert.False(checkpoints.TruncateWanted);
+        Assert.Equal(21, await writer.Database.SqlQueryRaw<int>("SELECT count(*) AS \"Value\" FROM wal_filler").SingleAsync());
+        // The writer's connection waits for locks again, as every connection must.
+        await using var timeout = writer.Database.GetDbConnection().CreateCommand();
+        timeout.CommandText = "PRAGMA busy_timeout";
+        Assert.Equal((long)SqlitePragmas.BusyTimeoutMs, (long)(await timeout.ExecuteScalarAsync())!);
+    }
 }
