@@ -46,7 +46,7 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
         connection is SqliteConnection { Handle: { } handle } && _done.TryAdd(handle, this);
 }
 
-// Copies the WAL back into the database file every second, off the lead writer's path. PASSIVE
+// Copies the WAL back into the database file four times a second, off the lead writer's path. PASSIVE
 // never waits for readers or the writer, but under steady traffic it never lets the WAL start
 // over either: SQLite reuses the file from the start only when a write begins after a checkpoint
 // caught up with every frame, and with a separate checkpointer new frames always arrive first.
@@ -66,11 +66,15 @@ public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFact
     // 4,096 pages of 4 KiB: 16 MiB of WAL.
     public const int DefaultTruncateAboveFrames = 4096;
 
+    // At 650 leads/s the writer adds ~36 MB of WAL a second: checked every second, the WAL reached
+    // 65 MB before it was emptied; four times a second, 28 MB (and a lower p99 overhead).
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await using (var probe = await dbFactory.CreateDbContextAsync(stoppingToken))
             if (!probe.Database.IsSqlite()) return;
-        await Periodic.RunAsync(TimeSpan.FromSeconds(1), time, CheckpointAsync, log, "WAL checkpoint", stoppingToken);
+        await Periodic.RunAsync(Interval, time, CheckpointAsync, log, "WAL checkpoint", stoppingToken);
     }
 
     public async Task CheckpointAsync(CancellationToken ct)
@@ -85,7 +89,7 @@ public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFact
         // TRUNCATE holds the writer while it waits for readers: behind a long read (a report, the
         // 30-day return odds) that stalled every lead for seconds. Without a busy timeout it waits
         // for nobody: it empties the WAL when no reader is on it, and else copies what it can, as
-        // PASSIVE does, and the next second tries again. The connection is pooled: its timeout is put back.
+        // PASSIVE does, and the next round tries again. The connection is pooled: its timeout is put back.
         if (!await TruncateAsync(db, ct)) _truncateOnWriter = true;
     }
 
@@ -95,7 +99,7 @@ public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFact
     public bool TruncateWanted => _truncateOnWriter;
 
     // Run by the lead writer on its own open connection, out of any transaction: the WAL is emptied
-    // unless a reader is still on it (then the next second asks again). Never fails the writer.
+    // unless a reader is still on it (then the next round asks again). Never fails the writer.
     public async Task TruncateOnWriterAsync(LeadHubDbContext writerDb)
     {
         _truncateOnWriter = false;

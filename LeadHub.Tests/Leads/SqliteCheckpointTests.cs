@@ -45,7 +45,7 @@ public sealed class SqliteCheckpointTests : IAsyncLifetime
         await WriteAsync(50);
         Assert.True(new FileInfo(WalPath).Length > 0, "the writes went to the WAL");
 
-        // The checkpointer runs every second and a round that finds the file busy leaves it to the next:
+        // The checkpointer runs every 250 ms and a round that finds the file busy leaves it to the next:
         // up to three rounds here. One full-suite run (2026-12-04) found one frame left after a single
         // round, with nothing else on this file; cause not found, not seen again in 7 runs of the class and its folder.
         for (var round = 0; round < 3 && new FileInfo(WalPath).Length > 0; round++)
