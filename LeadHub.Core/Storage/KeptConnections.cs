@@ -37,7 +37,16 @@ public sealed class KeptConnections(IDbContextFactory<LeadHubDbContext> dbFactor
         {
             kept = new Kept(await dbFactory.CreateDbContextAsync());
             _sqlite ??= kept.Db.Database.IsSqlite();
-            if (_sqlite == true) await kept.Db.Database.OpenConnectionAsync();
+            try
+            {
+                if (_sqlite == true) await kept.Db.Database.OpenConnectionAsync();
+            }
+            catch
+            {
+                // A connection that would not open is not left behind with its context.
+                await kept.DisposeAsync();
+                throw;
+            }
         }
         var keepIt = false;
         try
