@@ -100,6 +100,11 @@ public static class LeadStatus
     // to that buyer, or release it to route again) and is never posted to another buyer meanwhile.
     public const string Received = "received", Invalid = "invalid", Duplicate = "duplicate", Routing = "routing",
         Sold = "sold", Unsold = "unsold", Returned = "returned", Unknown = "unknown";
+
+    // Not final: stored and not yet answered, or waiting for a manager. Only these are indexed by
+    // status, and a query that searches by status must name one of them as a constant (SQLite
+    // uses the partial index only for `"Status" = '<one of these>'`).
+    public static readonly string[] Open = [Received, Routing, Unknown];
 }
 
 // The intent to post a lead to a buyer, committed before the post leaves. Outcome stays null

@@ -27,7 +27,7 @@ public sealed class PriceRuleEditorTests(LeadHubFactory host) : PortalTestContex
 
         cut.Find("input#campaign-max-shared-buyers").Change("3");
         cut.Find("#campaign-price-rule-add").Click();
-        cut.Find("input#campaign-price-rule-amount-0").Change("10");
+        cut.WaitForElement("input#campaign-price-rule-amount-0", PortalKit.Wait).Change("10");
         cut.Find("#campaign-save").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("Campaign saved.", cut.Markup), PortalKit.Wait);
@@ -44,8 +44,9 @@ public sealed class PriceRuleEditorTests(LeadHubFactory host) : PortalTestContex
         var cut = RenderPage<CampaignEditor>(("Key", key));
         cut.WaitForElement("#campaign-price-rule-add", PortalKit.Wait);
 
+        // The new row renders after the click's handler: wait for it, as a user would.
         cut.Find("#campaign-price-rule-add").Click();
-        cut.Find("input#campaign-price-rule-publisher-0").Change("ghost");
+        cut.WaitForElement("input#campaign-price-rule-publisher-0", PortalKit.Wait).Change("ghost");
         cut.Find("input#campaign-price-rule-amount-0").Change("2");
         cut.Find("#campaign-save").Click();
 

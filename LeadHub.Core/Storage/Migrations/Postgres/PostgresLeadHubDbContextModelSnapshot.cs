@@ -735,16 +735,19 @@ namespace LeadHub.Core.Storage.Migrations.Postgres
 
                     b.HasIndex("ReceivedAt");
 
-                    b.HasIndex("Status");
+                    b.HasIndex("Status")
+                        .HasFilter("\"Status\" = 'received' OR \"Status\" = 'routing' OR \"Status\" = 'unknown'");
 
                     b.HasIndex("CampaignKey", "EmailKey");
 
                     b.HasIndex("CampaignKey", "PhoneKey");
 
-                    b.HasIndex("CampaignKey", "SplitId");
+                    b.HasIndex("CampaignKey", "SplitId")
+                        .HasFilter("\"SplitId\" IS NOT NULL");
 
                     b.HasIndex("PublisherKey", "IdempotencyKey")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.ToTable("Leads");
                 });
