@@ -70,10 +70,19 @@ public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFact
     // 65 MB before it was emptied; four times a second, 28 MB (and a lower p99 overhead).
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
+    // Only a SQLite database has a WAL of LeadHub's to empty; on PostgreSQL the service does nothing.
+    private bool? _sqlite;
+
+    private async Task<bool> IsSqliteAsync(CancellationToken ct)
+    {
+        if (_sqlite is { } known) return known;
+        await using var probe = await dbFactory.CreateDbContextAsync(ct);
+        return (_sqlite = probe.Database.IsSqlite()).Value;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using (var probe = await dbFactory.CreateDbContextAsync(stoppingToken))
-            if (!probe.Database.IsSqlite()) return;
+        if (!await IsSqliteAsync(stoppingToken)) return;
         await Periodic.RunAsync(Interval, time, CheckpointAsync, log, "WAL checkpoint", stoppingToken);
     }
 
@@ -144,7 +153,10 @@ public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFact
     {
         await base.StopAsync(cancellationToken);
         // What is in the WAL goes into the database file at a clean stop.
-        try { await CheckpointAsync(cancellationToken); }
+        try
+        {
+            if (await IsSqliteAsync(cancellationToken)) await CheckpointAsync(cancellationToken);
+        }
         catch (Exception e) when (e is not OperationCanceledException) { log.LogWarning(e, "Final WAL checkpoint failed"); }
     }
 }
