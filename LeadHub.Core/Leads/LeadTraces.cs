@@ -11,30 +11,50 @@ namespace LeadHub.Core.Leads;
 // reads a whole trace reads it here; what counts posts queries TraceSteps directly.
 public static class LeadTraces
 {
-    // What a ping step keeps in TracePingsRow.StepsJson: the row without LeadId and Kind.
+    // What a ping step keeps in TracePingsRow.StepsJson: the row without LeadId and Kind. The row is
+    // the largest thing a lead stores (ten pings), and ten full timestamps and sequence numbers were
+    // a third of it: Seq is written only where it does not follow the step before (the row's own
+    // Seq for the first), At only for the first step, the others' as `Dt`, ticks after it. Rows
+    // written before this (Seq and At on every step) read the same.
     private sealed record PackedStep(
-        int Seq, string? Buyer, string? Contract, int? Tier, string Outcome, decimal? Bid, decimal? Price, string? Reason, int? LatencyMs,
-        DateTimeOffset At);
+        int? Seq, string? Buyer, string? Contract, int? Tier, string Outcome, decimal? Bid, decimal? Price, string? Reason, int? LatencyMs,
+        DateTimeOffset? At, long? Dt = null);
 
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static bool IsPacked(TraceStepRow step) => step.Kind == TraceKinds.Ping;
 
-    // One auction's ping steps (IsPacked, same lead) as one row.
-    public static TracePingsRow Pack(IReadOnlyList<TraceStepRow> pings) => new()
+    // One lead's ping steps (IsPacked, in Seq order) as one row.
+    public static TracePingsRow Pack(IReadOnlyList<TraceStepRow> pings)
     {
-        LeadId = pings[0].LeadId,
-        Seq = pings[0].Seq,
-        StepsJson = JsonSerializer.Serialize(
-            pings.Select(s => new PackedStep(s.Seq, s.Buyer, s.Contract, s.Tier, s.Outcome, s.Bid, s.Price, s.Reason, s.LatencyMs, s.At)), Json),
-    };
-
-    public static IEnumerable<TraceStepRow> Unpack(TracePingsRow row) =>
-        (JsonSerializer.Deserialize<List<PackedStep>>(row.StepsJson, Json) ?? []).Select(s => new TraceStepRow
+        var first = pings[0];
+        var packed = new PackedStep[pings.Count];
+        for (var i = 0; i < pings.Count; i++)
         {
-            LeadId = row.LeadId, Seq = s.Seq, Kind = TraceKinds.Ping, Buyer = s.Buyer, Contract = s.Contract, Tier = s.Tier,
-            Outcome = s.Outcome, Bid = s.Bid, Price = s.Price, Reason = s.Reason, LatencyMs = s.LatencyMs, At = s.At,
-        });
+            var s = pings[i];
+            var follows = i == 0 || s.Seq == pings[i - 1].Seq + 1;
+            packed[i] = new PackedStep(follows ? null : s.Seq, s.Buyer, s.Contract, s.Tier, s.Outcome, s.Bid, s.Price, s.Reason, s.LatencyMs,
+                i == 0 ? s.At : null, i == 0 ? null : (s.At - first.At).Ticks);
+        }
+        return new TracePingsRow { LeadId = first.LeadId, Seq = first.Seq, StepsJson = JsonSerializer.Serialize(packed, Json) };
+    }
+
+    public static IEnumerable<TraceStepRow> Unpack(TracePingsRow row)
+    {
+        var seq = row.Seq - 1;
+        DateTimeOffset? firstAt = null;
+        foreach (var s in JsonSerializer.Deserialize<List<PackedStep>>(row.StepsJson, Json) ?? [])
+        {
+            seq = s.Seq ?? seq + 1;
+            var at = s.At ?? firstAt!.Value.AddTicks(s.Dt ?? 0);
+            firstAt ??= at;
+            yield return new TraceStepRow
+            {
+                LeadId = row.LeadId, Seq = seq, Kind = TraceKinds.Ping, Buyer = s.Buyer, Contract = s.Contract, Tier = s.Tier,
+                Outcome = s.Outcome, Bid = s.Bid, Price = s.Price, Reason = s.Reason, LatencyMs = s.LatencyMs, At = at,
+            };
+        }
+    }
 
     // Rows and packed pings of the same leads, each lead's steps in Seq order.
     public static Dictionary<Guid, List<TraceStepRow>> Merge(IEnumerable<TraceStepRow> rows, IEnumerable<TracePingsRow> pings) =>
