@@ -28,6 +28,16 @@ public sealed class LeadIndexTests
     }
 
     [Fact]
+    public async Task A_managers_search_for_unknown_leads_goes_through_the_status_index_not_a_scan()
+    {
+        await using var database = TestDatabase.CreateSqlite();
+        await using var db = await MigratedAsync(database);
+        var status = LeadStatus.Unknown; // as the search's filter carries it: a value, not a constant
+        Assert.Contains("INDEX IX_Leads_Status",
+            await PlanAsync(db, db.Leads.Where(LeadHub.Core.Leads.LeadQueries.StatusIs(status)).OrderByDescending(l => l.ReceivedAt)));
+    }
+
+    [Fact]
     public async Task A_repeated_Idempotency_Key_is_found_through_its_index()
     {
         await using var database = TestDatabase.CreateSqlite();
