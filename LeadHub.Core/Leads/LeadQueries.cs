@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LeadHub.Core.Returns;
@@ -90,19 +89,9 @@ public sealed class LeadQueries(IDbContextFactory<LeadHubDbContext> dbFactory, R
         await foreach (var row in rows.WithCancellation(ct)) yield return row;
     }
 
-    // The status as a constant in the SQL, not a parameter: SQLite's partial index on the open
-    // statuses (LeadStatus.Open) serves only `"Status" = '<literal>'`, and a manager's list of
-    // `unknown` leads must stay an index lookup on a table of millions.
-    public static Expression<Func<LeadRow, bool>> StatusIs(string status)
-    {
-        var lead = Expression.Parameter(typeof(LeadRow), "l");
-        return Expression.Lambda<Func<LeadRow, bool>>(
-            Expression.Equal(Expression.Property(lead, nameof(LeadRow.Status)), Expression.Constant(status)), lead);
-    }
-
     private static IQueryable<LeadRow> Where(LeadHubDbContext db, IQueryable<LeadRow> leads, LeadFilter filter)
     {
-        if (filter.Status is not null) leads = leads.Where(StatusIs(filter.Status));
+        if (filter.Status is not null) leads = leads.Where(l => l.Status == filter.Status);
         if (filter.Statuses is { Count: > 0 } statuses) leads = leads.Where(l => statuses.Contains(l.Status));
         if (filter.Campaign is not null) leads = leads.Where(l => l.CampaignKey == filter.Campaign);
         if (filter.Publisher is not null) leads = leads.Where(l => l.PublisherKey == filter.Publisher);

@@ -102,8 +102,8 @@ public static class LeadStatus
         Sold = "sold", Unsold = "unsold", Returned = "returned", Unknown = "unknown";
 
     // Not final: stored and not yet answered, or waiting for a manager. Only these are indexed by
-    // status, and a query that searches by status must name one of them as a constant (SQLite
-    // uses the partial index only for `"Status" = '<one of these>'`).
+    // status (a partial index): a search by status is an index lookup for these alone; SQLite
+    // matches a literal or a bound value against the index's filter (LeadIndexTests).
     public static readonly string[] Open = [Received, Routing, Unknown];
 }
 
