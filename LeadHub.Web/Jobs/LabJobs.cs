@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Hangfire;
 using LeadHub.Core.Lab;
 
@@ -14,7 +15,11 @@ public sealed class LabJobs(LabReplays replays)
 
 // Queues the job for a replay LabReplays.CreateAsync stored: the one way the API and the portal start
 // one (portal tests put a recording queue in its place; test hosts run no job server).
-public class LabReplayQueue(IBackgroundJobClient jobs)
+// Hangfire's client is resolved when a replay is queued, not when the request is bound: the API
+// binds its services before the admin-token filter runs, and resolving the client there opened
+// Hangfire's storage for every request, malformed or unauthenticated ones too, which answered 500
+// when opening it failed (three such 500s in each of two full test runs, one of them CI).
+public class LabReplayQueue(IServiceProvider services)
 {
-    public virtual void Enqueue(Guid id) => jobs.Enqueue<LabJobs>(j => j.Replay(id));
+    public virtual void Enqueue(Guid id) => services.GetRequiredService<IBackgroundJobClient>().Enqueue<LabJobs>(j => j.Replay(id));
 }
