@@ -72,6 +72,26 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Host host) : IClassF
         Assert.DoesNotContain("@example.com", body);
     }
 
+    [Fact]
+    public async Task The_scrape_carries_no_framework_series_beyond_the_documented_two()
+    {
+        var (publisher, campaign) = await SellingCampaignAsync();
+        for (var i = 0; i < 3; i++) await SellAsync(publisher, TestWorkspace.Lead(campaign));
+
+        using var scraper = host.CreateClient();
+        scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ScrapeToken);
+        var body = await scraper.GetStringAsync("/ops/metrics");
+
+        // Each undocumented framework instrument was recorded on every buyer call: the hot path paid for series nobody read.
+        var names = body.Split('\n')
+            .Where(line => line.Length > 0 && line[0] != '#')
+            .Select(line => line[..line.IndexOfAny(['{', ' '])])
+            .Select(name => System.Text.RegularExpressions.Regex.Replace(name, "_(bucket|sum|count)$", ""))
+            .Where(name => !name.StartsWith("leadhub_", StringComparison.Ordinal) && name != "target_info")
+            .ToHashSet();
+        Assert.Equal(["http_client_request_duration_seconds", "http_server_request_duration_seconds"], names.Order());
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-token")]
