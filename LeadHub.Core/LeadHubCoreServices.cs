@@ -118,8 +118,11 @@ public static class LeadHubCoreServices
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             // Two log lines per ping cost more than the auction's own logic on the hot path.
             .RemoveAllLoggers();
-        services.AddSingleton<IBuyerTransport>(sp =>
-            new HttpBuyerTransport(sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpBuyerTransport.ClientName)));
+        // The client's handler without the HttpClient around it: eleven buyer calls a lead each paid for
+        // a linked cancellation source and HttpClient's bookkeeping (1.3 % of CPU in the closed loop's
+        // profile). The handler lives as long as the app (SetHandlerLifetime above).
+        services.AddSingleton<IBuyerTransport>(sp => new HttpBuyerTransport(new HttpMessageInvoker(
+            sp.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HttpBuyerTransport.ClientName), disposeHandler: false)));
         return services;
     }
 }

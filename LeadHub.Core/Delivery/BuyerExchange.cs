@@ -21,12 +21,17 @@ public static class BuyerExchange
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static async Task<ExchangeResult> SendAsync(HttpClient http, HttpRequestMessage request, int maxBytes, CancellationToken ct)
+    // `http`: an HttpClient, or the buyers' handler behind a bare HttpMessageInvoker, which answers at
+    // the headers as this needs and spares each call the HttpClient's linked cancellation source.
+    public static async Task<ExchangeResult> SendAsync(HttpMessageInvoker http, HttpRequestMessage request, int maxBytes, CancellationToken ct)
     {
         request.Headers.AcceptEncoding.ParseAdd("gzip, deflate, br");
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            // An HttpClient's own SendAsync(request, ct) would buffer the whole answer before the bound below.
+            using var response = http is HttpClient client
+                ? await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct)
+                : await http.SendAsync(request, ct);
             var status = (int)response.StatusCode;
             if (status is >= 300 and <= 399)
                 return new ExchangeResult.Failed($"HTTP {status} redirect to {Target(response.Headers.Location, request.RequestUri)} not followed");

@@ -5,7 +5,7 @@ namespace LeadHub.Core.Delivery;
 // Every contract, both phases: build the request from the contract's format (the reference JSON
 // of CONTRACT §2 by default), one bounded exchange (BuyerExchange), read the answer by the same
 // format. No retries: a ping that fails is a pass, and a retried post could sell the same lead twice.
-public sealed class HttpBuyerTransport(HttpClient http) : IBuyerTransport
+public sealed class HttpBuyerTransport(HttpMessageInvoker http) : IBuyerTransport
 {
     public const string ClientName = "buyers";
 
