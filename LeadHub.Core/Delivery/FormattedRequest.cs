@@ -241,19 +241,26 @@ public sealed partial class FormattedRequest
     {
         TemplateContext? context = null;
         TemplateContext Ctx() => context ??= Context(values, secrets);
-        var body = _template is null ? Flatten(values, Ctx) is { } flat ? Serialize(flat) : null : Render(_template, Ctx(), _encoder);
-        if (body is null) return null;
+        var flat = _template is null ? Flatten(values, Ctx) : null;
+        if (_template is null && flat is null) return null;
         HttpRequestMessage request;
-        if (_method == HttpMethod.Get)
+        if (flat is not null && _contentType == ContentTypes.Json && _method != HttpMethod.Get)
         {
-            var separator = uri.Query.Length > 1 ? "&" : uri.Query.Length == 1 ? "" : "?";
-            request = new HttpRequestMessage(HttpMethod.Get, new Uri(uri.AbsoluteUri + separator + body));
+            // Straight to UTF-8: no string of the body, no second copy of it.
+            request = new HttpRequestMessage(_method, uri) { Content = new ByteArrayContent(JsonBytes(flat)) };
         }
         else
         {
-            request = new HttpRequestMessage(_method, uri) { Content = new StringContent(body, Encoding.UTF8) };
-            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(_mediaType);
+            var body = flat is not null ? Serialize(flat) : Render(_template!, Ctx(), _encoder);
+            if (body is null) return null;
+            if (_method == HttpMethod.Get)
+            {
+                var separator = uri.Query.Length > 1 ? "&" : uri.Query.Length == 1 ? "" : "?";
+                request = new HttpRequestMessage(HttpMethod.Get, new Uri(uri.AbsoluteUri + separator + body));
+            }
+            else request = new HttpRequestMessage(_method, uri) { Content = new StringContent(body, Encoding.UTF8) };
         }
+        if (request.Content is not null) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(_mediaType);
         foreach (var (name, value, template) in _headers)
         {
             var text = template is null ? value : Render(template, Ctx(), NullEncoder.Default);
@@ -275,31 +282,74 @@ public sealed partial class FormattedRequest
         return lead;
     }
 
-    private JsonNode? Map(string field, JsonNode? value) =>
-        _valueMaps.TryGetValue(field, out var map) && map.TryGetValue(Text(value), out var to) ? to?.DeepClone() : value?.DeepClone();
+    private JsonNode? Map(string field, JsonNode? value) => MapShared(field, value)?.DeepClone();
+
+    // The node itself (the lead's, or the value map's), for writing only: a body is written once per
+    // buyer, and copying every value into a new tree for each was a third of building a ping.
+    private JsonNode? MapShared(string field, JsonNode? value) =>
+        _valueMaps.TryGetValue(field, out var map) && map.TryGetValue(Text(value), out var to) ? to : value;
+
+    // A body's members in order; a member set again keeps its place and takes the new value, as a
+    // JsonObject's indexer does. A value is a JsonNode (or null) or a nested Members.
+    private sealed class Members : List<(string Name, object? Value)>
+    {
+        public void Set(string name, object? value)
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                if (!string.Equals(this[i].Name, name, StringComparison.Ordinal)) continue;
+                this[i] = (name, value);
+                return;
+            }
+            Add((name, value));
+        }
+    }
 
     // Null when a static template fails at run time: the request fails rather than send an empty credential.
-    private JsonObject? Flatten(FormatValues values, Func<TemplateContext> context)
+    private Members? Flatten(FormatValues values, Func<TemplateContext> context)
     {
-        var body = new JsonObject();
+        var body = new Members();
         var fields = body;
-        if (_fieldsUnder is not null) body[_fieldsUnder] = fields = new JsonObject();
+        if (_fieldsUnder is not null) body.Set(_fieldsUnder, fields = new Members());
         foreach (var (name, value) in values.Fields)
         {
-            if (_fields is null || _fields.Contains(name)) fields[_rename.GetValueOrDefault(name, name)] = Map(name, value);
+            if (_fields is null || _fields.Contains(name)) fields.Set(_rename.GetValueOrDefault(name, name), MapShared(name, value));
         }
         foreach (var (meta, name) in _meta)
         {
             var value = Meta(meta, values);
-            if (value is not null) body[name] = value;
+            if (value is not null) body.Set(name, value);
         }
         foreach (var (name, value, template) in _static)
         {
-            if (template is null) body[name] = value?.DeepClone();
-            else if (Render(template, context(), NullEncoder.Default) is { } text) body[name] = text;
+            if (template is null) body.Set(name, value);
+            else if (Render(template, context(), NullEncoder.Default) is { } text) body.Set(name, JsonValue.Create(text));
             else return null;
         }
         return body;
+    }
+
+    private static byte[] JsonBytes(Members body)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer)) WriteJson(writer, body);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteJson(Utf8JsonWriter writer, Members members)
+    {
+        writer.WriteStartObject();
+        foreach (var (name, value) in members)
+        {
+            writer.WritePropertyName(name);
+            switch (value)
+            {
+                case Members nested: WriteJson(writer, nested); break;
+                case JsonNode node: node.WriteTo(writer); break;
+                default: writer.WriteNullValue(); break;
+            }
+        }
+        writer.WriteEndObject();
     }
 
     private static JsonNode? Meta(string meta, FormatValues values) => meta switch
@@ -325,12 +375,13 @@ public sealed partial class FormattedRequest
         }
     }
 
-    private string Serialize(JsonObject body)
+    private string Serialize(Members body)
     {
         switch (_contentType)
         {
             case ContentTypes.Form:
-                return string.Join("&", body.Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(Text(p.Value))));
+                // Form bodies are flat (no fieldsUnder), so every value is a node.
+                return string.Join("&", body.Select(p => Uri.EscapeDataString(p.Name) + "=" + Uri.EscapeDataString(Text(p.Value as JsonNode))));
             case ContentTypes.Xml:
                 var text = new StringBuilder();
                 // No declaration: written to a string it would claim UTF-16, and the body is sent as UTF-8.
@@ -342,21 +393,27 @@ public sealed partial class FormattedRequest
                 }
                 return text.ToString();
             default:
-                return body.ToJsonString();
+                return Encoding.UTF8.GetString(JsonBytes(body));
         }
     }
 
-    private static void WriteXml(XmlWriter w, JsonObject elements)
+    private static void WriteXml(XmlWriter w, IEnumerable<(string Name, object? Value)> elements)
     {
         foreach (var (name, value) in elements)
         {
-            if (value is JsonObject nested)
+            IEnumerable<(string, object?)>? nested = value switch
+            {
+                Members members => members,
+                JsonObject o => o.Select(p => (p.Key, (object?)p.Value)),
+                _ => null,
+            };
+            if (nested is not null)
             {
                 w.WriteStartElement(XmlConvert.EncodeLocalName(name));
                 WriteXml(w, nested);
                 w.WriteEndElement();
             }
-            else w.WriteElementString(XmlConvert.EncodeLocalName(name), Text(value));
+            else w.WriteElementString(XmlConvert.EncodeLocalName(name), Text(value as JsonNode));
         }
     }
 

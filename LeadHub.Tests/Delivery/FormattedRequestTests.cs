@@ -40,6 +40,43 @@ public sealed class FormattedRequestTests
     private static async Task<string> BodyAsync(HttpRequestMessage request) => await request.Content!.ReadAsStringAsync();
 
     [Fact]
+    public async Task Json_body_names_set_twice_keep_their_first_place_and_take_the_last_value_byte_for_byte()
+    {
+        // A rename onto another field's name, a meta and a static field over a lead field: the last writer
+        // wins in the first one's place, as a JsonObject would have it; text is escaped as System.Text.Json does.
+        var format = new PhaseFormat
+        {
+            Rename = new() { ["zip"] = "state" },
+            Meta = new() { ["ping_id"] = "age" },
+            Static = new() { ["homeowner"] = E("n/a"), ["note"] = JsonSerializer.SerializeToElement<string?>(null) },
+        };
+        var values = new FormatValues("ping-1", "auto", null, null, new JsonObject
+        {
+            ["zip"] = "94107", ["state"] = "CA", ["age"] = 34, ["homeowner"] = true, ["first_name"] = "Ana \"A\" & <b> é",
+        });
+
+        using var request = Compile(format).Build(Url, values)!;
+
+        Assert.Equal(
+            """{"state":"CA","age":"ping-1","homeowner":"n/a","first_name":"Ana \u0022A\u0022 \u0026 \u003Cb\u003E \u00E9","note":null}""",
+            await BodyAsync(request));
+        Assert.Equal("application/json", request.Content!.Headers.ContentType!.ToString());
+    }
+
+    [Fact]
+    public async Task Json_body_under_a_parent_keeps_the_parent_first_even_when_a_static_field_replaces_it()
+    {
+        var format = new PhaseFormat { FieldsUnder = "lead", Static = new() { ["vendor"] = E("x") } };
+        var values = new FormatValues("ping-1", "auto", null, null, new JsonObject { ["zip"] = "94107", ["age"] = 34 });
+
+        using var nested = Compile(format).Build(Url, values)!;
+        Assert.Equal("""{"lead":{"zip":"94107","age":34},"vendor":"x"}""", await BodyAsync(nested));
+
+        using var replaced = Compile(format with { Static = new() { ["lead"] = E(1), ["vendor"] = E("x") } }).Build(Url, values)!;
+        Assert.Equal("""{"lead":1,"vendor":"x"}""", await BodyAsync(replaced));
+    }
+
+    [Fact]
     public async Task Json_body_renames_maps_and_adds_meta_and_static_fields()
     {
         var format = new PhaseFormat
