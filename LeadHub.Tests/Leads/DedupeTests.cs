@@ -17,7 +17,9 @@ public sealed class DedupeTests(LeadHubFactory host) : IClassFixture<LeadHubFact
     [Fact]
     public async Task Same_person_posted_five_times_at_once_is_routed_once()
     {
-        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("dedupe"));
+        // Deadlines far beyond any machine's load: this is about who is routed, not how fast (under a full CI
+        // run the default 300 ms ping once timed out, and the one routed copy came back unsold).
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("dedupe"), auctionTimeoutMs: 10_000);
         var buyer = TestWorkspace.Unique("buyer");
         _buyers.Set(buyer, new BuyerBehaviour { Ping = BuyerAnswer.Bid(10), Post = BuyerAnswer.Accept() });
         var apiKey = "key-" + Guid.NewGuid().ToString("N");
@@ -25,7 +27,7 @@ public sealed class DedupeTests(LeadHubFactory host) : IClassFixture<LeadHubFact
         {
             Campaigns = [campaign],
             Publishers = [TestWorkspace.Publisher(TestWorkspace.Unique("pub"), apiKey, campaign.Key)],
-            Buyers = [TestWorkspace.Buyer(buyer, TestWorkspace.PingPost(buyer + "-c", campaign.Key, _buyers.PingUrl(buyer), _buyers.PostUrl(buyer)))],
+            Buyers = [TestWorkspace.Buyer(buyer, TestWorkspace.PingPost(buyer + "-c", campaign.Key, _buyers.PingUrl(buyer), _buyers.PostUrl(buyer), timeoutMs: 5_000))],
         });
         using var publisher = host.Publisher(apiKey);
         var samePerson = new { phone = "(415) 555-0199", email = "Same.Person@Example.com" };
