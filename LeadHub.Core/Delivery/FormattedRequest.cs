@@ -397,17 +397,13 @@ public sealed partial class FormattedRequest
         }
     }
 
-    private static void WriteXml(XmlWriter w, IEnumerable<(string Name, object? Value)> elements)
+    // Lead fields, value maps and static values are scalars (the workspace validator sees to it), so
+    // the only nesting is fieldsUnder's.
+    private static void WriteXml(XmlWriter w, Members elements)
     {
         foreach (var (name, value) in elements)
         {
-            IEnumerable<(string, object?)>? nested = value switch
-            {
-                Members members => members,
-                JsonObject o => o.Select(p => (p.Key, (object?)p.Value)),
-                _ => null,
-            };
-            if (nested is not null)
+            if (value is Members nested)
             {
                 w.WriteStartElement(XmlConvert.EncodeLocalName(name));
                 WriteXml(w, nested);
