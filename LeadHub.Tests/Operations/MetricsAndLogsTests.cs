@@ -7,7 +7,13 @@ using LeadHub.Core.Workspace;
 using LeadHub.Tests.Infrastructure;
 using LeadHub.Tests.Integration;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.FileProviders.Physical;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 
 namespace LeadHub.Tests.Operations;
 
@@ -90,6 +96,29 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Host host) : IClassF
             .Where(name => !name.StartsWith("leadhub_", StringComparison.Ordinal) && name != "target_info")
             .ToHashSet();
         Assert.Equal(["http_client_request_duration_seconds", "http_server_request_duration_seconds"], names.Order());
+    }
+
+    [Fact]
+    public async Task Edits_to_the_settings_file_are_found_by_polling_so_database_writes_wake_no_file_watcher()
+    {
+        var (publisher, campaign) = await SellingCampaignAsync();
+        await SellAsync(publisher, TestWorkspace.Lead(campaign));
+
+        // A FileSystemWatcher on the content root heard every write to data/leadhub.db beneath it:
+        // one lead at a time ran at 2.0 ms p50 with it and 1.5 ms without.
+        var config = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
+        var watched = config.Providers.OfType<JsonConfigurationProvider>()
+            .Where(p => p.Source.ReloadOnChange).ToList();
+        Assert.NotEmpty(watched);
+        Assert.All(watched, p =>
+        {
+            var files = Assert.IsType<PhysicalFileProvider>(p.Source.FileProvider);
+            // Watched by a FileSystemWatcher, the file's token is a CancellationChangeToken alone; polled
+            // actively (the provider then makes no FileSystemWatcher), it carries a polling token that calls back.
+            var token = files.Watch(p.Source.Path!);
+            var tokens = token is CompositeChangeToken composite ? composite.ChangeTokens : [token];
+            Assert.Contains(tokens, t => t is PollingFileChangeToken { ActiveChangeCallbacks: true });
+        });
     }
 
     [Theory]
