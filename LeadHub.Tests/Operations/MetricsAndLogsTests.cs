@@ -30,7 +30,9 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Host host) : IClassF
 
     private async Task<(HttpClient Publisher, string Campaign)> SellingCampaignAsync()
     {
-        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("ops"));
+        // Deadlines no test machine's load reaches: these tests are about what is scraped and logged, not
+        // how fast (an 800 ms auction on a host's first, still-cold leads timed out once under a full suite).
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("ops"), auctionTimeoutMs: 10_000);
         var buyer = TestWorkspace.Unique("opsbuyer");
         _buyers.Set(buyer, new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept() });
         var apiKey = "key-" + Guid.NewGuid().ToString("N");
@@ -38,7 +40,7 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Host host) : IClassF
         {
             Campaigns = [campaign],
             Publishers = [TestWorkspace.Publisher(TestWorkspace.Unique("pub"), apiKey, campaign.Key)],
-            Buyers = [TestWorkspace.Buyer(buyer, TestWorkspace.PingPost(buyer + "-c", campaign.Key, _buyers.PingUrl(buyer), _buyers.PostUrl(buyer), 0, 1000))],
+            Buyers = [TestWorkspace.Buyer(buyer, TestWorkspace.PingPost(buyer + "-c", campaign.Key, _buyers.PingUrl(buyer), _buyers.PostUrl(buyer), 0, 5_000))],
         });
         return (host.Publisher(apiKey), campaign.Key);
     }
