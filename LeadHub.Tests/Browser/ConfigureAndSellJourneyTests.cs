@@ -25,6 +25,22 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
         await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = item }).First.ClickAsync();
     }
 
+    // Types, and types again (three times at most, as a person would) until the page shows what was typed: a box
+    // the circuit draws again while it catches up with an earlier choice can lose its text.
+    private static async Task TypeUntilShownAsync(Func<Task> type, Func<Task> shown)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await type();
+            try
+            {
+                await shown();
+                return;
+            }
+            catch (Exception e) when (attempt < 3 && e is PlaywrightException or TimeoutException) { }
+        }
+    }
+
     private async Task GoAsync(IPage page, string path)
     {
         await page.GotoAsync(browser.BaseUrl + path);
@@ -101,36 +117,22 @@ public sealed class ConfigureAndSellJourneyTests(BrowserFixture browser) : IAsyn
         await ChooseAsync(page, "filter-field-0", "state");
         await ChooseAsync(page, "filter-op-0", "is one of");
         // The value box appears when the operator is chosen and may be drawn again once the circuit catches up,
-        // taking what was typed with it: type again until the chip is there, as a person would.
-        for (var attempt = 1; ; attempt++)
+        // taking what was typed with it.
+        await TypeUntilShownAsync(async () =>
         {
             await page.FillAsync("#filter-value-0-input", "CA");
             await page.Keyboard.PressAsync("Enter");
-            try
-            {
-                await Assertions.Expect(page.Locator("#filter-value-0 .mud-chip")).ToHaveCountAsync(1, new() { Timeout = 5_000 });
-                break;
-            }
-            catch (Exception e) when (attempt < 3 && e is PlaywrightException or TimeoutException) { }
-        }
+        }, () => Assertions.Expect(page.Locator("#filter-value-0 .mud-chip")).ToHaveCountAsync(1, new() { Timeout = 5_000 }));
         // A box filled while the circuit was still drawing the campaign just chosen can be drawn again empty (CI saw
-        // the ping URL lost once, with nothing typed after it): before saving, type again what the page lost, as a
-        // person would. The save below and the sale through this contract still fail if the URLs are not kept.
+        // the ping URL lost once, with nothing typed after it): the URLs are typed again before saving. The save
+        // below and the sale through this contract still fail if they are not kept.
         foreach (var (box, url) in new[] { ("#contract-ping-url", _buyers.PingUrl(buyer)), ("#contract-post-url", _buyers.PostUrl(buyer)) })
         {
-            for (var attempt = 1; ; attempt++)
+            await TypeUntilShownAsync(async () =>
             {
-                try
-                {
-                    await Assertions.Expect(page.Locator(box)).ToHaveValueAsync(url, new() { Timeout = 5_000 });
-                    break;
-                }
-                catch (Exception e) when (attempt < 3 && e is PlaywrightException or TimeoutException)
-                {
-                    await page.FillAsync(box, url);
-                    await page.Keyboard.PressAsync("Tab");
-                }
-            }
+                await page.FillAsync(box, url);
+                await page.Keyboard.PressAsync("Tab");
+            }, () => Assertions.Expect(page.Locator(box)).ToHaveValueAsync(url, new() { Timeout = 5_000 }));
         }
         await BrowserFixture.ScreenshotAsync(page, "contract-editor");
         await SaveAndExpectAsync(page, "#contract-save", $"{browser.BaseUrl}/buyers/{buyer}");

@@ -16,6 +16,8 @@ internal static class BuyerFormUi
     // Options render in the popover provider, outside the select's own markup.
     public static void Pick(this IRenderedComponent<ContainerFragment> cut, string selectId, string text)
     {
+        // A row the click before added (a filter) may still be rendering.
+        cut.WaitForAssertion(() => cut.Find($"#{selectId}"));
         var opener = cut.Find($"#{selectId}");
         while (!opener.HasAttribute("blazor:onmousedown") && !opener.HasAttribute("blazor:onpointerdown"))
             opener = opener.ParentElement ?? throw new InvalidOperationException($"#{selectId} is not inside an openable select");
