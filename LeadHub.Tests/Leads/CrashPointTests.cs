@@ -186,7 +186,8 @@ public sealed class CrashPointTests(ITestOutputHelper output) : IAsyncLifetime
         {
             // What the publishers were told says why no lead reached the point (CI saw this once, unexplained).
             var told = await Task.WhenAll(posts).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(t =>
-                t.IsCompletedSuccessfully ? string.Join(", ", t.Result.Select(a => a?.ToString() ?? "no answer")) : "no answers within 10 s");
+                t.IsCompletedSuccessfully ? string.Join(", ", t.Result.Select(a => a?.ToString() ?? "no answer"))
+                : t.Exception?.GetBaseException().Message ?? "no answers within 10 s");
             Assert.Fail($"the app did not crash at {point}; publishers were told: {told}");
         }
         Log("crashed");

@@ -17,8 +17,7 @@ internal static class BuyerFormUi
     public static void Pick(this IRenderedComponent<ContainerFragment> cut, string selectId, string text)
     {
         // A row the click before added (a filter) may still be rendering.
-        cut.WaitForAssertion(() => cut.Find($"#{selectId}"));
-        var opener = cut.Find($"#{selectId}");
+        var opener = cut.WaitForElement($"#{selectId}");
         while (!opener.HasAttribute("blazor:onmousedown") && !opener.HasAttribute("blazor:onpointerdown"))
             opener = opener.ParentElement ?? throw new InvalidOperationException($"#{selectId} is not inside an openable select");
         if (opener.HasAttribute("blazor:onmousedown")) opener.MouseDown();
