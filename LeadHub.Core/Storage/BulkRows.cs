@@ -36,11 +36,14 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, Prepare
     {
         if (rows.Count == 0) return Task.CompletedTask;
         var t = Table.Of<T>(db);
-        var names = List(t.Columns);
-        var sql = _postgres
-            ? $"INSERT INTO {t.Name} ({names}) SELECT * FROM unnest({List(t.Columns, (_, i) => $"@p{i}")})"
-            : $"INSERT INTO {t.Name} ({names}) VALUES ({List(t.Columns, (_, i) => $"@p{i}")})";
-        return ExecuteAsync(sql, t.Columns, rows, ct);
+        var statement = t.StatementOf(_postgres, "insert", () =>
+        {
+            var names = List(t.Columns);
+            return (_postgres
+                ? $"INSERT INTO {t.Name} ({names}) SELECT * FROM unnest({List(t.Columns, (_, i) => $"@p{i}")})"
+                : $"INSERT INTO {t.Name} ({names}) VALUES ({List(t.Columns, (_, i) => $"@p{i}")})", t.Columns);
+        });
+        return ExecuteAsync(statement, rows, ct);
     }
 
     // Sets `columns` of the rows with these primary keys. Several updates of one row: the last wins.
@@ -48,22 +51,19 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, Prepare
     {
         if (rows.Count == 0) return Task.CompletedTask;
         var t = Table.Of<T>(db);
-        var set = columns.Select(t.Column).ToList();
-        var all = t.Key.Concat(set).ToList();
-        string sql;
-        if (_postgres)
+        if (_postgres) rows = LastPerKey(t, rows);
+        var statement = t.StatementOf(_postgres, "update " + string.Join(",", columns), () =>
         {
-            rows = LastPerKey(t, rows);
-            sql = $"UPDATE {t.Name} AS t SET {List(set, (c, _) => $"{Q(c)} = v.{Q(c)}")} " +
+            var set = columns.Select(t.Column).ToList();
+            var all = t.Key.Concat(set).ToList();
+            return (_postgres
+                ? $"UPDATE {t.Name} AS t SET {List(set, (c, _) => $"{Q(c)} = v.{Q(c)}")} " +
                   $"FROM unnest({List(all, (_, i) => $"@p{i}")}) AS v({List(all)}) " +
-                  $"WHERE {string.Join(" AND ", t.Key.Select(k => $"t.{Q(k)} = v.{Q(k)}"))}";
-        }
-        else
-        {
-            sql = $"UPDATE {t.Name} SET {List(set, (c, i) => $"{Q(c)} = @p{i + t.Key.Count}")} " +
-                  $"WHERE {string.Join(" AND ", t.Key.Select((k, i) => $"{Q(k)} = @p{i}"))}";
-        }
-        return ExecuteAsync(sql, all, rows, ct);
+                  $"WHERE {string.Join(" AND ", t.Key.Select(k => $"t.{Q(k)} = v.{Q(k)}"))}"
+                : $"UPDATE {t.Name} SET {List(set, (c, i) => $"{Q(c)} = @p{i + t.Key.Count}")} " +
+                  $"WHERE {string.Join(" AND ", t.Key.Select((k, i) => $"{Q(k)} = @p{i}"))}", all);
+        });
+        return ExecuteAsync(statement, rows, ct);
     }
 
     // Inserts each row, or adds its `sums` columns to the row already there (counters: two nodes
@@ -72,39 +72,43 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, Prepare
     {
         if (rows.Count == 0) return Task.CompletedTask;
         var t = Table.Of<T>(db);
-        var summed = sums.Select(t.Column).ToHashSet();
-        var updates = t.Columns.Where(c => !t.Key.Contains(c)).Select(c => summed.Contains(c)
-            ? $"{Q(c)} = {Plus(c, $"{t.Name}.{Q(c)}", $"excluded.{Q(c)}")}"
-            : $"{Q(c)} = excluded.{Q(c)}");
-        var values = _postgres
-            ? $"SELECT * FROM unnest({List(t.Columns, (_, i) => $"@p{i}")})"
-            : $"VALUES ({List(t.Columns, (_, i) => $"@p{i}")})";
-        var sql = $"INSERT INTO {t.Name} ({List(t.Columns)}) {values} " +
-                  $"ON CONFLICT ({List(t.Key)}) DO UPDATE SET {string.Join(", ", updates)}";
-        return ExecuteAsync(sql, t.Columns, rows, ct);
+        var statement = t.StatementOf(_postgres, "upsert " + string.Join(",", sums), () =>
+        {
+            var summed = sums.Select(t.Column).ToHashSet();
+            var updates = t.Columns.Where(c => !t.Key.Contains(c)).Select(c => summed.Contains(c)
+                ? $"{Q(c)} = {Plus(c, $"{t.Name}.{Q(c)}", $"excluded.{Q(c)}")}"
+                : $"{Q(c)} = excluded.{Q(c)}");
+            var values = _postgres
+                ? $"SELECT * FROM unnest({List(t.Columns, (_, i) => $"@p{i}")})"
+                : $"VALUES ({List(t.Columns, (_, i) => $"@p{i}")})";
+            return ($"INSERT INTO {t.Name} ({List(t.Columns)}) {values} " +
+                    $"ON CONFLICT ({List(t.Key)}) DO UPDATE SET {string.Join(", ", updates)}", t.Columns);
+        });
+        return ExecuteAsync(statement, rows, ct);
     }
 
     // SQLite keeps decimals as text: EF Core's ef_add adds them exactly, where + would go through doubles.
     private string Plus(IProperty c, string current, string added) =>
         !_postgres && c.ClrType == typeof(decimal) ? $"ef_add({current}, {added})" : $"{current} + {added}";
 
-    private async Task ExecuteAsync<T>(string sql, IReadOnlyList<IProperty> columns, IReadOnlyCollection<T> rows, CancellationToken ct) where T : class
+    private async Task ExecuteAsync<T>(Statement statement, IReadOnlyCollection<T> rows, CancellationToken ct) where T : class
     {
+        var (sql, columns, values) = statement;
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         if (_postgres)
         {
             // One array per column: the whole batch in one statement.
-            var statement = new NpgsqlBatchCommand(sql);
+            var batched = new NpgsqlBatchCommand(sql);
             for (var i = 0; i < columns.Count; i++)
             {
-                var values = Array.CreateInstance(ProviderType(columns[i]), rows.Count);
+                var array = Array.CreateInstance(ProviderType(columns[i]), rows.Count);
                 var r = 0;
-                foreach (var row in rows) values.SetValue(ProviderValue(columns[i], row), r++);
-                statement.Parameters.Add(new NpgsqlParameter($"p{i}", values));
+                foreach (var row in rows) array.SetValue(values[i](row), r++);
+                batched.Parameters.Add(new NpgsqlParameter($"p{i}", array));
             }
             _held ??= new NpgsqlBatch((NpgsqlConnection)connection, (NpgsqlTransaction?)transaction);
-            _held.BatchCommands.Add(statement);
+            _held.BatchCommands.Add(batched);
             if (!deferred) await FlushAsync(ct);
             return;
         }
@@ -117,7 +121,7 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, Prepare
             command.Transaction = transaction;
             foreach (var row in rows)
             {
-                for (var i = 0; i < columns.Count; i++) parameters[i].Value = ProviderValue(columns[i], row) ?? DBNull.Value;
+                for (var i = 0; i < columns.Count; i++) parameters[i].Value = values[i](row) ?? DBNull.Value;
                 await command.ExecuteNonQueryAsync(ct);
             }
         }
@@ -145,11 +149,22 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, Prepare
         return parameters;
     }
 
-    private static object? ProviderValue(IProperty p, object row)
+    // Reads a column's value from a row as the database stores it (after the model's value converter).
+    private static Func<object, object?> ValueOf(IProperty p)
     {
-        var value = p.GetGetter().GetClrValueUsingContainingEntity(row);
-        return value is null ? null : p.GetRelationalTypeMapping().Converter?.ConvertToProvider(value) ?? value;
+        var getter = p.GetGetter();
+        var converter = p.GetRelationalTypeMapping().Converter;
+        return row =>
+        {
+            var value = getter.GetClrValueUsingContainingEntity(row);
+            return value is null ? null : converter?.ConvertToProvider(value) ?? value;
+        };
     }
+
+    // One statement's text, its parameters' columns in order, and how each parameter's value is read
+    // from a row: built once per table, provider and shape, not for every batch (at one lead at a time
+    // every write built its text again and looked up each value's getter and converter in the model).
+    private sealed record Statement(string Sql, IReadOnlyList<IProperty> Columns, Func<object, object?>[] Values);
 
     private static Type ProviderType(IProperty p)
     {
@@ -175,6 +190,15 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, Prepare
     private sealed record Table(string Name, IReadOnlyList<IProperty> Columns, IReadOnlyList<IProperty> Key)
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IModel, Dictionary<Type, Table>> Cache = new();
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Statement> _statements = new(StringComparer.Ordinal);
+
+        public Statement StatementOf(bool postgres, string shape, Func<(string Sql, IReadOnlyList<IProperty> Columns)> build) =>
+            _statements.GetOrAdd((postgres ? "postgres " : "sqlite ") + shape, _ =>
+            {
+                var (sql, columns) = build();
+                return new Statement(sql, columns, columns.Select(ValueOf).ToArray());
+            });
 
         public IProperty Column(string property) =>
             Columns.FirstOrDefault(c => c.Name == property) ?? throw new ArgumentException($"{property} is not a column of {Name}");
