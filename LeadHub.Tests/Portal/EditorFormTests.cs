@@ -115,8 +115,13 @@ public sealed class EditorFormTests(LeadHubFactory host) : PortalTestContext(hos
 
         await cut.InvokeAsync(() => nav.NavigateTo("campaigns"));
         cut.WaitForAssertion(() => Assert.Contains("Leave without saving?", cut.Markup));
+        // Leaving is a navigation, which need not render this page again (the only thing that re-runs a bUnit
+        // wait): wait for the navigation itself. A CI run saw the page leave after the wait's single check.
+        var left = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        nav.LocationChanged += (_, e) => left.TrySetResult(e.Location);
         cut.FindAll("button").Single(b => b.TextContent.Trim() == "Leave without saving").Click();
-        cut.WaitForAssertion(() => Assert.EndsWith("/campaigns", nav.Uri));
+        Assert.EndsWith("/campaigns", await left.Task.WaitAsync(PortalKit.Wait));
+        Assert.EndsWith("/campaigns", nav.Uri);
     }
 
     [Fact]
