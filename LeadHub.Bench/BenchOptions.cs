@@ -63,7 +63,7 @@ public sealed record BenchOptions
     public bool InstantClosedLoop => All;
     public int ClosedLoopConnections => ClosedLoop ?? 32;
 
-    // The printed report is also written here (--all: LeadHub.Bench/results/<date>-all.txt).
+    // The printed report is also written here (--all: LeadHub.Bench/results/<date>-<time>-all.txt).
     public string? OutPath { get; init; }
 
     // Measure only the baseline (to see what the machine itself allows).
@@ -139,7 +139,7 @@ public sealed record BenchOptions
                                     one lead at a time, --find-max with the configured buyers (overhead at
                                     --low-rate and half the max), --soak if given, PostgreSQL beside SQLite
                                     if --postgres is given, the baseline, the targets met or missed
-          --out <path>              also write the printed report there (--all: LeadHub.Bench/results/<date>-all.txt)
+          --out <path>              also write the printed report there (--all: LeadHub.Bench/results/<date>-<time>-all.txt)
           --baseline | --no-baseline  also measure the minimal fan-out service (default: on with --find-max/--all)
           --baseline-only           measure the baseline alone (what the machine itself allows)
           --json <path>             write the report as JSON too

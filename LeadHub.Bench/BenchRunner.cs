@@ -255,11 +255,12 @@ public static class BenchRunner
         && s.Errors <= 0.01 * s.Sent
         && s.Overhead.P99Ms <= options.AuctionTimeoutMs;
 
-    // LeadHub.Bench/results/<date>-<suffix> in the source tree when the bench runs from its build
+    // LeadHub.Bench/results/<date>-<time>-<suffix> in the source tree when the bench runs from its build
     // output (dotnet run), else in the current directory.
     private static string DefaultResultPath(string suffix)
     {
-        var name = $"{DateTime.UtcNow:yyyy-MM-dd}-{suffix}";
+        // The start time in the name: a second run on the same day kept the first one's name and overwrote it.
+        var name = $"{DateTime.UtcNow:yyyy-MM-dd-HHmm}-{suffix}";
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "LeadHub.Bench.csproj"))) return Path.Combine(dir.FullName, "results", name);
