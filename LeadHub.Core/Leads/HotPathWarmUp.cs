@@ -4,10 +4,12 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using LeadHub.Core.Delivery;
-using LeadHub.Core.Routing;
+using LeadHub.Core.Suppression;
 using LeadHub.Core.Telemetry;
-using LeadHub.Core.Validation;
 using LeadHub.Core.Workspace;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,23 +19,33 @@ namespace LeadHub.Core.Leads;
 // .NET compiles a method quickly and poorly on its first calls and well only after ~30 calls and a
 // moment in the background (tiered JIT): a node that took traffic the moment its database answered
 // ran at a third of its warm speed, and the auction deadline counts from arrival, so it undersold.
-// Before /health/ready says yes, this runs the hot path for real, without selling anything:
-// sample leads of every campaign are parsed and validated, and auctions over every contract's own
-// format (pointed at a loopback buyer of its own, through the real buyer client) ping and post
-// with throw-away caps and health; the lead writer rehearses its statements in transactions it
-// rolls back. Nothing is stored and no buyer is called. It runs until the rate stops rising
-// (WatchForPlateauAsync), at most WarmUpSeconds.
+// Before /health/ready says yes, this runs the hot path for real, without selling anything: sample
+// leads of every campaign go through a lead intake of its own (WarmUpLane: a throw-away database, a
+// workspace copy whose contracts all point at a loopback buyer of its own, throw-away caps and
+// health) and, once the server listens, through the node's own publisher endpoint over loopback
+// (Kestrel, the key check, rate limit, body and answer JSON), where only the lane's one-off key leads
+// to the lane. The real lead writer rehearses its statements in transactions it rolls back. No
+// real lead, cap, figure or buyer is touched. It runs until the rate stops rising and the JIT is
+// quiet (WatchForPlateauAsync), at most WarmUpSeconds.
 public sealed class HotPathWarmUp(
     RoutingSnapshotHolder snapshots,
     LeadWriter writer,
     IBuyerTransport transport,
+    SuppressionLists suppression,
     TimeProvider time,
     IOptions<LeadHubOptions> options,
+    IHostEnvironment env,
+    IHostApplicationLifetime lifetime,
+    IServiceProvider services,
+    ILoggerFactory loggers,
     ILogger<HotPathWarmUp> log) : BackgroundService
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsWarm => _done.Task.IsCompleted;
+
+    // The warm-up's own publisher lane while it runs; null before and after.
+    public WarmUpLane? Lane { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,41 +67,49 @@ public sealed class HotPathWarmUp(
 
     private async Task RunAsync(TimeSpan budget, CancellationToken ct)
     {
-        using var buyer = new LoopbackBuyer();
         var snapshot = snapshots.Current;
-        var contracts = snapshot.Contracts.Values
-            .Select(c => new ContractSnapshot(c.Config with
-            {
-                Sandbox = false, Filters = [], Schedule = null, Caps = null,
-                PingUrl = buyer.Url, PostUrl = buyer.Url, TimeoutMs = 1000, PostTimeoutMs = 1000,
-            }, c.Buyer))
-            .ToList();
-        var campaigns = snapshot.Campaigns.Values.Select(c => new CampaignSnapshot(c.Config with { Active = true },
-            contracts.Where(k => k.Config.Campaign == c.Key).ToList())).ToList();
-        if (campaigns.Count == 0) return;
-
-        var auction = new Auction(transport, new InMemoryCapLedger(), new RecentRejects(), new BuyerHealth(time), time);
-        // Rehearsal pings and posts are not traffic: the metrics never count them.
+        if (snapshot.Campaigns.Count == 0) return;
+        using var buyer = new LoopbackBuyer();
+        // Rehearsal pings, posts and leads are not traffic: the metrics never count them.
         LeadHubMetrics.Muted = true;
         var watch = Stopwatch.StartNew();
+        await using var lane = await WarmUpLane.OpenAsync(snapshot, buyer.Url, transport, suppression, time, env, lifetime, loggers, ct);
+        var campaigns = lane.Snapshots.Current.Campaigns.Values.ToList();
+        var bodies = campaigns.Select(c => JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            campaign = c.Key, subId = "warm-up", fields = ContractTrial.SampleLead(c.Config.Fields),
+        })).ToList();
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
+        var endpoint = PublisherEndpointAsync(ct);
+        Lane = lane;
         using var plateau = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // On a thread of its own: SQLite's "async" calls complete synchronously, and a loop of them
         // started inline ran the whole budget before the first auction began.
         var rehearsals = Task.Run(() => RehearseWritesAsync(watch, budget, plateau.Token));
-        var leads = 0;
-        var rates = WatchForPlateauAsync(() => Volatile.Read(ref leads), watch, budget, plateau);
+        int leads = 0, overHttp = 0;
+        Uri? Endpoint() => endpoint.IsCompletedSuccessfully ? endpoint.Result : null;
+        // Not warm before every campaign's lead went through the endpoint once (when there is one to go through).
+        bool MayStop() => endpoint.IsCompleted && (Endpoint() is null || Volatile.Read(ref overHttp) >= campaigns.Count);
+        var rates = WatchForPlateauAsync(() => Volatile.Read(ref leads), MayStop, watch, budget, plateau);
         // A few at a time, as traffic would come; long enough for the JIT's second tier to catch up.
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, int.MaxValue).TakeWhile(i => i < campaigns.Count || watch.Elapsed < budget),
                 new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = plateau.Token }, async (i, token) =>
                 {
-                    var campaign = campaigns[i % campaigns.Count];
-                    var json = JsonSerializer.SerializeToElement(ContractTrial.SampleLead(campaign.Config.Fields));
-                    var validation = LeadValidator.Validate(campaign.Config.Fields, json);
-                    var fields = validation.Fields;
-                    await auction.RunAsync(new AuctionLead(Guid.CreateVersion7(), "warm-up", campaign, fields, campaign.PingFieldsOf(fields),
-                        false, time.GetUtcNow()), null, token);
+                    var n = i % campaigns.Count;
+                    // A request once begun runs to its answer (not cancelled with the loop): the lane
+                    // closes only after its last lead is through.
+                    if (Endpoint() is { } url && await PostAsync(http, url, lane.ApiKey, bodies[n], ct))
+                    {
+                        Interlocked.Increment(ref overHttp);
+                    }
+                    else
+                    {
+                        using var doc = JsonDocument.Parse(bodies[n]);
+                        var fields = doc.RootElement.GetProperty("fields").Clone();
+                        await lane.Intake.SubmitAsync(lane.Publisher, new LeadSubmission(campaigns[n].Key, "warm-up", null, false, fields), null);
+                    }
                     Interlocked.Increment(ref leads);
                 });
         }
@@ -97,19 +117,68 @@ public sealed class HotPathWarmUp(
         {
             // The rate stopped rising: warm.
         }
+        finally
+        {
+            Lane = null;
+        }
         await plateau.CancelAsync();
         var writes = await rehearsals;
-        log.LogInformation("Warmed up the hot path with {Leads} auctions, {Requests} buyer requests and {Writes} rehearsed writes in {Ms} ms; auctions/methods compiled per half second: {Rates}",
-            leads, buyer.Requests, writes, watch.ElapsedMilliseconds, string.Join(" ", await rates));
+        log.LogInformation("Warmed up the hot path with {Leads} leads ({OverHttp} through the publisher endpoint), {Requests} buyer requests and {Writes} rehearsed writes in {Ms} ms; leads/methods compiled per half second: {Rates}",
+            leads, overHttp, buyer.Requests, writes, watch.ElapsedMilliseconds, string.Join(" ", await rates));
+    }
+
+    // The node's own lead endpoint over loopback, once the server listens; null when it has no plain
+    // HTTP address (an in-memory test server, HTTPS only): the lane is then driven in-process only.
+    private async Task<Uri?> PublisherEndpointAsync(CancellationToken ct)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            await started.Task.WaitAsync(ct);
+        var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (var address in addresses)
+        {
+            if (!Uri.TryCreate(address.Replace("://+", "://localhost").Replace("://*", "://localhost"), UriKind.Absolute, out var uri)
+                || uri.Scheme != Uri.UriSchemeHttp) continue;
+            var host = uri.Host is "[::]" or "0.0.0.0" ? "localhost" : uri.Host;
+            return new UriBuilder(uri) { Host = host, Path = "/api/v1/leads" }.Uri;
+        }
+        return null;
+    }
+
+    private int _endpointFailed;
+
+    // False, once and for all, when the endpoint did not sell the warm-up's lead (a proxy rule, a
+    // host filter): the warm-up goes on in-process rather than not at all.
+    private async Task<bool> PostAsync(HttpClient http, Uri url, string apiKey, byte[] body, CancellationToken ct)
+    {
+        if (Volatile.Read(ref _endpointFailed) == 1) return false;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new("application/json");
+            request.Headers.Add("X-Api-Key", apiKey);
+            using var response = await http.SendAsync(request, ct);
+            await response.Content.ReadAsByteArrayAsync(ct);
+            // A 422 (a campaign whose sample lead its own rules refuse) still ran the endpoint's path.
+            if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.UnprocessableEntity) return true;
+            if (Interlocked.Exchange(ref _endpointFailed, 1) == 0)
+                log.LogWarning("Warm-up: the node's own lead endpoint {Url} answered {Status}; warming in-process only", url, (int)response.StatusCode);
+        }
+        catch (Exception e) when (e is HttpRequestException || e is TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            if (Interlocked.Exchange(ref _endpointFailed, 1) == 0)
+                log.LogWarning("Warm-up: the node's own lead endpoint {Url} did not answer ({Error}); warming in-process only", url, e.Message);
+        }
+        return false;
     }
 
     // Warm means the JIT has caught up with what the hot path runs: the rate stopped rising and the
     // runtime has (nearly) stopped compiling (JitActivity). A node whose warm-up stopped at a flat
     // rate still compiled for 30 s under traffic, at a third of its warm speed. Counted in
     // half-second slices; warm once three slices in a row bring less than 5 % over the best rate so
-    // far and a quiet JIT, and never before 2 s nor after the budget.
+    // far and a quiet JIT, and never before 2 s (nor before `mayStop`) nor after the budget.
 
-    private static async Task<List<string>> WatchForPlateauAsync(Func<int> done, Stopwatch watch, TimeSpan budget, CancellationTokenSource stop)
+    private static async Task<List<string>> WatchForPlateauAsync(Func<int> done, Func<bool> mayStop, Stopwatch watch, TimeSpan budget, CancellationTokenSource stop)
     {
         var slices = new List<string>();
         var best = 0;
@@ -129,7 +198,7 @@ public sealed class HotPathWarmUp(
                 if (rate > best * 1.05) { best = rate; flat = 0; }
                 else if (JitActivity.IsQuiet(jit)) flat++;
                 else flat = 0;
-                if (flat >= 3 && watch.Elapsed >= TimeSpan.FromSeconds(2))
+                if (flat >= 3 && watch.Elapsed >= TimeSpan.FromSeconds(2) && mayStop())
                 {
                     await stop.CancelAsync();
                     break;

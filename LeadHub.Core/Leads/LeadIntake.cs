@@ -250,7 +250,7 @@ public sealed class LeadIntake(
         // Routing is not tied to the publisher's connection: a lead whose caller hung up is still sold.
         var started = time.GetTimestamp();
         var result = await auction.RunAsync(auctionLead, hold, lifetime.ApplicationStopping);
-        LeadHubMetrics.AuctionDuration.Record(time.GetElapsedTime(started).TotalMilliseconds);
+        LeadHubMetrics.Auctioned(time.GetElapsedTime(started));
         if (result.Abandoned) return null;
         // A lead no post reached is only known stored once the gate was asked; the finish must follow the receive.
         if (stored is not null && !await stored()) return null;

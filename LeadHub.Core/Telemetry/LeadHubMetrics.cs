@@ -44,10 +44,19 @@ public static class LeadHubMetrics
     static LeadHubMetrics() => Meter.CreateObservableGauge("leadhub.circuit.state", ObserveCircuits, "{state}",
         "A contract's circuit breaker: 0 closed, 1 half-open, 2 open");
 
-    public static void Lead(string status) => Leads.Add(1, new KeyValuePair<string, object?>("status", status));
+    public static void Lead(string status)
+    {
+        if (!Muted) Leads.Add(1, new KeyValuePair<string, object?>("status", status));
+    }
 
-    // The revenue lab's replay runs the real Auction on recorded answers: its pings, posts, cap
-    // refusals and circuits are not live traffic, so the replay mutes them on its own threads.
+    public static void Auctioned(TimeSpan took)
+    {
+        if (!Muted) AuctionDuration.Record(took.TotalMilliseconds);
+    }
+
+    // The revenue lab's replay runs the real Auction on recorded answers, and a starting node's
+    // warm-up runs leads through its own lane (WarmUpLane): their leads, pings, posts, cap refusals,
+    // commits and circuits are not live traffic, so they mute them on their own threads.
     private static readonly AsyncLocal<bool> muted = new();
     public static bool Muted { get => muted.Value; set => muted.Value = value; }
 
@@ -68,6 +77,7 @@ public static class LeadHubMetrics
 
     public static void WriterCommitted(int batchSize, TimeSpan commit)
     {
+        if (Muted) return;
         WriterBatchSize.Record(batchSize);
         WriterCommitDuration.Record(commit.TotalMilliseconds);
     }

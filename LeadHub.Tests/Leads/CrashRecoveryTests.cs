@@ -135,7 +135,11 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 public sealed class AppProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
     public Uri BaseAddress { get; }
+
+    // What the process wrote to stdout and stderr so far, line by line.
+    public IReadOnlyCollection<string> Output => _output;
 
     private AppProcess(Process process, Uri baseAddress)
     {
@@ -156,11 +160,11 @@ public sealed class AppProcess : IDisposable
         info.Environment["LeadHub__WarmUpSeconds"] = "0";
         foreach (var (k, v) in environment) info.Environment[k] = v;
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) app._output.Enqueue(line); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) app._output.Enqueue(line); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"));
         app.WaitUntilReady();
         return app;
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using LeadHub.Tests.Delivery;
 using LeadHub.Core.Storage;
@@ -41,9 +42,9 @@ public sealed class HotPathWarmUpTests
             await Task.Delay(50);
 
         Assert.Equal(HttpStatusCode.OK, status);
-        // It ran auctions through the buyer client (against its own loopback buyer), not only the writer.
+        // It ran leads through an intake and the buyer client (against its own loopback buyer), not only the writer.
         var warmed = Assert.Single(host.Logs, line => line.Contains("Warmed up the hot path with"));
-        Assert.DoesNotContain(" 0 auctions", warmed);
+        Assert.DoesNotContain("with 0 leads", warmed);
         Assert.DoesNotContain(" 0 buyer requests", warmed);
         Assert.Empty(buyers.Calls);
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
@@ -52,5 +53,56 @@ public sealed class HotPathWarmUpTests
         Assert.Equal((0, 0, 0, 0, 0, 0), (await db.Leads.CountAsync(), await db.TraceSteps.CountAsync(), await db.TracePings.CountAsync(),
             await db.PostIntents.CountAsync(), await db.CapCounters.CountAsync(), await db.KpiBuckets.CountAsync()));
         File.Delete(file);
+    }
+    // As deployed: Kestrel on a port. The warm-up's leads go through the node's own publisher endpoint
+    // (key check, rate limit, body, answer JSON) on a lane of their own, and the real path is untouched:
+    // no buyer of the workspace called, nothing stored, and the first real lead sells as usual.
+    [Fact]
+    public async Task A_starting_node_warms_its_own_publisher_endpoint_without_calling_a_buyer_or_storing_a_lead()
+    {
+        const string adminToken = "warm-admin-token-0123456789", publisherKey = "warm-publisher-key-0123456789";
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        buyers.Set("warm-b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept() });
+        await using var database = TestDatabase.CreateDefault();
+        var dir = Directory.CreateTempSubdirectory("leadhub-warm-");
+        var file = Path.Combine(dir.FullName, "workspace.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new WorkspaceDocument
+        {
+            Campaigns = [TestWorkspace.Campaign("warm-http")],
+            Publishers = [TestWorkspace.Publisher("warm-pub", publisherKey, "warm-http")],
+            Buyers = [TestWorkspace.Buyer("warm-b", TestWorkspace.PingPost("warm-c", "warm-http", buyers.PingUrl("warm-b"), buyers.PostUrl("warm-b")))],
+        }, WorkspaceJson.Options));
+
+        using var app = AppProcess.Start(new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
+            ["LeadHub__Database__Provider"] = database.Provider,
+            ["ConnectionStrings__LeadHub"] = database.ConnectionString,
+            ["LeadHub__AdminApiToken"] = adminToken,
+            ["LeadHub__WorkspaceFile"] = file,
+            ["LeadHub__WarmUpSeconds"] = "8",
+        });
+
+        // Logged before ready; read from the process's output, which may trail it.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        string? warmed;
+        while ((warmed = app.Output.FirstOrDefault(l => l.Contains("Warmed up the hot path with"))) is null && DateTimeOffset.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.NotNull(warmed);
+        var overHttp = int.Parse(System.Text.RegularExpressions.Regex.Match(warmed, @"\((\d+) through the publisher endpoint\)").Groups[1].Value);
+        Assert.True(overHttp >= 1, warmed);
+        Assert.Empty(buyers.Calls);
+        using var admin = new HttpClient { BaseAddress = app.BaseAddress };
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", adminToken);
+        var stored = await admin.GetFromJsonAsync<JsonElement>("/api/v1/admin/leads");
+        Assert.Equal(0, stored.GetProperty("items").GetArrayLength());
+
+        using var publisher = new HttpClient { BaseAddress = app.BaseAddress };
+        publisher.DefaultRequestHeaders.Add("X-Api-Key", publisherKey);
+        var answer = await (await publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead("warm-http"))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("sold", answer.GetProperty("status").GetString());
+        Assert.Single(buyers.CallsTo("warm-b", "post"));
+        app.Kill();
+        dir.Delete(recursive: true);
     }
 }

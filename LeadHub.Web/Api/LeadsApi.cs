@@ -22,8 +22,15 @@ public static class LeadsApi
     }
 
     private static async Task<IResult> PostLead(HttpContext http, RoutingSnapshotHolder snapshots, PublisherRateLimiter limiter,
-        IOptions<LeadHubOptions> options, LeadIntake intake)
+        IOptions<LeadHubOptions> options, LeadIntake intake, HotPathWarmUp warmUp)
     {
+        // A starting node's own warm-up lead (HotPathWarmUp), known by the lane's one-off key: it runs
+        // this same path on the lane's private intake and workspace, and no metric counts it.
+        if (warmUp.Lane is { } lane && lane.Accepts(http.Request.Headers[PublisherRequests.ApiKeyHeader].FirstOrDefault()))
+        {
+            (snapshots, intake) = (lane.Snapshots, lane.Intake);
+            LeadHub.Core.Telemetry.LeadHubMetrics.Muted = true;
+        }
         var (publisher, lead, error) = await PublisherRequests.ReadAsync(http, snapshots, limiter, options);
         if (error is not null) return error;
         var result = await intake.SubmitAsync(publisher!, lead!, PublisherRequests.IdempotencyKey(http.Request));
