@@ -44,8 +44,9 @@ public sealed class HotPathWarmUp(
 
     public bool IsWarm => _done.Task.IsCompleted;
 
-    // The warm-up's own publisher lane while it runs; null before and after.
-    public WarmUpLane? Lane { get; private set; }
+    // The warm-up's own publisher lane while it runs; null before and after. Read by request threads.
+    private volatile WarmUpLane? _lane;
+    public WarmUpLane? Lane => _lane;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -81,15 +82,16 @@ public sealed class HotPathWarmUp(
         })).ToList();
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
         var endpoint = PublisherEndpointAsync(ct);
-        Lane = lane;
+        _lane = lane;
         using var plateau = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // On a thread of its own: SQLite's "async" calls complete synchronously, and a loop of them
         // started inline ran the whole budget before the first auction began.
         var rehearsals = Task.Run(() => RehearseWritesAsync(watch, budget, plateau.Token));
         int leads = 0, overHttp = 0;
         Uri? Endpoint() => endpoint.IsCompletedSuccessfully ? endpoint.Result : null;
-        // Not warm before every campaign's lead went through the endpoint once (when there is one to go through).
-        bool MayStop() => endpoint.IsCompleted && (Endpoint() is null || Volatile.Read(ref overHttp) >= campaigns.Count);
+        // Not warm before every campaign's lead went through the endpoint once (when there is one that works).
+        bool MayStop() => endpoint.IsCompleted
+            && (Endpoint() is null || Volatile.Read(ref _endpointFailed) == 1 || Volatile.Read(ref overHttp) >= campaigns.Count);
         var rates = WatchForPlateauAsync(() => Volatile.Read(ref leads), MayStop, watch, budget, plateau);
         // A few at a time, as traffic would come; long enough for the JIT's second tier to catch up.
         try
@@ -119,7 +121,7 @@ public sealed class HotPathWarmUp(
         }
         finally
         {
-            Lane = null;
+            _lane = null;
         }
         await plateau.CancelAsync();
         var writes = await rehearsals;
