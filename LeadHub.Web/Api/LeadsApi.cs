@@ -1,5 +1,6 @@
 using LeadHub.Core;
 using LeadHub.Core.Leads;
+using LeadHub.Core.Telemetry;
 using LeadHub.Core.Workspace;
 using Microsoft.Extensions.Options;
 
@@ -25,11 +26,11 @@ public static class LeadsApi
         IOptions<LeadHubOptions> options, LeadIntake intake, HotPathWarmUp warmUp)
     {
         // A starting node's own warm-up lead (HotPathWarmUp), known by the lane's one-off key: it runs
-        // this same path on the lane's private intake and workspace, and no metric counts it.
+        // this same path on the lane's private intake and workspace, and LeadHub's meters skip it.
         if (warmUp.Lane is { } lane && lane.Accepts(http.Request.Headers[PublisherRequests.ApiKeyHeader].FirstOrDefault()))
         {
             (snapshots, intake) = (lane.Snapshots, lane.Intake);
-            LeadHub.Core.Telemetry.LeadHubMetrics.Muted = true;
+            LeadHubMetrics.Muted = true;
         }
         var (publisher, lead, error) = await PublisherRequests.ReadAsync(http, snapshots, limiter, options);
         if (error is not null) return error;
