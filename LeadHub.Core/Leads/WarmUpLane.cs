@@ -53,7 +53,8 @@ public sealed class WarmUpLane : IAsyncDisposable
         snapshots.Swap(Rehearsal(real, buyerUrl, apiKey));
         var publisher = snapshots.Current.Publishers[PublisherKey];
 
-        var file = Path.Combine(Path.GetTempPath(), $"leadhub-warm-up-{Guid.NewGuid():N}.db");
+        RemoveLeftovers(Path.GetTempPath(), time.GetUtcNow());
+        var file = Path.Combine(Path.GetTempPath(), $"{FilePrefix}{Guid.NewGuid():N}.db");
         var connectionString = new SqliteConnectionStringBuilder { DataSource = file, Pooling = true }.ToString();
         var config = new ConfigurationBuilder().AddInMemoryCollection([new("ConnectionStrings:LeadHub", connectionString)]).Build();
         var db = new LeadHubDbFactory(Options.Create(new LeadHubOptions()), config, env, NullLoggerFactory.Instance);
@@ -69,6 +70,22 @@ public sealed class WarmUpLane : IAsyncDisposable
         var intake = new LeadIntake(snapshots, writer, auction, new Settle(writer, snapshots, crash, time), db, new NodeIdentity(), time,
             lifetime, crash, suppression, loggers.CreateLogger<LeadIntake>());
         return new WarmUpLane(writer, file, connectionString, snapshots, intake, auction, publisher, apiKey);
+    }
+
+    private const string FilePrefix = "leadhub-warm-up-";
+
+    // A node killed while warming up leaves its lane's file behind; the next start removes those
+    // older than an hour (a younger one may be another node's on this machine, warming now).
+    internal static void RemoveLeftovers(string folder, DateTimeOffset now)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, FilePrefix + "*"))
+        {
+            try
+            {
+                if (now - new DateTimeOffset(File.GetLastWriteTimeUtc(file)) > TimeSpan.FromHours(1)) File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
     }
 
     // Not a key a workspace can hold (keys are slugs), so it never shares a rate-limit partition with a real publisher.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LeadHub.Tests.Delivery;
+using LeadHub.Core.Leads;
 using LeadHub.Core.Storage;
 using LeadHub.Core.Workspace;
 using LeadHub.Tests.Infrastructure;
@@ -103,6 +104,31 @@ public sealed class HotPathWarmUpTests
         Assert.Equal("sold", answer.GetProperty("status").GetString());
         Assert.Single(buyers.CallsTo("warm-b", "post"));
         app.Kill();
+        dir.Delete(recursive: true);
+    }
+    [Fact]
+    public void A_warm_up_file_left_by_a_killed_node_is_removed_at_the_next_start_and_a_fresh_one_is_kept()
+    {
+        var dir = Directory.CreateTempSubdirectory("leadhub-leftovers-");
+        var now = DateTimeOffset.UtcNow;
+        string Touch(string name, TimeSpan age)
+        {
+            var path = Path.Combine(dir.FullName, name);
+            File.WriteAllText(path, "x");
+            File.SetLastWriteTimeUtc(path, (now - age).UtcDateTime);
+            return path;
+        }
+        var leftover = Touch("leadhub-warm-up-0a1b.db", TimeSpan.FromHours(2));
+        var leftoverWal = Touch("leadhub-warm-up-0a1b.db-wal", TimeSpan.FromHours(2));
+        var warmingNow = Touch("leadhub-warm-up-2c3d.db", TimeSpan.FromMinutes(1));
+        var database = Touch("leadhub.db", TimeSpan.FromDays(3));
+
+        WarmUpLane.RemoveLeftovers(dir.FullName, now);
+
+        Assert.False(File.Exists(leftover));
+        Assert.False(File.Exists(leftoverWal));
+        Assert.True(File.Exists(warmingNow));
+        Assert.True(File.Exists(database));
         dir.Delete(recursive: true);
     }
 }
