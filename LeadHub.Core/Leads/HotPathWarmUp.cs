@@ -76,10 +76,8 @@ public sealed class HotPathWarmUp(
         var watch = Stopwatch.StartNew();
         await using var lane = await WarmUpLane.OpenAsync(snapshot, buyer.Url, transport, suppression, time, env, lifetime, loggers, ct);
         var campaigns = lane.Snapshots.Current.Campaigns.Values.ToList();
-        var bodies = campaigns.Select(c => JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            campaign = c.Key, subId = "warm-up", fields = ContractTrial.SampleLead(c.Config.Fields),
-        })).ToList();
+        var samples = campaigns.Select(c => JsonSerializer.SerializeToElement(ContractTrial.SampleLead(c.Config.Fields))).ToList();
+        var bodies = campaigns.Select((c, n) => JsonSerializer.SerializeToUtf8Bytes(new { campaign = c.Key, subId = "warm-up", fields = samples[n] })).ToList();
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(10) };
         var endpoint = PublisherEndpointAsync(ct);
         _lane = lane;
@@ -108,9 +106,7 @@ public sealed class HotPathWarmUp(
                     }
                     else
                     {
-                        using var doc = JsonDocument.Parse(bodies[n]);
-                        var fields = doc.RootElement.GetProperty("fields").Clone();
-                        await lane.Intake.SubmitAsync(lane.Publisher, new LeadSubmission(campaigns[n].Key, "warm-up", null, false, fields), null);
+                        await lane.Intake.SubmitAsync(lane.Publisher, new LeadSubmission(campaigns[n].Key, "warm-up", null, false, samples[n]), null);
                     }
                     Interlocked.Increment(ref leads);
                 });

@@ -28,17 +28,16 @@ public sealed class WarmUpLane : IAsyncDisposable
 
     public RoutingSnapshotHolder Snapshots { get; }
     public LeadIntake Intake { get; }
-    public Auction Auction { get; }
     public PublisherSnapshot Publisher { get; }
 
     // The made-up key, for the warm-up's own requests only.
     public string ApiKey { get; }
 
     private WarmUpLane(LeadWriter writer, string file, string connectionString, RoutingSnapshotHolder snapshots, LeadIntake intake,
-        Auction auction, PublisherSnapshot publisher, string apiKey)
+        PublisherSnapshot publisher, string apiKey)
     {
         (_writer, _file, _connectionString) = (writer, file, connectionString);
-        (Snapshots, Intake, Auction, Publisher, ApiKey) = (snapshots, intake, auction, publisher, apiKey);
+        (Snapshots, Intake, Publisher, ApiKey) = (snapshots, intake, publisher, apiKey);
     }
 
     // True only for this lane's key, compared in constant time like every publisher key.
@@ -69,7 +68,7 @@ public sealed class WarmUpLane : IAsyncDisposable
             new PostJournal(writer, crash, time));
         var intake = new LeadIntake(snapshots, writer, auction, new Settle(writer, snapshots, crash, time), db, new NodeIdentity(), time,
             lifetime, crash, suppression, loggers.CreateLogger<LeadIntake>());
-        return new WarmUpLane(writer, file, connectionString, snapshots, intake, auction, publisher, apiKey);
+        return new WarmUpLane(writer, file, connectionString, snapshots, intake, publisher, apiKey);
     }
 
     private const string FilePrefix = "leadhub-warm-up-";
