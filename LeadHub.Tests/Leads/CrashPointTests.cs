@@ -309,19 +309,11 @@ public sealed class CrashPointTests(ITestOutputHelper output) : IAsyncLifetime
     private AppProcess StartApp(string? crashAt = null, bool repostSameLeadId = false, int holdReceiveMs = 0)
     {
         if (crashAt is null) WriteWorkspace(repostSameLeadId);
-        var environment = new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
-            ["LeadHub__Database__Provider"] = _db.Provider,
-            ["ConnectionStrings__LeadHub"] = _db.ConnectionString,
-            ["LeadHub__AdminApiToken"] = AdminToken,
-            ["LeadHub__WorkspaceFile"] = WorkspacePath,
-            ["LeadHub__Recovery__RerouteWithinSeconds"] = "600",
-        };
+        var environment = new Dictionary<string, string> { ["LeadHub__Recovery__RerouteWithinSeconds"] = "600" };
         if (crashAt is not null) environment["LeadHub__Testing__CrashAt"] = crashAt;
         if (holdReceiveMs > 0) environment["LeadHub__Testing__HoldReceiveMs"] = holdReceiveMs.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Log("starting the app" + (crashAt is null ? "" : " armed at " + crashAt));
-        var app = AppProcess.Start(environment);
+        var app = AppProcess.Start(_db, AdminToken, WorkspacePath, environment);
         Log("app ready");
         return app;
     }

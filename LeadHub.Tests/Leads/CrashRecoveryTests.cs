@@ -102,13 +102,8 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
     private string WorkspacePath => Path.Combine(_dir, "workspace.json");
 
-    private AppProcess StartApp(int rerouteWithinSeconds) => AppProcess.Start(new Dictionary<string, string>
+    private AppProcess StartApp(int rerouteWithinSeconds) => AppProcess.Start(_db, AdminToken, WorkspacePath, new Dictionary<string, string>
     {
-        ["ASPNETCORE_ENVIRONMENT"] = "Testing",
-        ["LeadHub__Database__Provider"] = _db.Provider,
-        ["ConnectionStrings__LeadHub"] = _db.ConnectionString,
-        ["LeadHub__AdminApiToken"] = AdminToken,
-        ["LeadHub__WorkspaceFile"] = WorkspacePath,
         ["LeadHub__Recovery__RerouteWithinSeconds"] = rerouteWithinSeconds.ToString(),
     });
 
@@ -147,7 +142,23 @@ public sealed class AppProcess : IDisposable
         BaseAddress = baseAddress;
     }
 
-    public static AppProcess Start(IReadOnlyDictionary<string, string> environment)
+    // A node in the Testing environment on `database`, with an admin token and its workspace imported
+    // from a file at start; `more` adds or overrides settings (as LeadHub__Section__Key variables).
+    public static AppProcess Start(TestDatabase database, string adminToken, string workspaceFile, IReadOnlyDictionary<string, string>? more = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
+            ["LeadHub__Database__Provider"] = database.Provider,
+            ["ConnectionStrings__LeadHub"] = database.ConnectionString,
+            ["LeadHub__AdminApiToken"] = adminToken,
+            ["LeadHub__WorkspaceFile"] = workspaceFile,
+        };
+        foreach (var (k, v) in more ?? new Dictionary<string, string>()) environment[k] = v;
+        return Start(environment);
+    }
+
+    private static AppProcess Start(IReadOnlyDictionary<string, string> environment)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "LeadHub.Web.dll"), "--urls", $"http://127.0.0.1:{port}"])

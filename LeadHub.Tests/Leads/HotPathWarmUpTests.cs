@@ -74,15 +74,7 @@ public sealed class HotPathWarmUpTests
             Buyers = [TestWorkspace.Buyer("warm-b", TestWorkspace.PingPost("warm-c", "warm-http", buyers.PingUrl("warm-b"), buyers.PostUrl("warm-b")))],
         }, WorkspaceJson.Options));
 
-        using var app = AppProcess.Start(new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
-            ["LeadHub__Database__Provider"] = database.Provider,
-            ["ConnectionStrings__LeadHub"] = database.ConnectionString,
-            ["LeadHub__AdminApiToken"] = adminToken,
-            ["LeadHub__WorkspaceFile"] = file,
-            ["LeadHub__WarmUpSeconds"] = "8",
-        });
+        using var app = AppProcess.Start(database, adminToken, file, new Dictionary<string, string> { ["LeadHub__WarmUpSeconds"] = "8" });
 
         // Logged before ready; read from the process's output, which may trail it.
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
