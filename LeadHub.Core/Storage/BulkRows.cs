@@ -10,7 +10,8 @@ namespace LeadHub.Core.Storage;
 // writer, the KPI rollups). EF Core's change tracking cost more CPU per lead than the rest of the
 // engine; these statements are built from the EF model's own tables, columns and type mappings,
 // so a column added to an entity needs no change here.
-// - SQLite (in process, one writer): one prepared statement per table, executed once per row.
+// - SQLite (in process, one writer): one prepared statement per table, executed once per row
+//   (an upsert of counters: one per set of counters the row adds to, see UpsertAddSparseAsync).
 // - PostgreSQL (a network round trip per statement): one statement per table for the whole
 //   batch, its rows passed as one array per column and unnested by the server. Deferred, the
 //   statements are held and sent together by FlushAsync: the lead writer's whole batch (every
@@ -72,24 +73,80 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, Prepare
     {
         if (rows.Count == 0) return Task.CompletedTask;
         var t = Table.Of<T>(db);
+        if (!_postgres) return UpsertAddSparseAsync(t, rows, sums, ct);
         var statement = t.StatementOf(_postgres, "upsert " + string.Join(",", sums), () =>
         {
             var summed = sums.Select(t.Column).ToHashSet();
             var updates = t.Columns.Where(c => !t.Key.Contains(c)).Select(c => summed.Contains(c)
-                ? $"{Q(c)} = {Plus(c, $"{t.Name}.{Q(c)}", $"excluded.{Q(c)}")}"
+                ? $"{Q(c)} = {Plus(_postgres, c, $"{t.Name}.{Q(c)}", $"excluded.{Q(c)}")}"
                 : $"{Q(c)} = excluded.{Q(c)}");
-            var values = _postgres
-                ? $"SELECT * FROM unnest({List(t.Columns, (_, i) => $"@p{i}")})"
-                : $"VALUES ({List(t.Columns, (_, i) => $"@p{i}")})";
-            return ($"INSERT INTO {t.Name} ({List(t.Columns)}) {values} " +
+            return ($"INSERT INTO {t.Name} ({List(t.Columns)}) SELECT * FROM unnest({List(t.Columns, (_, i) => $"@p{i}")}) " +
                     $"ON CONFLICT ({List(t.Key)}) DO UPDATE SET {string.Join(", ", updates)}", t.Columns);
         });
         return ExecuteAsync(statement, rows, ct);
     }
 
+    // SQLite: each row binds only the sums it adds to (SQLite's cost is per bound value, and a
+    // pinged buyer's KPI row adds to 4 of its 18 counters); a sum left out is its type's zero in a
+    // new row and untouched in a row already there, as adding zero would leave it. Rows still run
+    // in the caller's order. One statement per table and set of sums, kept like the others.
+    private async Task UpsertAddSparseAsync<T>(Table t, IReadOnlyCollection<T> rows, IReadOnlyList<string> sums, CancellationToken ct) where T : class
+    {
+        var sparse = t.SparseOf(string.Join(",", sums), () => new Sparse(t, sums.Select(t.Column).ToArray()));
+        var one = new T[1];
+        foreach (var row in rows)
+        {
+            one[0] = row;
+            await ExecuteAsync(sparse.StatementFor(row), one, ct);
+        }
+    }
+
+    // A sparse upsert's sums, and its statements by which of them a row adds to (bit i: sum i).
+    private sealed class Sparse
+    {
+        private readonly Table _t;
+        private readonly IProperty[] _sums;
+        private readonly Func<object, object?>[] _read;
+        private readonly object?[] _zero;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, Statement> _statements = new();
+
+        public Sparse(Table t, IProperty[] sums)
+        {
+            if (sums.Length > 64) throw new ArgumentException("at most 64 sums", nameof(sums));
+            (_t, _sums) = (t, sums);
+            _read = sums.Select(ValueOf).ToArray();
+            _zero = sums.Select(c => c.ClrType.IsValueType ? Activator.CreateInstance(c.ClrType) : null).ToArray();
+        }
+
+        public Statement StatementFor(object row)
+        {
+            var mask = 0UL;
+            for (var i = 0; i < _sums.Length; i++)
+            {
+                if (_read[i](row) is { } value && !value.Equals(_zero[i])) mask |= 1UL << i;
+            }
+            return _statements.GetOrAdd(mask, static (mask, self) => self.Build(mask), this);
+        }
+
+        private Statement Build(ulong mask)
+        {
+            var added = _sums.Where((_, i) => (mask & 1UL << i) != 0).ToList();
+            var left = _sums.Where((_, i) => (mask & 1UL << i) == 0).ToList();
+            var bound = _t.Columns.Where(c => !_sums.Contains(c)).Concat(added).ToList();
+            var updates = bound.Where(c => !_t.Key.Contains(c)).Select(c => added.Contains(c)
+                ? $"{Q(c)} = {Plus(false, c, $"{_t.Name}.{Q(c)}", $"excluded.{Q(c)}")}"
+                : $"{Q(c)} = excluded.{Q(c)}").ToList();
+            var values = bound.Select((_, i) => $"@p{i}")
+                .Concat(left.Select(c => c.GetRelationalTypeMapping().GenerateSqlLiteral(_zero[Array.IndexOf(_sums, c)])));
+            var sql = $"INSERT INTO {_t.Name} ({List(bound.Concat(left))}) VALUES ({string.Join(", ", values)}) " +
+                      $"ON CONFLICT ({List(_t.Key)}) DO " + (updates.Count == 0 ? "NOTHING" : $"UPDATE SET {string.Join(", ", updates)}");
+            return new Statement(sql, bound, bound.Select(ValueOf).ToArray());
+        }
+    }
+
     // SQLite keeps decimals as text: EF Core's ef_add adds them exactly, where + would go through doubles.
-    private string Plus(IProperty c, string current, string added) =>
-        !_postgres && c.ClrType == typeof(decimal) ? $"ef_add({current}, {added})" : $"{current} + {added}";
+    private static string Plus(bool postgres, IProperty c, string current, string added) =>
+        !postgres && c.ClrType == typeof(decimal) ? $"ef_add({current}, {added})" : $"{current} + {added}";
 
     private async Task ExecuteAsync<T>(Statement statement, IReadOnlyCollection<T> rows, CancellationToken ct) where T : class
     {
@@ -199,6 +256,10 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, Prepare
                 var (sql, columns) = build();
                 return new Statement(sql, columns, columns.Select(ValueOf).ToArray());
             });
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Sparse> _sparse = new(StringComparer.Ordinal);
+
+        public Sparse SparseOf(string sums, Func<Sparse> build) => _sparse.GetOrAdd(sums, static (_, build) => build(), build);
 
         public IProperty Column(string property) =>
             Columns.FirstOrDefault(c => c.Name == property) ?? throw new ArgumentException($"{property} is not a column of {Name}");

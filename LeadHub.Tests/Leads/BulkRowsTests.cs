@@ -120,6 +120,32 @@ public sealed class BulkRowsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Counters_a_row_does_not_add_to_start_at_zero_and_keep_what_other_rows_added()
+    {
+        // SQLite binds only a row's non-zero counters: the ones left out must read as zero in a new row
+        // and stay as they were in a row already there, whichever counters each write carries.
+        var sums = KpiCounters.All.Select(p => p.Name).ToList();
+        var pinged = new KpiBucketRow { Minute = At, CampaignKey = "auto", PublisherKey = "pub", BuyerKey = "b1", Offered = 1, Pings = 1, Bids = 1, BidSum = 4.25m };
+        var unpinged = new KpiBucketRow { Minute = At, CampaignKey = "auto", PublisherKey = "pub", BuyerKey = "b2" };
+        await WriteAsync(bulk => bulk.UpsertAddAsync([pinged, unpinged], sums));
+        await WriteAsync(bulk => bulk.UpsertAddAsync([pinged with { Bids = 0, BidSum = 0m }], sums));
+        await WriteAsync(bulk => bulk.UpsertAddAsync([new KpiBucketRow
+        {
+            Minute = At, CampaignKey = "auto", PublisherKey = "pub", BuyerKey = "b1", Leads = 1, Valid = 1, Sold = 1, GrossRevenue = 12.50m, Payout = 8.00m,
+        }], sums));
+        await WriteAsync(bulk => bulk.UpsertAddAsync([unpinged with { Payout = -0.75m }], sums));
+
+        await using var db = Context();
+        var rows = await db.KpiBuckets.AsNoTracking().Where(b => b.CampaignKey == "auto").ToListAsync();
+        var b1 = rows.Single(r => r.BuyerKey == "b1");
+        var b2 = rows.Single(r => r.BuyerKey == "b2");
+        Assert.Equal((2L, 2L, 1L, 4.25m, 1L, 1L, 1L, 12.50m, 8.00m, 0L, 0m, 0L),
+            (b1.Offered, b1.Pings, b1.Bids, b1.BidSum, b1.Leads, b1.Valid, b1.Sold, b1.GrossRevenue, b1.Payout, b1.Posts, b1.ReturnCredits, b1.Rejects));
+        Assert.Equal(KpiCounters.All.Select(p => p.Name == nameof(KpiCounters.Payout) ? -0.75m : 0m),
+            KpiCounters.All.Select(p => Convert.ToDecimal(p.GetValue(b2))));
+    }
+
+    [Fact]
     public async Task Many_trace_steps_of_many_leads_are_written_in_one_call()
     {
         var leads = Enumerable.Range(0, 300).Select(_ => Lead()).ToList();
