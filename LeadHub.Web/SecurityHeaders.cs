@@ -9,7 +9,16 @@ public static class SecurityHeaders
     private const string NonceKey = "LeadHub.CspNonce";
 
     // The nonce of this request's inline scripts (Blazor's import map is one); App.razor puts it on them.
-    public static string Nonce(HttpContext http) => http.Items[NonceKey] as string ?? "";
+    // Made when first asked for, by the page or by the policy, whichever comes first: a publisher's
+    // request, which renders no page, draws no random bytes and allocates no Items dictionary.
+    public static string Nonce(HttpContext http)
+    {
+        if (http.Items.TryGetValue(NonceKey, out var kept) && kept is string nonce) return nonce;
+        // Hex: valid in a CSP nonce and never HTML-encoded in the attribute ('+' of base64 would be).
+        nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        http.Items[NonceKey] = nonce;
+        return nonce;
+    }
 
     // Blazor Server needs its own scripts, the circuit's websocket ('self' covers it), and inline
     // styles (MudBlazor and Blazor set style attributes); nothing from another origin.
@@ -19,20 +28,18 @@ public static class SecurityHeaders
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
     {
-        // Hex: valid in a CSP nonce and never HTML-encoded in the attribute ('+' of base64 would be).
-        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        http.Items[NonceKey] = nonce;
         // When the response starts: the exception handler clears headers set before it runs.
-        http.Response.OnStarting(() =>
+        http.Response.OnStarting(static state =>
         {
+            var http = (HttpContext)state;
             var response = http.Response;
             response.Headers.XContentTypeOptions = "nosniff";
             // The Scalar and Hangfire dashboards ship inline scripts of their own and keep their defaults.
             var thirdParty = http.Request.Path.StartsWithSegments("/scalar") || http.Request.Path.StartsWithSegments("/hangfire");
             if (!thirdParty && response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true)
-                response.Headers.ContentSecurityPolicy = PortalPolicy(nonce);
+                response.Headers.ContentSecurityPolicy = PortalPolicy(Nonce(http));
             return Task.CompletedTask;
-        });
+        }, http);
         return next(http);
     });
 }

@@ -29,7 +29,8 @@ public static class CapPeriods
     // zones, so buyer-level periods count in the buyer's own zone (BuyerConfig.TimeZone, UTC if unset).
     public static IReadOnlyList<CapLimit> ForContract(ContractSnapshot contract, DateTimeOffset now)
     {
-        var contractLimits = For("contract:" + contract.Key, contract.Config.Caps, contract.Schedule.TimeZone, now);
+        // Most contracts have no caps: their scope's name is not even built (this runs per contract per lead).
+        var contractLimits = Uncapped(contract.Config.Caps) ? None : For("contract:" + contract.Key, contract.Config.Caps, contract.Schedule.TimeZone, now);
         var buyerLimits = ForBuyer(contract.Buyer, now);
         if (buyerLimits.Count == 0) return contractLimits;
         if (contractLimits.Count == 0) return buyerLimits;
@@ -37,12 +38,13 @@ public static class CapPeriods
     }
 
     public static IReadOnlyList<CapLimit> ForBuyer(BuyerSnapshot buyer, DateTimeOffset now) =>
-        For("buyer:" + buyer.Key, buyer.Config.Caps, buyer.Zone, now);
+        Uncapped(buyer.Config.Caps) ? None : For("buyer:" + buyer.Key, buyer.Config.Caps, buyer.Zone, now);
+
+    private static bool Uncapped([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] CapsConfig? caps) => caps is null or { Hourly: null, Daily: null, Weekly: null, Monthly: null, DailyBudget: null };
 
     public static IReadOnlyList<CapLimit> For(string scope, CapsConfig? caps, TimeZoneInfo zone, DateTimeOffset utcNow)
     {
-        if (caps is null || caps is { Hourly: null, Daily: null, Weekly: null, Monthly: null, DailyBudget: null })
-            return None;
+        if (Uncapped(caps)) return None;
 
         var local = TimeZoneInfo.ConvertTime(utcNow, zone).DateTime;
         var inv = CultureInfo.InvariantCulture;

@@ -96,6 +96,27 @@ public sealed class HostileBuyerTests(LeadHubFactory host, ITestOutputHelper out
             r.ContentType = "application/json";
             await r.Body.WriteAsync(new byte[] { (byte)'{', (byte)'"', (byte)'b', (byte)'i', (byte)'d', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}' });
         });
+        // Compressed only for a client that says it reads the coding, as a buyer's server would.
+        _server.MapPost("/compressed", async (HttpRequest q, HttpResponse r) =>
+        {
+            var asked = q.Headers.AcceptEncoding.ToString().Split(',', StringSplitOptions.TrimEntries);
+            foreach (var (coding, compress) in new (string, Func<Stream, Stream>)[]
+            {
+                ("br", s => new BrotliStream(s, CompressionLevel.Fastest, leaveOpen: true)),
+                ("gzip", s => new GZipStream(s, CompressionLevel.Fastest, leaveOpen: true)),
+                ("deflate", s => new ZLibStream(s, CompressionLevel.Fastest, leaveOpen: true)),
+            })
+            {
+                if (!asked.Contains(coding)) continue;
+                r.Headers.ContentEncoding = coding;
+                r.ContentType = "application/json";
+                var packed = new MemoryStream();
+                await using (var z = compress(packed)) await z.WriteAsync("""{"accepted":true,"bid":12.5}"""u8.ToArray());
+                await r.Body.WriteAsync(packed.ToArray());
+                return;
+            }
+            r.StatusCode = 406;
+        });
         await _server.StartAsync();
         _base = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     }
@@ -144,6 +165,14 @@ public sealed class HostileBuyerTests(LeadHubFactory host, ITestOutputHelper out
         Assert.Equal(PingOutcome.Error, result.Outcome);
         Assert.Contains(reason, result.Reason);
         Assert.True(took < TimeSpan.FromSeconds(3.5), $"took {took.TotalMilliseconds:0} ms against a 3000 ms timeout");
+    }
+
+    [Fact]
+    public async Task A_buyer_that_compresses_for_clients_that_ask_gets_asked_and_its_bid_is_read()
+    {
+        var (result, _) = await PingAsync("/compressed", 3000);
+
+        Assert.Equal((PingOutcome.Bid, 12.5m), (result.Outcome, result.Bid));
     }
 
     [Fact]
