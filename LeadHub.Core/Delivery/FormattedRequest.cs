@@ -296,7 +296,7 @@ public sealed partial class FormattedRequest
 
     // A body's members in order; a member set again keeps its place and takes the new value, as a
     // JsonObject's indexer does. A value is a JsonNode (or null) or a nested Members.
-    private sealed class Members : List<(string Name, object? Value)>
+    private sealed class Members(int capacity) : List<(string Name, object? Value)>(capacity)
     {
         public void Set(string name, object? value)
         {
@@ -313,9 +313,10 @@ public sealed partial class FormattedRequest
     // Null when a static template fails at run time: the request fails rather than send an empty credential.
     private Members? Flatten(FormatValues values, Func<TemplateContext> context)
     {
-        var body = new Members();
+        // Sized once: growing the list member by member was a fortieth of the bytes a lead allocated.
+        var body = new Members(values.Fields.Count + _meta.Count + _static.Count + 1);
         var fields = body;
-        if (_fieldsUnder is not null) body.Set(_fieldsUnder, fields = new Members());
+        if (_fieldsUnder is not null) body.Set(_fieldsUnder, fields = new Members(values.Fields.Count));
         foreach (var (name, value) in values.Fields)
         {
             if (_fields is null || _fields.Contains(name)) fields.Set(_rename.GetValueOrDefault(name, name), MapShared(name, value));
