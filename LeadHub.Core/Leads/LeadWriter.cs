@@ -385,42 +385,31 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     // statement (both index lookups, one round trip), run before every ping. EF Core's LINQ with
     // list parameters re-translated the query on every call and cost more CPU than a lead's pings.
     // Only leads that passed validation count: a corrected resubmission of a quarantined lead is routed.
-    // `statements`: the command kept prepared on that connection, by its text (the dedupe read of
-    // one lead has one of three texts); without it the command is prepared for this call alone.
+    // `statements`: the command kept prepared on that connection, by its text; without it the command is
+    // prepared for this call alone. The text depends only on how many campaigns, phones and emails are
+    // asked for (a lead alone: one of three), so it is built once per shape, not once per batch.
     private static async Task<List<Hit>> SamePersonAsync(LeadHubDbContext db, List<ReceiveOp> checkable, PreparedStatements? statements)
     {
         var connection = db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync();
-        var values = new List<(string Name, object Value)>();
-        string In(IEnumerable<string> keys, string prefix) =>
-            string.Join(", ", keys.Distinct().Select((v, i) =>
-            {
-                values.Add(($"@{prefix}{i}", v));
-                return $"@{prefix}{i}";
-            }));
-        var campaigns = In(checkable.Select(r => r.Lead.CampaignKey), "c");
+        var campaigns = Distinct(checkable, r => r.Lead.CampaignKey);
+        var phones = Distinct(checkable, r => r.Lead.PhoneKey);
+        var emails = Distinct(checkable, r => r.Lead.EmailKey);
+        if (phones.Count == 0 && emails.Count == 0) return [];
+        var sql = DedupeTexts.GetOrAdd((campaigns.Count, phones.Count, emails.Count), DedupeText);
         var since = checkable.Min(r => r.DedupeSince!.Value);
         // Times are stored as the model maps them (a number on SQLite): written and read through that mapping.
         var at = db.Model.FindEntityType(typeof(LeadRow))!.FindProperty(nameof(LeadRow.ReceivedAt))!.GetRelationalTypeMapping();
-        var parts = new List<string>();
-        foreach (var (column, phone) in new[] { ("PhoneKey", true), ("EmailKey", false) })
-        {
-            var keys = checkable.Select(r => phone ? r.Lead.PhoneKey : r.Lead.EmailKey).OfType<string>().ToList();
-            if (keys.Count == 0) continue;
-            parts.Add($"""
-                SELECT {(phone ? 1 : 0)}, "CampaignKey", "{column}", "ReceivedAt", "Test" FROM "Leads"
-                WHERE "CampaignKey" IN ({campaigns}) AND "{column}" IN ({In(keys, column[0].ToString())})
-                AND "ReceivedAt" >= @since AND "Status" <> '{LeadStatus.Invalid}' AND "Status" <> '{LeadStatus.Duplicate}'
-                """);
-        }
-        if (parts.Count == 0) return [];
-        var sql = string.Join("\nUNION ALL\n", parts);
-        var (command, parameters) = statements?.For(connection, sql, c => ParametersOf(c, at, values)) ?? New(connection, sql, at, values);
+        var (command, parameters) = statements?.For(connection, sql, c => ParametersOf(c, at, campaigns.Count, phones.Count, emails.Count))
+            ?? New(connection, sql, at, campaigns.Count, phones.Count, emails.Count);
         try
         {
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
             parameters[0].Value = at.Converter?.ConvertToProvider(since) ?? since;
-            for (var i = 0; i < values.Count; i++) parameters[i + 1].Value = values[i].Value;
+            var i = 1;
+            foreach (var value in campaigns) parameters[i++].Value = value;
+            foreach (var value in phones) parameters[i++].Value = value;
+            foreach (var value in emails) parameters[i++].Value = value;
             var hits = new List<Hit>();
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
@@ -435,25 +424,55 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         }
     }
 
+    private static List<string> Distinct(List<ReceiveOp> ops, Func<ReceiveOp, string?> key)
+    {
+        var keys = new List<string>(ops.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var op in ops)
+            if (key(op) is { } value && seen.Add(value)) keys.Add(value);
+        return keys;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Campaigns, int Phones, int Emails), string> DedupeTexts = new();
+
+    // Parameters are named by their place: @c0.. the campaigns, @P0.. the phones, @E0.. the emails.
+    private static string DedupeText((int Campaigns, int Phones, int Emails) shape)
+    {
+        static string Names(string prefix, int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@{prefix}{i}"));
+        var parts = new List<string>();
+        foreach (var (column, phone, count) in new[] { ("PhoneKey", true, shape.Phones), ("EmailKey", false, shape.Emails) })
+        {
+            if (count == 0) continue;
+            parts.Add($"""
+                SELECT {(phone ? 1 : 0)}, "CampaignKey", "{column}", "ReceivedAt", "Test" FROM "Leads"
+                WHERE "CampaignKey" IN ({Names("c", shape.Campaigns)}) AND "{column}" IN ({Names(column[..1], count)})
+                AND "ReceivedAt" >= @since AND "Status" <> '{LeadStatus.Invalid}' AND "Status" <> '{LeadStatus.Duplicate}'
+                """);
+        }
+        return string.Join("\nUNION ALL\n", parts);
+    }
+
     private static (System.Data.Common.DbCommand, System.Data.Common.DbParameter[]) New(System.Data.Common.DbConnection connection, string sql,
-        RelationalTypeMapping at, List<(string Name, object Value)> values)
+        RelationalTypeMapping at, int campaigns, int phones, int emails)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        return (command, ParametersOf(command, at, values));
+        return (command, ParametersOf(command, at, campaigns, phones, emails));
     }
 
     // `@since` first, then the keys in the order the text names them; values are set for each use.
     private static System.Data.Common.DbParameter[] ParametersOf(System.Data.Common.DbCommand command, RelationalTypeMapping at,
-        List<(string Name, object Value)> values)
+        int campaigns, int phones, int emails)
     {
-        var parameters = new System.Data.Common.DbParameter[values.Count + 1];
+        var parameters = new System.Data.Common.DbParameter[1 + campaigns + phones + emails];
         parameters[0] = at.CreateParameter(command, "@since", null);
-        for (var i = 0; i < values.Count; i++)
-        {
-            parameters[i + 1] = command.CreateParameter();
-            parameters[i + 1].ParameterName = values[i].Name;
-        }
+        var i = 1;
+        foreach (var (prefix, count) in new[] { ("c", campaigns), ("P", phones), ("E", emails) })
+            for (var n = 0; n < count; n++)
+            {
+                parameters[i] = command.CreateParameter();
+                parameters[i++].ParameterName = $"@{prefix}{n}";
+            }
         command.Parameters.AddRange(parameters);
         return parameters;
     }

@@ -52,4 +52,35 @@ public sealed class LeadWriterTests(LeadHubFactory host) : IClassFixture<LeadHub
             Assert.True(await writer.SeenBeforeAsync(Lead(person) with { PhoneKey = null }, since), "by email alone");
         }
     }
+
+    // Leads queued together are checked in one read whose text is kept by its shape (how many campaigns,
+    // phones and emails): each lead is judged by its own campaign, phone and email, whatever its neighbours.
+    [Fact]
+    public async Task Leads_queued_together_are_each_judged_a_duplicate_by_their_own_campaign_phone_and_email()
+    {
+        var writer = host.Services.GetRequiredService<LeadWriter>();
+        var since = DateTimeOffset.UtcNow.AddDays(-30);
+        string U(string what) => what + "-" + Guid.NewGuid().ToString("N");
+        var (campaignA, campaignB) = (U("dedupe-a"), U("dedupe-b"));
+        var (phone1, email1, phone2, email2) = (U("p1"), U("e1"), U("p2"), U("e2"));
+        NewLead Lead(string campaign, string? phone, string? email) => new(Guid.NewGuid(), campaign, "pub", null, null, null, false,
+            LeadStatus.Routing, "{}", null, phone, email, DateTimeOffset.UtcNow, null, null, null);
+        await writer.ReceiveAsync(Lead(campaignA, phone1, email1), since);
+        await writer.ReceiveAsync(Lead(campaignB, phone2, email2), since);
+
+        (NewLead Lead, ReceiveOutcome Expected)[] queued =
+        [
+            (Lead(campaignA, phone1, U("e")), ReceiveOutcome.Duplicate),
+            (Lead(campaignA, U("p"), email1), ReceiveOutcome.Duplicate),
+            (Lead(campaignB, phone1, U("e")), ReceiveOutcome.Stored),
+            (Lead(campaignB, U("p"), email2), ReceiveOutcome.Duplicate),
+            (Lead(campaignA, U("p"), U("e")), ReceiveOutcome.Stored),
+            (Lead(campaignB, null, email2), ReceiveOutcome.Duplicate),
+            (Lead(campaignA, phone2, null), ReceiveOutcome.Stored),
+            (Lead(campaignB, email1, phone1), ReceiveOutcome.Stored),
+        ];
+        var results = await Task.WhenAll(queued.Select(q => writer.ReceiveAsync(q.Lead, since)));
+
+        Assert.Equal(queued.Select(q => q.Expected), results.Select(r => r.Outcome));
+    }
 }
