@@ -25,8 +25,13 @@ public static class WriterBench
         var (connectionString, drop) = postgres is null ? Sqlite() : await LeadHubTarget.CreatePostgresDatabaseAsync(postgres);
         try
         {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Production", ContentRootPath = Path.GetTempPath() });
-            builder.Logging.ClearProviders();
+            // No default sources: the default appsettings.json is watched for changes, and a watcher on the
+            // temp folder, where the database file lives, woke on every page SQLite wrote (the node polls its
+            // settings files for the same reason): one lead at a time cost 1.25-1.31 CPU-ms with it, 0.88-0.91 without.
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                DisableDefaults = true, EnvironmentName = "Production", ContentRootPath = Path.GetTempPath(),
+            });
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["ConnectionStrings:LeadHub"] = connectionString,
