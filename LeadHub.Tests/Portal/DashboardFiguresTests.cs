@@ -192,7 +192,8 @@ public sealed class DashboardFiguresTests(LeadHubFactory host) : PortalTestConte
         var cut = Render(s.CampaignName, "7d");
 
         cut.WaitForAssertion(() => Assert.Equal("1", Card(cut, "kpi-leads")));
-        Assert.Equal("per day", cut.Find("#chart-leads-bucket").TextContent.Trim());
+        // The bucket label follows the figures, which arrive later on PostgreSQL: wait for it too.
+        cut.WaitForAssertion(() => Assert.Equal("per day", cut.Find("#chart-leads-bucket").TextContent.Trim()));
         var lines = cut.FindComponents<MudChart<double>>().Where(c => c.Instance.ChartType == ChartType.Line).ToList();
         Assert.Equal(2, lines.Count);
         foreach (var chart in lines)
