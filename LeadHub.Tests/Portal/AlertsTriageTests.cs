@@ -92,7 +92,7 @@ public sealed class AlertsTriageTests(LeadHubFactory host) : PortalTestContext(h
         cut.WaitForAssertion(() => Assert.Contains("Block this sub-id?", cut.Markup));
         cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Block sub-id").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal(AlertStatus.Resolved, StatusAsync(alert.Id).Result.Status), PortalKit.Wait);
+        await PortalKit.UntilAsync(async () => (await StatusAsync(alert.Id)).Status == AlertStatus.Resolved);
         Assert.Equal(["fb-bad"], (await Host.ExportAsync()).Publishers.Single(p => p.Key == publisher).BlockedSubIds);
         Assert.Contains(await Host.AuditAsync(publisher), a => a.Actor == PortalKit.Manager);
         using var client = Host.Publisher(apiKey);

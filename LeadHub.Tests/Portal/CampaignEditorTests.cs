@@ -153,7 +153,7 @@ public sealed class CampaignEditorTests(LeadHubFactory host) : PortalTestContext
         cut.Choose("campaign-strategy", "Parallel auction");
         cut.Choose("campaign-ranking", "Highest bid");
         cut.Find("#campaign-save").Click();
-        cut.WaitForAssertion(() => Assert.Null(StoredAsync(key).GetAwaiter().GetResult().Strategy), PortalKit.Wait);
+        await PortalKit.UntilAsync(async () => (await StoredAsync(key)).Strategy is null);
         Assert.Null((await StoredAsync(key)).Ranking);
     }
 

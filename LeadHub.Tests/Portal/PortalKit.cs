@@ -17,6 +17,19 @@ public static class PortalKit
     // For waits on work done by the server side of a page (a save, a delete) on a busy machine.
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
+    // For what a page stored, read back through a service. Not inside WaitForAssertion: its check runs
+    // on the renderer's thread, and blocking there on a read that is really asynchronous (PostgreSQL's)
+    // held up the page's own save, whose transaction then never finished (the test hung).
+    public static async Task UntilAsync(Func<Task<bool>> stored)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!await stored())
+        {
+            if (waited.Elapsed > Wait) throw new TimeoutException($"not stored within {Wait.TotalSeconds} s");
+            await Task.Delay(50);
+        }
+    }
+
     // The message MudBlazor shows under the input with this id (the validator's, for our forms).
     public static string? ErrorOf<T>(this IRenderedComponent<T> cut, string inputId) where T : IComponent =>
         cut.Find($"#{inputId}").Closest(".mud-input-control")?.QuerySelector(".mud-input-helper-text.mud-input-error")?.TextContent.Trim();

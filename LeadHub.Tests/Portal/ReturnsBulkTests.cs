@@ -74,7 +74,7 @@ public sealed class ReturnsBulkTests(LeadHubFactory host) : PortalTestContext(ho
         cut.WaitForAssertion(() => Assert.False(cut.Find("#reason-confirm").HasAttribute("disabled")));
         cut.Find("#reason-confirm").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal(ReturnStatus.Denied, Service.FindAsync(ret2).Result!.Status), PortalKit.Wait);
+        await PortalKit.UntilAsync(async () => (await Service.FindAsync(ret2))!.Status == ReturnStatus.Denied);
         Assert.Equal(ReturnStatus.Denied, (await Service.FindAsync(ret1))!.Status);
         Assert.Equal(LeadStatus.Sold, (await ReturnsDb.LeadAsync(Host, lead1)).Status);
         Assert.Equal(LeadStatus.Sold, (await ReturnsDb.LeadAsync(Host, lead2)).Status);
