@@ -37,7 +37,7 @@ public sealed class LeadHubDbFactory : IDbContextFactory<LeadHubDbContext>
             ConnectionString = config.GetConnectionString("LeadHub") is { Length: > 0 } cs ? cs
                 : throw new InvalidOperationException("LeadHub:Database:Provider is 'Postgres' but ConnectionStrings:LeadHub is empty.");
             var options = new DbContextOptionsBuilder<PostgresLeadHubDbContext>()
-                .UseNpgsql(ConnectionString)
+                .UseNpgsql(WithAutoPrepare(ConnectionString))
                 .UseLoggerFactory(loggers)
                 .Options;
             _create = new PooledDbContextFactory<PostgresLeadHubDbContext>(options).CreateDbContext;
@@ -59,6 +59,21 @@ public sealed class LeadHubDbFactory : IDbContextFactory<LeadHubDbContext>
     public string ConnectionString { get; }
 
     public LeadHubDbContext CreateDbContext() => _create();
+
+    // Npgsql prepares none of its statements unless asked: each of the hot path's statements (the
+    // dedupe read, a batch's unnest inserts and upserts) was parsed and planned again on every call,
+    // on a server that shares the cores. Prepared once a connection has run them a few times, unless
+    // the connection string says otherwise ("Max Auto Prepare=0" behind a pooler that cannot keep
+    // prepared statements).
+    public const int AutoPrepared = 64;
+
+    public static string WithAutoPrepare(string connectionString)
+    {
+        var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>().Any(k => k.Replace(" ", "").Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
+        if (named) return connectionString;
+        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = AutoPrepared }.ConnectionString;
+    }
 
     public static string SqliteConnectionString(IConfiguration config, IHostEnvironment env)
     {
