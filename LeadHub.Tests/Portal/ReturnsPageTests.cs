@@ -65,9 +65,9 @@ public sealed class ReturnsPageTests(LeadHubFactory host) : PortalTestContext(ho
         Assert.Equal((ReturnStatus.Approved, "manager@leadhub.test", "checked the number"), (stored.Status, stored.DecidedBy, stored.DecisionNote));
         var audit = (await ReturnsDb.AuditOfAsync(Host, returnId)).Last();
         Assert.Equal(("approve return", "manager@leadhub.test"), (audit.Action, audit.Actor));
-        // Moved from the queue to the history.
-        Assert.Empty(cut.FindAll($"#returns-pending #return-{returnId}"));
-        Assert.Contains("manager@leadhub.test", cut.Find($"#returns-decided #return-{returnId}").TextContent);
+        // Moved from the queue to the history (the lists reload after the message shows).
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll($"#returns-pending #return-{returnId}")));
+        cut.WaitForAssertion(() => Assert.Contains("manager@leadhub.test", cut.Find($"#returns-decided #return-{returnId}").TextContent));
     }
 
     [Fact]
