@@ -45,6 +45,8 @@ public static class WriterBench
             await writer.StartAsync(CancellationToken.None);
             var checkpoints = host.Services.GetRequiredService<SqliteCheckpoints>();
             await checkpoints.StartAsync(CancellationToken.None);
+            var statistics = host.Services.GetRequiredService<PostgresStatistics>();
+            await statistics.StartAsync(CancellationToken.None);
 
             output.WriteLine($"Lead writer on {(postgres is null ? "SQLite" : "PostgreSQL")}: dedupe read + receive + intent + finish (11 steps) per lead");
             // JIT and the first statements: the figures below are warm.
@@ -57,6 +59,7 @@ public static class WriterBench
                              $"finish p50 {many.Finish.P(0.5):F2} ms p99 {many.Finish.P(0.99):F2} ms, CPU {many.CpuMsPerLead:F3} ms/lead");
             await writer.StopAsync(CancellationToken.None);
             await checkpoints.StopAsync(CancellationToken.None);
+            await statistics.StopAsync(CancellationToken.None);
         }
         finally
         {

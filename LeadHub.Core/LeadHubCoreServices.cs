@@ -67,6 +67,8 @@ public static class LeadHubCoreServices
         services.AddHostedService(sp => sp.GetRequiredService<LeadWriter>());
         services.AddSingleton<SqliteCheckpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<SqliteCheckpoints>());
+        services.AddSingleton<PostgresStatistics>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresStatistics>());
         services.AddSingleton<Cluster.NodeHeartbeat>();
         services.AddHostedService(sp => sp.GetRequiredService<Cluster.NodeHeartbeat>());
         services.AddHostedService<Cluster.ConfigWatcher>();

@@ -41,6 +41,56 @@ public sealed class PostgresPreparedStatementsTests : IAsyncLifetime
         Assert.True((long)(await command.ExecuteScalarAsync())! > 0, "nothing prepared on the lead's connection");
     }
 
+    // A prepared statement planned while its table was nearly empty reads the whole table on every call
+    // until the table is analysed; autovacuum does that at most once a minute, so the node does it as
+    // soon as a young table has doubled, and leaves a grown table to autovacuum.
+    [PostgresFact]
+    public async Task A_young_table_is_analysed_once_it_has_doubled_but_not_when_it_grew_by_less_than_it_had()
+    {
+        var statistics = _host!.Services.GetRequiredService<PostgresStatistics>();
+        await using var conn = new NpgsqlConnection(_db!.ConnectionString);
+        await conn.OpenAsync();
+        await Sql(conn, "CREATE TABLE young_probe (id int)");
+
+        await Sql(conn, $"INSERT INTO young_probe SELECT g FROM generate_series(1, {PostgresStatistics.MinChanges + 100}) g");
+        await Until(conn, statistics, "last_analyze IS NOT NULL");
+        Assert.Equal(PostgresStatistics.MinChanges + 100, await Scalar(conn, "SELECT reltuples::bigint FROM pg_class WHERE relname = 'young_probe'"));
+
+        // 550 rows more: above the 500 floor, below the 600 it had when analysed.
+        await Sql(conn, $"INSERT INTO young_probe SELECT g FROM generate_series(1, {PostgresStatistics.MinChanges + 50}) g");
+        await Until(conn, statistics: null, $"n_mod_since_analyze >= {PostgresStatistics.MinChanges + 50}");
+        Assert.DoesNotContain("young_probe", await statistics.AnalyzeGrownAsync(CancellationToken.None));
+        Assert.Equal(PostgresStatistics.MinChanges + 100, await Scalar(conn, "SELECT reltuples::bigint FROM pg_class WHERE relname = 'young_probe'"));
+    }
+
+    private static async Task Sql(NpgsqlConnection conn, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, conn);
+        await command.ExecuteNonQueryAsync();
+        // The server publishes a session's table counters at most once a second unless told to.
+        await using var flush = new NpgsqlCommand("SELECT pg_stat_force_next_flush()", conn);
+        await flush.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> Scalar(NpgsqlConnection conn, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, conn);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    // Runs a round of the node's analysis (when given) until the probe table's statistics say `condition`.
+    private static async Task Until(NpgsqlConnection conn, PostgresStatistics? statistics, string condition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (statistics is not null) await statistics.AnalyzeGrownAsync(CancellationToken.None);
+            if (await Scalar(conn, $"SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'young_probe' AND {condition}") == 1) return;
+            if (waited.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException($"young_probe never had {condition}");
+            await Task.Delay(100);
+        }
+    }
+
     [Theory]
     [InlineData("Host=db;Database=leadhub;Username=app", LeadHubDbFactory.AutoPrepared)]
     [InlineData("Host=db;Database=leadhub;Max Auto Prepare=0", 0)]
