@@ -24,6 +24,10 @@ public interface IBenchTarget : IDisposable
 
     // The target's own meters (LeadHub's Prometheus endpoint), when the bench started it.
     BenchMeters? Meters => null;
+
+    // CPU seconds used so far by the target's database server when it runs on this machine
+    // (PostgreSQL on loopback); null when there is none or it cannot be read.
+    double? DatabaseCpuSeconds() => null;
 }
 
 // LeadHub under load: by default LeadHub.Web.dll (next to the bench) as a child process in the
@@ -41,6 +45,8 @@ public sealed class LeadHubTarget : IBenchTarget
     public string ApiKey { get; }
     public ChildProcess? Process => _nodes.Count > 0 ? _nodes[0] : null;
     public BenchMeters? Meters { get; private init; }
+    private bool LocalPostgres { get; init; }
+    public double? DatabaseCpuSeconds() => LocalPostgres ? PostgresServerCpu.Seconds() : null;
 
     private LeadHubTarget(string name, IReadOnlyList<Uri> baseAddresses, string apiKey, IReadOnlyList<ChildProcess> nodes, string? tempDir,
         Func<Task>? dropDatabase = null)
@@ -117,6 +123,7 @@ public sealed class LeadHubTarget : IBenchTarget
             return new LeadHubTarget(name, nodes.Select(n => n.BaseAddress).ToList(), apiKey, nodes, dir, drop)
             {
                 Meters = new BenchMeters(new Uri(nodes[0].BaseAddress, "/metrics"), metricsToken),
+                LocalPostgres = options.Postgres is { } pg && PostgresServerCpu.IsLocal(pg),
             };
         }
         catch

@@ -77,6 +77,7 @@ public sealed class LoadDriver : IDisposable
         var cpuBefore = target.Process?.CpuTime;
         var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var machineBefore = MachineCpu.BusySeconds();
+        var databaseBefore = target.DatabaseCpuSeconds();
         var clock = Stopwatch.StartNew();
         long peakWorkingSet = target.Process?.WorkingSet ?? 0;
         using var sampler = target.Process is { } p
@@ -110,10 +111,11 @@ public sealed class LoadDriver : IDisposable
         var cpu = target.Process is { } proc && cpuBefore is { } before ? proc.CpuTime - before : (TimeSpan?)null;
         if (target.Process is { HasExited: false } q) InterlockedMax(ref peakWorkingSet, q.WorkingSet);
         var benchCpu = Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore;
-        // CPU that neither the bench nor the target used: other programs on the machine, which
-        // make the step's figures worse than the target deserves.
+        var databaseCpu = target.DatabaseCpuSeconds() - databaseBefore;
+        // CPU that neither the bench nor the target (nor its database) used: other programs on the
+        // machine, which make the step's figures worse than the target deserves.
         double? otherCores = MachineCpu.BusySeconds() is { } machineAfter && machineBefore is { } mb
-            ? Math.Max(0, (machineAfter - mb - benchCpu.TotalSeconds - (cpu?.TotalSeconds ?? 0)) / clock.Elapsed.TotalSeconds)
+            ? Math.Max(0, (machineAfter - mb - benchCpu.TotalSeconds - (cpu?.TotalSeconds ?? 0) - (databaseCpu ?? 0)) / clock.Elapsed.TotalSeconds)
             : null;
         var pings = _fleet.Pings - pingsBefore;
         _fleet.Clear();
@@ -143,6 +145,7 @@ public sealed class LoadDriver : IDisposable
             PeakWorkingSetMb = target.Process is null ? null : peakWorkingSet / (1024.0 * 1024.0),
             EndWorkingSetMb = target.Process is { HasExited: false } w ? w.WorkingSet / (1024.0 * 1024.0) : null,
             BenchCpuSecondsPer1000Leads = run.Ok > 0 ? benchCpu.TotalSeconds * 1000 / run.Ok : null,
+            DatabaseCpuSecondsPer1000Leads = databaseCpu is { } d && run.Ok > 0 ? d * 1000 / run.Ok : null,
             OtherCpuCores = target.Process is null ? null : otherCores,
         };
     }
@@ -383,12 +386,67 @@ public sealed record StepResult
     public double? EndWorkingSetMb { get; init; }
     public double? BenchCpuSecondsPer1000Leads { get; init; }
 
+    // The database server's CPU (PostgreSQL on this machine) per 1000 leads answered: part of what a
+    // lead costs, and not a disturbance.
+    public double? DatabaseCpuSecondsPer1000Leads { get; init; }
+
     // Cores used on average by other processes than the bench and the target during the step.
     public double? OtherCpuCores { get; init; }
 
     // Set by find-max: kept up with the offered rate, and within the overhead bound.
     public bool? KeptUp { get; init; }
     public bool? WithinBound { get; init; }
+}
+
+// CPU time of a PostgreSQL server on this machine (Linux /proc): every process named postgres, with
+// what each has reaped from its exited children (cutime/cstime: the postmaster's backends), so a
+// connection closed during a step still counts.
+public static class PostgresServerCpu
+{
+    public static bool IsLocal(string connectionString)
+    {
+        try
+        {
+            var host = new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Host ?? "";
+            return OperatingSystem.IsLinux() && host.Split(',').All(h => h is "127.0.0.1" or "::1" or "localhost" || h.StartsWith('/'));
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    public static double? Seconds()
+    {
+        try
+        {
+            long ticks = 0;
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!char.IsAsciiDigit(Path.GetFileName(dir)[0])) continue;
+                string stat;
+                try
+                {
+                    stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                }
+                catch (IOException)
+                {
+                    continue; // exited while we looked
+                }
+                // pid (comm) state ppid … utime(14) stime(15) cutime(16) cstime(17), counted from 1
+                var open = stat.IndexOf('(');
+                var close = stat.LastIndexOf(')');
+                if (open < 0 || close < open || stat[(open + 1)..close] != "postgres") continue;
+                var f = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(f[11]) + long.Parse(f[12]) + long.Parse(f[13]) + long.Parse(f[14]);
+            }
+            return ticks / 100.0;
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
 }
 
 // Busy CPU time of the whole machine (Linux /proc/stat), to tell a step disturbed by other programs.

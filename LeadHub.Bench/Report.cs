@@ -77,7 +77,23 @@ public sealed class TargetResult
         .Where(s => s.PeakWorkingSetMb is not null)
         .GroupBy(s => s.Phase.TrimEnd('?'))
         .ToDictionary(g => g.Key, g => Math.Round(g.Max(s => s.PeakWorkingSetMb!.Value)));
+
+    // The node's and its database server's CPU per 1000 leads, medians of each phase's steps, when
+    // the database runs on this machine (PostgreSQL): together, what a lead costs.
+    public Dictionary<string, NodeAndDatabaseCpu> CpuWithDatabaseByPhase => Steps
+        .Where(s => s is { CpuSecondsPer1000Leads: not null, DatabaseCpuSecondsPer1000Leads: not null })
+        .GroupBy(s => s.Phase.TrimEnd('?'))
+        .ToDictionary(g => g.Key, g => new NodeAndDatabaseCpu(Median(g.Select(s => s.CpuSecondsPer1000Leads!.Value)),
+            Median(g.Select(s => s.DatabaseCpuSecondsPer1000Leads!.Value))));
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
 }
+
+public readonly record struct NodeAndDatabaseCpu(double Node, double Database);
 
 // --soak: the working set at the end of each 10 s step, and its trend.
 public sealed record SoakResult(double Rate, double Minutes, double FirstMb, double LastMb, double MaxMb, double SlopeMbPerMinute)
@@ -143,7 +159,8 @@ public static class Report
             Load: {Modes(o)}open loop, {(o.FindMax ? $"find-max from {F(o.StartRate)}/s ×{F(o.StepFactor)}, p99 overhead bound {F(o.OverheadBoundMs)} ms" : $"{F(o.Rate)} leads/s")}, {F(o.DurationSeconds)} s per step; baseline {(o.RunBaseline ? "on" : "off")}
             Overhead = end-to-end − (slowest in-time ping + post) as the buyers applied them. Latencies in ms; cpu s/1k = CPU seconds
             of the target process per 1000 leads; before = leads sent to the target earlier in this run; ok = kept up and p99 overhead
-            within the bound (yes), kept up only (slow), fell behind (no); other = cores used by other programs during the step.
+            within the bound (yes), kept up only (slow), fell behind (no); other = cores used by other programs (not the bench, the
+            target or its database server on this machine) during the step.
             """);
     }
 
@@ -213,6 +230,9 @@ public static class Report
                     $"  {t.Target,-9} soak {soak.Minutes:0.#} min at {soak.Rate:0}/s: working set first {soak.FirstMb:0} MB, last {soak.LastMb:0} MB, max {soak.MaxMb:0} MB, slope {soak.SlopeMbPerMinute:0.00} MB/min (second half {soak.LaterSlopeMbPerMinute:0.00} MB/min)"));
             if (t.IdleCores is { } idle)
                 sb.AppendLine(Invariant($"  {t.Target,-9} idle after the run: {idle:0.00} cores"));
+            if (t.CpuWithDatabaseByPhase.Count > 0)
+                sb.AppendLine(Invariant(
+                    $"  {t.Target,-9} CPU s per 1000 leads, node + database server: {string.Join(", ", t.CpuWithDatabaseByPhase.Select(p => Invariant($"{p.Key} {p.Value.Node:0.00} + {p.Value.Database:0.00}")))}"));
             if (t.PeakWorkingSetMbByPhase.Count > 0)
                 sb.AppendLine(Invariant(
                     $"  {t.Target,-9} peak working set by phase: {string.Join(", ", t.PeakWorkingSetMbByPhase.Select(p => $"{p.Key} {p.Value:0} MB"))}"));
