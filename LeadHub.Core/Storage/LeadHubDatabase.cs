@@ -37,7 +37,7 @@ public sealed class LeadHubDbFactory : IDbContextFactory<LeadHubDbContext>
             ConnectionString = config.GetConnectionString("LeadHub") is { Length: > 0 } cs ? cs
                 : throw new InvalidOperationException("LeadHub:Database:Provider is 'Postgres' but ConnectionStrings:LeadHub is empty.");
             var options = new DbContextOptionsBuilder<PostgresLeadHubDbContext>()
-                .UseNpgsql(WithAutoPrepare(ConnectionString))
+                .UseNpgsql(WithPoolTuning(ConnectionString))
                 .UseLoggerFactory(loggers)
                 .Options;
             _create = new PooledDbContextFactory<PostgresLeadHubDbContext>(options).CreateDbContext;
@@ -67,12 +67,21 @@ public sealed class LeadHubDbFactory : IDbContextFactory<LeadHubDbContext>
     // prepared statements).
     public const int AutoPrepared = 64;
 
-    public static string WithAutoPrepare(string connectionString)
+    // Tuned for the hot path unless the connection string names the setting itself:
+    // - Max Auto Prepare (above);
+    // - No Reset On Close: by default a connection given back to the pool is reset with seven
+    //   statements (RESET ALL, UNLISTEN *, pg_advisory_unlock_all(), …) sent with its next command,
+    //   about one reset a lead (pg_stat_statements: 9,102 for 9,000 leads). LeadHub keeps no session
+    //   state (its locks are transaction locks, it sets nothing and listens to nothing), and an open
+    //   transaction is still rolled back when a connection is closed.
+    public static string WithPoolTuning(string connectionString)
     {
         var named = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
-            .Cast<string>().Any(k => k.Replace(" ", "").Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
-        if (named) return connectionString;
-        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = AutoPrepared }.ConnectionString;
+            .Cast<string>().Select(k => k.Replace(" ", "")).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var tuned = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!named.Contains("MaxAutoPrepare")) tuned.MaxAutoPrepare = AutoPrepared;
+        if (!named.Contains("NoResetOnClose")) tuned.NoResetOnClose = true;
+        return tuned.ConnectionString;
     }
 
     public static string SqliteConnectionString(IConfiguration config, IHostEnvironment env)

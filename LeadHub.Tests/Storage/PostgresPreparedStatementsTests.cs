@@ -98,6 +98,16 @@ public sealed class PostgresPreparedStatementsTests : IAsyncLifetime
     [InlineData("Host=db;Database=leadhub;maxautoprepare=8", 8)]
     public void A_connection_string_prepares_statements_unless_it_says_how_many(string connectionString, int prepared)
     {
-        Assert.Equal(prepared, new NpgsqlConnectionStringBuilder(LeadHubDbFactory.WithAutoPrepare(connectionString)).MaxAutoPrepare);
+        Assert.Equal(prepared, new NpgsqlConnectionStringBuilder(LeadHubDbFactory.WithPoolTuning(connectionString)).MaxAutoPrepare);
+    }
+
+    // A reset is seven statements the server runs for about every lead; LeadHub keeps no session state.
+    [Theory]
+    [InlineData("Host=db;Database=leadhub;Username=app", true)]
+    [InlineData("Host=db;Database=leadhub;No Reset On Close=false", false)]
+    [InlineData("Host=db;Database=leadhub;noresetonclose=false", false)]
+    public void A_pooled_connection_is_not_reset_on_close_unless_the_connection_string_asks(string connectionString, bool skipped)
+    {
+        Assert.Equal(skipped, new NpgsqlConnectionStringBuilder(LeadHubDbFactory.WithPoolTuning(connectionString)).NoResetOnClose);
     }
 }
