@@ -127,11 +127,14 @@ public sealed class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    // A node that died under load says why (its exit code and last lines), not only that it has exited.
     public TimeSpan CpuTime
     {
         get
         {
             _process.Refresh();
+            if (_process.HasExited)
+                throw new InvalidOperationException($"{_process.StartInfo.ArgumentList[0]} exited with {_process.ExitCode}:\n{RecentOutput()}");
             return _process.TotalProcessorTime;
         }
     }
@@ -162,10 +165,25 @@ public sealed class ChildProcess : IDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
+    // A port for a child to listen on, below Linux's ephemeral range (32768–60999): a port the OS had
+    // handed out for "any port" was free when asked but could go to another listener or a client
+    // socket before the child bound it; when that was another LeadHub (tests run in parallel) it
+    // answered the child's /health/ready and the child, unable to bind, exited.
+    public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32768);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+        throw new InvalidOperationException("No free port between 20000 and 32767 on 127.0.0.1");
     }
 }
