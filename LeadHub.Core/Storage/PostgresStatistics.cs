@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace LeadHub.Core.Storage;
 
-// On PostgreSQL the hot path's statements are prepared (LeadHubDbFactory.WithAutoPrepare), and the
+// On PostgreSQL the hot path's statements are prepared (LeadHubDbFactory.WithPoolTuning), and the
 // server soon plans a prepared statement once for all values (a generic plan) from the statistics the
 // table had at that moment. A new database's tables have none: planned while they were nearly empty,
 // the dedupe read and the writer's updates read whole tables on every lead until autovacuum analysed

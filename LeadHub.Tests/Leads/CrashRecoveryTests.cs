@@ -159,7 +159,7 @@ public sealed class AppProcess : IDisposable
 
     private static AppProcess Start(IReadOnlyDictionary<string, string> environment)
     {
-        var port = FreePort();
+        var port = LeadHub.Bench.ChildProcess.FreePort();
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "LeadHub.Web.dll"), "--urls", $"http://127.0.0.1:{port}"])
         {
             WorkingDirectory = AppContext.BaseDirectory,
@@ -216,6 +216,4 @@ public sealed class AppProcess : IDisposable
         if (!_process.HasExited) Kill();
         _process.Dispose();
     }
-
-    private static int FreePort() => LeadHub.Bench.ChildProcess.FreePort();
 }
