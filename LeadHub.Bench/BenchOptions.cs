@@ -58,6 +58,10 @@ public sealed record BenchOptions
     // beside SQLite if --postgres is given; the report is also written to OutPath.
     public bool All { get; init; }
 
+    // A line per second of answers (how many, the slowest end-to-end and overhead) appended to this
+    // file, wall-clock stamped, to line a stall up with the node's counters or logs. Null = none.
+    public string? TimelinePath { get; init; }
+
     // The closed-loop and cold phases of --all use buyers that answer at once, so the figures are
     // the target's own cost, not the buyers' 50 ms.
     public bool InstantClosedLoop => All;
@@ -140,6 +144,7 @@ public sealed record BenchOptions
                                     --low-rate and half the max), --soak if given, PostgreSQL beside SQLite
                                     if --postgres is given, the baseline, the targets met or missed
           --out <path>              also write the printed report there (--all: LeadHub.Bench/results/<date>-<time>-all.txt)
+          --timeline <path>         append a line per second of answers (count, slowest end-to-end and overhead), UTC-stamped
           --baseline | --no-baseline  also measure the minimal fan-out service (default: on with --find-max/--all)
           --baseline-only           measure the baseline alone (what the machine itself allows)
           --json <path>             write the report as JSON too
@@ -186,6 +191,7 @@ public sealed record BenchOptions
                 "--soak" => o with { SoakMinutes = Number() },
                 "--all" => o with { All = true, FindMax = true, Cold = true },
                 "--out" => o with { OutPath = Value() },
+                "--timeline" => o with { TimelinePath = Path.GetFullPath(Value()) },
                 "--overhead-bound-ms" => o with { OverheadBoundMs = Number() },
                 "--start-rate" => o with { StartRate = Number() },
                 "--step-factor" => o with { StepFactor = Number() },

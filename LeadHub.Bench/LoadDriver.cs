@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
@@ -20,9 +21,11 @@ public sealed class LoadDriver : IDisposable
     private readonly LeadFactory _leads;
     private readonly TimeSpan _requestTimeout;
     private readonly Dictionary<string, long> _sentTo = [];
+    private readonly string? _timelinePath;
 
-    public LoadDriver(BuyerFleet fleet, LeadFactory leads, TimeSpan requestTimeout)
+    public LoadDriver(BuyerFleet fleet, LeadFactory leads, TimeSpan requestTimeout, string? timelinePath = null)
     {
+        _timelinePath = timelinePath;
         _fleet = fleet;
         _leads = leads;
         _requestTimeout = requestTimeout;
@@ -119,6 +122,7 @@ public sealed class LoadDriver : IDisposable
             : null;
         var pings = _fleet.Pings - pingsBefore;
         _fleet.Clear();
+        if (_timelinePath is not null) File.AppendAllLines(_timelinePath, run.TimelineLines(target.Name, phase));
 
         var seconds = Math.Max(duration.TotalSeconds, answerSpan.TotalSeconds);
         return new StepResult
@@ -183,6 +187,19 @@ public sealed class LoadDriver : IDisposable
         public long Ok, Sold, Unsold, Duplicate, ErrorCount, BuyerTimeTicks;
         public long FirstAnswer => Interlocked.Read(ref _firstAnswer);
         public long LastAnswer => Interlocked.Read(ref _lastAnswer);
+
+        // Per wall-clock second of answer: answers, slowest end-to-end and overhead (µs).
+        private readonly SortedDictionary<long, (long Answers, long MaxEndToEnd, long MaxOverhead)> _seconds = [];
+
+        public IEnumerable<string> TimelineLines(string target, string phase)
+        {
+            lock (_sync)
+            {
+                return _seconds.Select(s => string.Create(CultureInfo.InvariantCulture,
+                    $"{new DateTime(s.Key * TimeSpan.TicksPerSecond, DateTimeKind.Utc):HH:mm:ss} {target} {phase} answered {s.Value.Answers} e2e-max {s.Value.MaxEndToEnd / 1000.0:0.0} ovh-max {s.Value.MaxOverhead / 1000.0:0.0} ms"))
+                    .ToList();
+            }
+        }
 
         public void Schedule(long started, double rate, long total)
         {
@@ -274,6 +291,9 @@ public sealed class LoadDriver : IDisposable
                 {
                     EndToEnd.RecordValue(Math.Max(0, e2e.Ticks / 10));
                     Overhead.RecordValue(Math.Max(0, overhead.Ticks / 10));
+                    var second = DateTime.UtcNow.Ticks / TimeSpan.TicksPerSecond;
+                    var was = _seconds.GetValueOrDefault(second);
+                    _seconds[second] = (was.Answers + 1, Math.Max(was.MaxEndToEnd, e2e.Ticks / 10), Math.Max(was.MaxOverhead, overhead.Ticks / 10));
                     Ok++;
                     BuyerTimeTicks += buyers.Ticks;
                     switch (status)

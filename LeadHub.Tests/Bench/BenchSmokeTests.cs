@@ -11,6 +11,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     public async Task Short_bench_runs_against_LeadHub_and_the_baseline_and_reports()
     {
         var json = Path.Combine(Path.GetTempPath(), $"leadhub-bench-{Guid.NewGuid():N}.json");
+        var timeline = Path.ChangeExtension(json, ".timeline.txt");
         var log = new StringWriter();
         BenchReport report;
         try
@@ -19,7 +20,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
             {
                 Rate = 50, DurationSeconds = 3, WarmupSeconds = 1, PauseSeconds = 0,
                 Buyers = 4, LatencyMeanMs = 20, LatencySdMs = 5,
-                Baseline = true, JsonPath = json, Attempts = 1, NodeWarmUpSeconds = 1,
+                Baseline = true, JsonPath = json, TimelinePath = timeline, Attempts = 1, NodeWarmUpSeconds = 1,
             }, log);
         }
         finally
@@ -32,10 +33,19 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
             Assert.True(report.LeadHub!.Steps.Single(s => s.Phase == "run").Answered > 0, "LeadHub answered no lead");
             Assert.True(report.Baseline!.Steps.Single(s => s.Phase == "run").Answered > 0, "the baseline answered no lead");
             Assert.True(new FileInfo(json).Length > 0, "no JSON report");
+            // The per-second timeline accounts for every answer of each step (what lines a stall up with a node's counters).
+            var lines = File.ReadAllLines(timeline);
+            foreach (var target in new[] { report.LeadHub!, report.Baseline! })
+            {
+                var run = target.Steps.Single(s => s.Phase == "run");
+                var answered = lines.Select(l => l.Split(' ')).Where(f => f[1] == run.Target && f[2] == "run").Sum(f => long.Parse(f[4]));
+                Assert.Equal(run.Answered, answered);
+            }
         }
         finally
         {
             File.Delete(json);
+            File.Delete(timeline);
         }
     }
 }
