@@ -151,6 +151,7 @@ public sealed class LoadDriver : IDisposable
             BenchCpuSecondsPer1000Leads = run.Ok > 0 ? benchCpu.TotalSeconds * 1000 / run.Ok : null,
             DatabaseCpuSecondsPer1000Leads = databaseCpu is { } d && run.Ok > 0 ? d * 1000 / run.Ok : null,
             OtherCpuCores = target.Process is null ? null : otherCores,
+            StalledSeconds = run.SecondsWithOverheadOver(StepResult.StallMs),
         };
     }
 
@@ -190,6 +191,11 @@ public sealed class LoadDriver : IDisposable
 
         // Per wall-clock second of answer: answers, slowest end-to-end and overhead (µs).
         private readonly SortedDictionary<long, (long Answers, long MaxEndToEnd, long MaxOverhead)> _seconds = [];
+
+        public int SecondsWithOverheadOver(double ms)
+        {
+            lock (_sync) return _seconds.Count(s => s.Value.MaxOverhead > ms * 1000);
+        }
 
         public IEnumerable<string> TimelineLines(string target, string phase)
         {
@@ -401,6 +407,11 @@ public sealed record StepResult
     public double PingsPerSecond { get; init; }
     public double? CpuSecondsPer1000Leads { get; init; }
     public double? PeakWorkingSetMb { get; init; }
+
+    // Wall-clock seconds in which some answer's overhead passed StallMs: the node or the machine stopped
+    // for that long (README "Stalls"); a slow buyer does not count, its time is not overhead.
+    public const double StallMs = 1000;
+    public int StalledSeconds { get; init; }
 
     // The target's working set when the step ended (the soak's samples).
     public double? EndWorkingSetMb { get; init; }

@@ -233,6 +233,9 @@ public static class Report
             if (t.CpuWithDatabaseByPhase.Count > 0)
                 sb.AppendLine(Invariant(
                     $"  {t.Target,-9} CPU s per 1000 leads, node + database server: {string.Join(", ", t.CpuWithDatabaseByPhase.Select(p => Invariant($"{p.Key} {p.Value.Node:0.00} + {p.Value.Database:0.00}")))}"));
+            if (t.Steps.Where(s => s.StalledSeconds > 0).ToList() is { Count: > 0 } stalled)
+                sb.AppendLine(Invariant(
+                    $"  {t.Target,-9} stalled seconds (an answer's overhead over {StepResult.StallMs:0} ms): {string.Join(", ", stalled.Select(s => Invariant($"{s.Phase} {(s.Connections is { } c ? $"{c} conn" : $"{s.OfferedRate:0}/s")} {s.StalledSeconds}")))}"));
             if (t.PeakWorkingSetMbByPhase.Count > 0)
                 sb.AppendLine(Invariant(
                     $"  {t.Target,-9} peak working set by phase: {string.Join(", ", t.PeakWorkingSetMbByPhase.Select(p => $"{p.Key} {p.Value:0} MB"))}"));
