@@ -2,7 +2,7 @@ using LeadHub.Bench;
 
 namespace LeadHub.Tests.Bench;
 
-// A stall (seconds in which the node answered nothing in time) is named in the summary, step by step,
+// A stall (a second in which some answer's overhead passed 1 s) is named in the summary, step by step,
 // so a missed target can be told from a slow draw of the machine.
 public sealed class StallReportTests
 {
