@@ -202,7 +202,7 @@ public sealed class LoadDriver : IDisposable
             lock (_sync)
             {
                 return _seconds.Select(s => string.Create(CultureInfo.InvariantCulture,
-                    $"{new DateTime(s.Key * TimeSpan.TicksPerSecond, DateTimeKind.Utc):HH:mm:ss} {target} {phase} answered {s.Value.Answers} e2e-max {s.Value.MaxEndToEnd / 1000.0:0.0} ovh-max {s.Value.MaxOverhead / 1000.0:0.0} ms"))
+                    $"{new DateTime(s.Key * TimeSpan.TicksPerSecond, DateTimeKind.Utc):HH:mm:ss} {target} {phase} answered {s.Value.Answers} e2e-max {s.Value.MaxEndToEnd / 1000.0:0.000} ovh-max {s.Value.MaxOverhead / 1000.0:0.000} ms"))
                     .ToList();
             }
         }
