@@ -232,17 +232,16 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     private async Task<List<Action>> WriteAsync(LeadHubDbContext db, List<Op> batch, PreparedStatements? statements, bool commit = true)
     {
         await using var tx = await db.Database.BeginTransactionAsync();
+        var receives = batch.OfType<ReceiveOp>().ToList();
         var completions = new List<Action>(batch.Count);
         var rows = new BatchRows();
         var seenInBatch = new HashSet<string>();
         var rollups = new KpiRollups();
         var finishes = new List<LeadFinish>();
 
-        var receives = batch.OfType<ReceiveOp>().ToList();
         // Two nodes storing the same person (or the same Idempotency-Key) at once: the second
-        // waits here until the first committed, and then sees its lead below.
-        await ClusterLock.TakeAsync(db, receives.SelectMany(LockKeys));
-        var known = await KnownAsync(db, receives);
+        // waits for the lock until the first committed, and then sees its lead in what is known.
+        var known = await KnownAsync(db, receives, locks: ClusterLock.KeysFor(db, receives.SelectMany(LockKeys)));
         foreach (var op in batch)
         {
             switch (op)
@@ -282,10 +281,16 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         // Last before the commit: every node updates the same few KPI rows, and a row stays
         // locked from its update to the commit.
         await rollups.ApplyAsync(bulk);
-        await bulk.FlushAsync();
+        // On PostgreSQL the COMMIT goes in the rows' round trip: a batch without new leads (nothing to
+        // read under the lock) is then one round trip in all, BEGIN to COMMIT.
         var commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (commit) await tx.CommitAsync();
-        else await tx.RollbackAsync();
+        if (!commit || !await bulk.FlushAndCommitAsync())
+        {
+            await bulk.FlushAsync();
+            commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (commit) await tx.CommitAsync();
+            else await tx.RollbackAsync();
+        }
         if (commit) Telemetry.LeadHubMetrics.WriterCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
         return completions;
     }
@@ -359,12 +364,19 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         if (lead.EmailKey is not null) yield return $"email|{lead.CampaignKey}|{lead.EmailKey}";
     }
 
-    private static async Task<Known> KnownAsync(LeadHubDbContext db, List<ReceiveOp> receives, PreparedStatements? statements = null)
+    // `locks`: the cluster lock's keys, taken before anything is read (PostgreSQL; none on SQLite and
+    // for the read before the pings). They go in the dedupe read's round trip unless an Idempotency-Key
+    // must be looked up first.
+    private static async Task<Known> KnownAsync(LeadHubDbContext db, List<ReceiveOp> receives, PreparedStatements? statements = null,
+        long[]? locks = null)
     {
+        locks ??= [];
         var keyed = receives.Where(r => r.Lead.IdempotencyKey is not null).ToList();
         var replays = new Dictionary<(string, string), LeadRow>();
         if (keyed.Count > 0)
         {
+            await ClusterLock.TakeAsync(db, locks);
+            locks = [];
             var publishers = keyed.Select(r => r.Lead.PublisherKey).Distinct().ToList();
             var keys = keyed.Select(r => r.Lead.IdempotencyKey!).Distinct().ToList();
             foreach (var row in await db.Leads.AsNoTracking().Where(l => publishers.Contains(l.PublisherKey) && keys.Contains(l.IdempotencyKey!)).ToListAsync())
@@ -372,8 +384,12 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         }
 
         var checkable = receives.Where(r => r.DedupeSince is not null).ToList();
-        if (checkable.Count == 0) return new Known(replays, Known.None, Known.None);
-        var hits = await SamePersonAsync(db, checkable, statements);
+        if (checkable.Count == 0)
+        {
+            await ClusterLock.TakeAsync(db, locks);
+            return new Known(replays, Known.None, Known.None);
+        }
+        var hits = await SamePersonAsync(db, checkable, statements, locks);
         return new Known(replays,
             hits.Where(h => h.Phone).ToLookup(h => (h.Campaign, h.Key), h => (h.At, h.Test)),
             hits.Where(h => !h.Phone).ToLookup(h => (h.Campaign, h.Key), h => (h.At, h.Test)));
@@ -388,20 +404,28 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     // `statements`: the command kept prepared on that connection, by its text; without it the command is
     // prepared for this call alone. The text depends only on how many campaigns, phones and emails are
     // asked for (a lead alone: one of three), so it is built once per shape, not once per batch.
-    private static async Task<List<Hit>> SamePersonAsync(LeadHubDbContext db, List<ReceiveOp> checkable, PreparedStatements? statements)
+    // With `locks`, the text starts with the cluster lock's statement: one round trip instead of two,
+    // and PostgreSQL runs the read after the lock is granted, so it sees what its holder committed.
+    private static async Task<List<Hit>> SamePersonAsync(LeadHubDbContext db, List<ReceiveOp> checkable, PreparedStatements? statements,
+        long[] locks)
     {
         var connection = db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync();
         var campaigns = Distinct(checkable, r => r.Lead.CampaignKey);
         var phones = Distinct(checkable, r => r.Lead.PhoneKey);
         var emails = Distinct(checkable, r => r.Lead.EmailKey);
-        if (phones.Count == 0 && emails.Count == 0) return [];
-        var sql = DedupeTexts.GetOrAdd((campaigns.Count, phones.Count, emails.Count), DedupeText);
+        if (phones.Count == 0 && emails.Count == 0)
+        {
+            await ClusterLock.TakeAsync(db, locks);
+            return [];
+        }
+        var locked = locks.Length > 0;
+        var sql = DedupeTexts.GetOrAdd((campaigns.Count, phones.Count, emails.Count, locked), DedupeText);
         var since = checkable.Min(r => r.DedupeSince!.Value);
         // Times are stored as the model maps them (a number on SQLite): written and read through that mapping.
         var at = db.Model.FindEntityType(typeof(LeadRow))!.FindProperty(nameof(LeadRow.ReceivedAt))!.GetRelationalTypeMapping();
-        var (command, parameters) = statements?.For(connection, sql, c => ParametersOf(c, at, campaigns.Count, phones.Count, emails.Count))
-            ?? New(connection, sql, at, campaigns.Count, phones.Count, emails.Count);
+        var (command, parameters) = statements?.For(connection, sql, c => ParametersOf(c, at, campaigns.Count, phones.Count, emails.Count, locked))
+            ?? New(connection, sql, at, campaigns.Count, phones.Count, emails.Count, locked);
         try
         {
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
@@ -410,8 +434,10 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             foreach (var value in campaigns) parameters[i++].Value = value;
             foreach (var value in phones) parameters[i++].Value = value;
             foreach (var value in emails) parameters[i++].Value = value;
+            if (locked) parameters[i].Value = locks;
             var hits = new List<Hit>();
             await using var reader = await command.ExecuteReaderAsync();
+            if (locked) await reader.NextResultAsync();
             while (await reader.ReadAsync())
                 hits.Add(new Hit(reader.GetInt32(0) == 1, reader.GetString(1), reader.GetString(2),
                     at.Converter is { } converter ? (DateTimeOffset)converter.ConvertFromProvider(reader.GetValue(3))! : reader.GetFieldValue<DateTimeOffset>(3),
@@ -433,10 +459,11 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         return keys;
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Campaigns, int Phones, int Emails), string> DedupeTexts = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Campaigns, int Phones, int Emails, bool Locked), string> DedupeTexts = new();
 
-    // Parameters are named by their place: @c0.. the campaigns, @P0.. the phones, @E0.. the emails.
-    private static string DedupeText((int Campaigns, int Phones, int Emails) shape)
+    // Parameters are named by their place: @c0.. the campaigns, @P0.. the phones, @E0.. the emails;
+    // @lock the cluster lock's keys when the text takes it first.
+    private static string DedupeText((int Campaigns, int Phones, int Emails, bool Locked) shape)
     {
         static string Names(string prefix, int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@{prefix}{i}"));
         var parts = new List<string>();
@@ -449,22 +476,23 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
                 AND "ReceivedAt" >= @since AND "Status" <> '{LeadStatus.Invalid}' AND "Status" <> '{LeadStatus.Duplicate}'
                 """);
         }
-        return string.Join("\nUNION ALL\n", parts);
+        var read = string.Join("\nUNION ALL\n", parts);
+        return shape.Locked ? ClusterLock.Statement + ";\n" + read : read;
     }
 
     private static (System.Data.Common.DbCommand, System.Data.Common.DbParameter[]) New(System.Data.Common.DbConnection connection, string sql,
-        RelationalTypeMapping at, int campaigns, int phones, int emails)
+        RelationalTypeMapping at, int campaigns, int phones, int emails, bool locked)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        return (command, ParametersOf(command, at, campaigns, phones, emails));
+        return (command, ParametersOf(command, at, campaigns, phones, emails, locked));
     }
 
-    // `@since` first, then the keys in the order the text names them; values are set for each use.
+    // `@since` first, then the keys in the order the text names them, then `@lock`; values are set for each use.
     private static System.Data.Common.DbParameter[] ParametersOf(System.Data.Common.DbCommand command, RelationalTypeMapping at,
-        int campaigns, int phones, int emails)
+        int campaigns, int phones, int emails, bool locked)
     {
-        var parameters = new System.Data.Common.DbParameter[1 + campaigns + phones + emails];
+        var parameters = new System.Data.Common.DbParameter[1 + campaigns + phones + emails + (locked ? 1 : 0)];
         parameters[0] = at.CreateParameter(command, "@since", null);
         var i = 1;
         foreach (var (prefix, count) in new[] { ("c", campaigns), ("P", phones), ("E", emails) })
@@ -473,6 +501,11 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
                 parameters[i] = command.CreateParameter();
                 parameters[i++].ParameterName = $"@{prefix}{n}";
             }
+        if (locked)
+        {
+            parameters[i] = command.CreateParameter();
+            parameters[i].ParameterName = "@lock";
+        }
         command.Parameters.AddRange(parameters);
         return parameters;
     }

@@ -33,6 +33,20 @@ public sealed class BulkRows(LeadHubDbContext db, bool deferred = false, Prepare
         await batch.ExecuteNonQueryAsync(ct);
     }
 
+    // PostgreSQL: sends what was held and then COMMIT, in one round trip, and says so (the context's
+    // transaction then reports itself completed: disposing it rolls nothing back). If a statement
+    // fails, the server skips the rest, the COMMIT too, and the transaction rolls back.
+    // SQLite: false, nothing done; the caller commits.
+    public async Task<bool> FlushAndCommitAsync(CancellationToken ct = default)
+    {
+        if (!_postgres) return false;
+        _held ??= new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(),
+            (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+        _held.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await FlushAsync(ct);
+        return true;
+    }
+
     public Task InsertAsync<T>(IReadOnlyCollection<T> rows, CancellationToken ct = default) where T : class
     {
         if (rows.Count == 0) return Task.CompletedTask;

@@ -11,14 +11,22 @@ public static class ClusterLock
 {
     // On PostgreSQL: transaction-scoped advisory locks on 64-bit hashes of the keys, taken in
     // sorted order so two transactions never deadlock. On SQLite (one node) the database's single
-    // write lock already serialises every writer: nothing to do.
-    public static async Task TakeAsync(LeadHubDbContext db, IEnumerable<string> keys)
+    // write lock already serialises every writer: nothing to take, so no keys.
+    public static long[] KeysFor(LeadHubDbContext db, IEnumerable<string> keys) =>
+        db.Database.IsNpgsql() ? keys.Select(Hash).Distinct().Order().ToArray() : [];
+
+    // The statement that takes them, for a caller that sends it ahead of its first read under the
+    // lock in one round trip (the lead writer's dedupe read); `@lock` is the keys, as KeysFor gives them.
+    public const string Statement = "SELECT pg_advisory_xact_lock(k) FROM unnest(@lock) WITH ORDINALITY AS t(k, i) ORDER BY i";
+
+    private static Npgsql.NpgsqlParameter Parameter(long[] keys) => new("lock", keys);
+
+    public static Task TakeAsync(LeadHubDbContext db, IEnumerable<string> keys) => TakeAsync(db, KeysFor(db, keys));
+
+    public static async Task TakeAsync(LeadHubDbContext db, long[] keys)
     {
-        if (!db.Database.IsNpgsql()) return;
-        var hashes = keys.Select(Hash).Distinct().Order().ToArray();
-        if (hashes.Length == 0) return;
-        await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock(k) FROM unnest({hashes}) WITH ORDINALITY AS t(k, i) ORDER BY i");
+        if (keys.Length == 0) return;
+        await db.Database.ExecuteSqlRawAsync(Statement, Parameter(keys));
     }
 
     private static long Hash(string key) =>

@@ -1,4 +1,5 @@
 using LeadHub.Core.Leads;
+using LeadHub.Core.Routing;
 using LeadHub.Core.Storage;
 using LeadHub.Tests.Infrastructure;
 using LeadHub.Tests.Integration;
@@ -32,6 +33,29 @@ public sealed class LeadWriterTests(LeadHubFactory host) : IClassFixture<LeadHub
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
         var written = await db.PostIntents.Where(i => i.LeadId == leadId).OrderBy(i => i.Seq).Select(i => i.Seq).ToListAsync();
         Assert.Equal([0, 1, 2], written);
+    }
+
+    // A finish is written whole or not at all (on PostgreSQL in one round trip that is its own
+    // transaction): one that cannot store its trace leaves the lead as it was, sold to nobody.
+    [Fact]
+    public async Task A_finish_that_cannot_be_written_whole_leaves_the_lead_as_it_was()
+    {
+        var writer = host.Services.GetRequiredService<LeadWriter>();
+        var now = DateTimeOffset.UtcNow;
+        var lead = new NewLead(Guid.NewGuid(), "whole-" + Guid.NewGuid().ToString("N"), "pub", null, null, null, false, LeadStatus.Routing,
+            "{}", null, null, null, now, null, null, null);
+        await writer.ReceiveAsync(lead, dedupeSince: null);
+        var step = new TraceStep(TraceKinds.Post, "b", "c", null, TraceOutcomes.Rejected, null, 1m, "no", 1, now);
+        LeadFinish Finish(string status, decimal? price, string? buyer) =>
+            new(lead.Id, status, price, buyer, buyer, 0m, null, now, [step], [], FirstSeq: 1, Kpi: lead.Routed.Kpi);
+        await writer.FinishAsync(Finish(LeadStatus.Unsold, null, null));
+
+        // Its trace's first step takes a place the first finish already holds: the step cannot be stored.
+        await Assert.ThrowsAnyAsync<Exception>(() => writer.FinishAsync(Finish(LeadStatus.Sold, 9.5m, "b")));
+
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
+        var row = await db.Leads.AsNoTracking().SingleAsync(l => l.Id == lead.Id);
+        Assert.Equal((LeadStatus.Unsold, null, null), (row.Status, row.Price, row.BuyerKey));
     }
 
     // The read before the pings runs on a kept connection: a lead stored after that connection

@@ -1,3 +1,4 @@
+using LeadHub.Core.Leads;
 using LeadHub.Core.Storage;
 using LeadHub.Tests.Infrastructure;
 using LeadHub.Tests.Scaling;
@@ -49,6 +50,37 @@ public sealed class ClusterLockTests : IAsyncLifetime
 
         await tx1.CommitAsync();
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    // The lead writer takes the lock in its dedupe read's round trip: the read must still run after
+    // the lock is granted, or a person another node is storing that moment would be stored twice.
+    [PostgresFact]
+    public async Task A_lead_whose_person_another_node_is_storing_waits_for_it_and_is_stored_as_its_duplicate()
+    {
+        var writer = _host!.Services.GetRequiredService<LeadWriter>();
+        var (campaign, phone) = ("lock-" + Guid.NewGuid().ToString("N"), "p-" + Guid.NewGuid().ToString("N"));
+        NewLead Lead() => new(Guid.NewGuid(), campaign, "pub", null, null, null, false, LeadStatus.Routing, "{}", null,
+            phone, null, DateTimeOffset.UtcNow, null, null, null);
+        var since = DateTimeOffset.UtcNow.AddDays(-30);
+
+        // The other node: holds the person's lock and has written its lead, not yet committed.
+        await using var other = await ContextAsync();
+        await using var tx = await other.Database.BeginTransactionAsync();
+        await ClusterLock.TakeAsync(other, [$"phone|{campaign}|{phone}"]);
+        var first = Lead();
+        other.Leads.Add(new LeadRow
+        {
+            Id = first.Id, CampaignKey = campaign, PublisherKey = "pub", Status = LeadStatus.Routing, FieldsJson = "{}",
+            PhoneKey = phone, ReceivedAt = first.ReceivedAt,
+        });
+        await other.SaveChangesAsync();
+
+        var second = writer.ReceiveAsync(Lead(), since);
+        await WaitUntilBlockedOnAdvisoryLockAsync();
+        Assert.False(second.IsCompleted);
+
+        await tx.CommitAsync();
+        Assert.Equal(ReceiveOutcome.Duplicate, (await second.WaitAsync(TimeSpan.FromSeconds(10))).Outcome);
     }
 
     // Reads PostgreSQL's own view of who waits for what: no guessing with delays.
