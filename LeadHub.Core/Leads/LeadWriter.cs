@@ -282,7 +282,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         // locked from its update to the commit.
         await rollups.ApplyAsync(bulk);
         // On PostgreSQL the COMMIT goes in the rows' round trip: a batch without new leads (nothing to
-        // read under the lock) is then one round trip in all, BEGIN to COMMIT.
+        // read under the lock) is then one round trip in all, BEGIN to COMMIT. The commit's time
+        // reported there is that whole round trip.
         var commitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!commit || !await bulk.FlushAndCommitAsync())
         {

@@ -19,14 +19,12 @@ public static class ClusterLock
     // lock in one round trip (the lead writer's dedupe read); `@lock` is the keys, as KeysFor gives them.
     public const string Statement = "SELECT pg_advisory_xact_lock(k) FROM unnest(@lock) WITH ORDINALITY AS t(k, i) ORDER BY i";
 
-    private static Npgsql.NpgsqlParameter Parameter(long[] keys) => new("lock", keys);
-
     public static Task TakeAsync(LeadHubDbContext db, IEnumerable<string> keys) => TakeAsync(db, KeysFor(db, keys));
 
     public static async Task TakeAsync(LeadHubDbContext db, long[] keys)
     {
         if (keys.Length == 0) return;
-        await db.Database.ExecuteSqlRawAsync(Statement, Parameter(keys));
+        await db.Database.ExecuteSqlRawAsync(Statement, new Npgsql.NpgsqlParameter("lock", keys));
     }
 
     private static long Hash(string key) =>
