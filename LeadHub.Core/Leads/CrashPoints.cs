@@ -22,6 +22,19 @@ public sealed class CrashPoints(IConfiguration config, IHostEnvironment env)
 
     public Task HoldReceiveAsync() => _holdReceive > TimeSpan.Zero ? Task.Delay(_holdReceive) : Task.CompletedTask;
 
+    // `LeadHub:Testing:HoldDedupeReadMs` (Testing only) delays the dedupe read before the pings, so a
+    // test can have a lead's own write commit before that read runs; `LeadHub:Testing:FailDedupeRead`
+    // makes that read fail, as a dropped database connection would.
+    private readonly TimeSpan _holdDedupeRead = TimeSpan.FromMilliseconds(
+        env.IsEnvironment("Testing") ? config.GetValue<int?>("LeadHub:Testing:HoldDedupeReadMs") ?? 0 : 0);
+    private readonly bool _failDedupeRead = env.IsEnvironment("Testing") && config.GetValue<bool>("LeadHub:Testing:FailDedupeRead");
+
+    public async Task HoldDedupeReadAsync()
+    {
+        if (_holdDedupeRead > TimeSpan.Zero) await Task.Delay(_holdDedupeRead);
+        if (_failDedupeRead) throw new InvalidOperationException("LeadHub:Testing:FailDedupeRead");
+    }
+
     public void Reached(string point)
     {
         // SIGKILL to itself: nothing runs after this line, not even the writer's drain on shutdown.

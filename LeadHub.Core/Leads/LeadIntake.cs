@@ -170,11 +170,13 @@ public sealed class LeadIntake(
         }
 
         var dedupeSince = validation.IsValid ? now.AddDays(-campaign.Config.DedupeWindowDays) : (DateTimeOffset?)null;
+        // The durability point, not awaited yet: pings carry no PII, so they go out while the lead is
+        // being stored; the first post waits for the write (README "How it works"). On PostgreSQL it is
+        // queued before the read below, which then runs beside it (`WritesBesideRead`).
+        var receiving = writer.WritesBesideRead ? writer.ReceiveAsync(row, dedupeSince) : null;
         // A repeat or a known duplicate is found by one indexed read and pings nobody.
-        var route = validation.IsValid && !await writer.SeenBeforeAsync(row, dedupeSince);
-        // The durability point. Not awaited yet: pings carry no PII, so they go out while the lead
-        // is being stored; the first post waits for the write (README "How it works").
-        var receiving = writer.ReceiveAsync(row, dedupeSince);
+        var route = validation.IsValid && !await SeenBeforeAsync(row, dedupeSince);
+        receiving ??= writer.ReceiveAsync(row, dedupeSince);
         async Task<LeadFinish?> RouteNewAsync(Func<Task<bool>>? stored)
         {
             if (prior is not null && !await ClaimPingAsync(prior.PingId, row.Id))
@@ -209,10 +211,27 @@ public sealed class LeadIntake(
         }
         crash.Reached(CrashPoints.AfterReceive);
 
-        // Seen before by the read, yet stored as new (that lead's window ended as it was read): route it now.
+        // Seen before by the read, yet stored as new (that lead's window ended as it was read, or the read
+        // came after this lead's own write or failed): route it now.
         var finish = (await (routing ?? RouteNewAsync(null)))!;
         LeadHubMetrics.Lead(finish.Status);
         return Answer(row.Id, finish.Status, finish.Payout, finish.Reason, ReasonCodes.ForStatus(finish.Status, finish.Reason, finish.Trace));
+    }
+
+    // The read before the pings only spares buyers a ping; the write decides for good. A read that
+    // fails holds the pings until the write has decided, and so does one that already sees this
+    // lead's own row (its write committed first): the lead is routed then (above).
+    private async Task<bool> SeenBeforeAsync(NewLead row, DateTimeOffset? dedupeSince)
+    {
+        try
+        {
+            return await writer.SeenBeforeAsync(row, dedupeSince);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "The dedupe read before the pings failed; the lead's write decides whether it is new");
+            return true;
+        }
     }
 
     // What the auction's post gate waits for: the lead committed as one to route.

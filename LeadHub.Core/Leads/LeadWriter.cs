@@ -147,6 +147,19 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
 
     // The dedupe read's connections (SeenBeforeAsync), kept the same way for the read before the pings.
     private readonly KeptConnections _readers = new(dbFactory);
+
+    // Whether a lead's write is queued before its dedupe read before the pings, so the two run side
+    // by side: where the database is a network hop away (PostgreSQL) both are waits on it, and the
+    // read no longer adds a round trip to the path. On SQLite both are this node's own CPU, so the
+    // read goes first (overlapping them measured no gain, results/2026-12-05-evening-pg-round-trips/).
+    public bool WritesBesideRead => _writesBesideRead ??= IsPostgres();
+    private bool? _writesBesideRead;
+
+    private bool IsPostgres()
+    {
+        using var db = dbFactory.CreateDbContext();
+        return db.Database.IsNpgsql();
+    }
     private int _batchesOnConnection;
     private const int BatchesPerConnection = 500;
 
@@ -367,9 +380,10 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
 
     // `locks`: the cluster lock's keys, taken before anything is read (PostgreSQL; none on SQLite and
     // for the read before the pings). They go in the dedupe read's round trip unless an Idempotency-Key
-    // must be looked up first.
+    // must be looked up first. `self`: the lead the read before the pings is for, which never counts
+    // as seen before by its own row (on PostgreSQL that read runs beside the lead's own write).
     private static async Task<Known> KnownAsync(LeadHubDbContext db, List<ReceiveOp> receives, PreparedStatements? statements = null,
-        long[]? locks = null)
+        long[]? locks = null, Guid? self = null)
     {
         locks ??= [];
         var keyed = receives.Where(r => r.Lead.IdempotencyKey is not null).ToList();
@@ -381,7 +395,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             var publishers = keyed.Select(r => r.Lead.PublisherKey).Distinct().ToList();
             var keys = keyed.Select(r => r.Lead.IdempotencyKey!).Distinct().ToList();
             foreach (var row in await db.Leads.AsNoTracking().Where(l => publishers.Contains(l.PublisherKey) && keys.Contains(l.IdempotencyKey!)).ToListAsync())
-                replays[(row.PublisherKey, row.IdempotencyKey!)] = row;
+                if (row.Id != self) replays[(row.PublisherKey, row.IdempotencyKey!)] = row;
         }
 
         var checkable = receives.Where(r => r.DedupeSince is not null).ToList();
@@ -391,12 +405,13 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             return new Known(replays, Known.None, Known.None);
         }
         var hits = await SamePersonAsync(db, checkable, statements, locks);
+        if (self is not null) hits.RemoveAll(h => h.Id == self);
         return new Known(replays,
             hits.Where(h => h.Phone).ToLookup(h => (h.Campaign, h.Key), h => (h.At, h.Test)),
             hits.Where(h => !h.Phone).ToLookup(h => (h.Campaign, h.Key), h => (h.At, h.Test)));
     }
 
-    private sealed record Hit(bool Phone, string Campaign, string Key, DateTimeOffset At, bool Test);
+    private sealed record Hit(bool Phone, string Campaign, string Key, DateTimeOffset At, bool Test, Guid Id);
 
     // Earlier valid leads with the same phones or emails in the same campaigns: one hand-written
     // statement (both index lookups, one round trip), run before every ping. EF Core's LINQ with
@@ -442,7 +457,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             while (await reader.ReadAsync())
                 hits.Add(new Hit(reader.GetInt32(0) == 1, reader.GetString(1), reader.GetString(2),
                     at.Converter is { } converter ? (DateTimeOffset)converter.ConvertFromProvider(reader.GetValue(3))! : reader.GetFieldValue<DateTimeOffset>(3),
-                    reader.GetBoolean(4)));
+                    reader.GetBoolean(4), reader.GetGuid(5)));
             return hits;
         }
         finally
@@ -472,7 +487,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         {
             if (count == 0) continue;
             parts.Add($"""
-                SELECT {(phone ? 1 : 0)}, "CampaignKey", "{column}", "ReceivedAt", "Test" FROM "Leads"
+                SELECT {(phone ? 1 : 0)}, "CampaignKey", "{column}", "ReceivedAt", "Test", "Id" FROM "Leads"
                 WHERE "CampaignKey" IN ({Names("c", shape.Campaigns)}) AND "{column}" IN ({Names(column[..1], count)})
                 AND "ReceivedAt" >= @since AND "Status" <> '{LeadStatus.Invalid}' AND "Status" <> '{LeadStatus.Duplicate}'
                 """);
@@ -518,8 +533,9 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     public async Task<bool> SeenBeforeAsync(NewLead lead, DateTimeOffset? dedupeSince)
     {
         if (lead.IdempotencyKey is null && (dedupeSince is null || (lead.PhoneKey ?? lead.EmailKey) is null)) return false;
+        await crash.HoldDedupeReadAsync();
         var op = new ReceiveOp(lead, dedupeSince, new TaskCompletionSource<ReceiveResult>());
-        var known = await _readers.UseAsync((db, statements) => KnownAsync(db, [op], statements));
+        var known = await _readers.UseAsync((db, statements) => KnownAsync(db, [op], statements, self: lead.Id));
         return Dedupe.IsReplay(lead, known, out _) || Dedupe.IsDuplicate(lead, dedupeSince, known);
     }
 

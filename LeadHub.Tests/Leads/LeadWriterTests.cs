@@ -77,6 +77,23 @@ public sealed class LeadWriterTests(LeadHubFactory host) : IClassFixture<LeadHub
         }
     }
 
+    // The read before the pings runs beside the lead's own write and may come after it: the lead's
+    // own row (by its phone, email or Idempotency-Key) never makes it a duplicate or a repeat.
+    [Fact]
+    public async Task The_read_before_the_pings_never_counts_the_leads_own_row()
+    {
+        var writer = host.Services.GetRequiredService<LeadWriter>();
+        var since = DateTimeOffset.UtcNow.AddDays(-30);
+        var person = Guid.NewGuid().ToString("N");
+        var lead = new NewLead(Guid.NewGuid(), "own-row", "pub", null, null, "key-" + person, false, LeadStatus.Routing, "{}", null,
+            "p-" + person, "e-" + person, DateTimeOffset.UtcNow, null, null, null);
+        Assert.Equal(ReceiveOutcome.Stored, (await writer.ReceiveAsync(lead, since)).Outcome);
+
+        Assert.False(await writer.SeenBeforeAsync(lead, since));
+        Assert.True(await writer.SeenBeforeAsync(lead with { Id = Guid.NewGuid() }, since), "another lead, same person and key");
+        Assert.True(await writer.SeenBeforeAsync(lead with { Id = Guid.NewGuid(), IdempotencyKey = null }, since), "another lead, same person");
+    }
+
     // Leads queued together are checked in one read whose text is kept by its shape (how many campaigns,
     // phones and emails): each lead is judged by its own campaign, phone and email, whatever its neighbours.
     [Fact]

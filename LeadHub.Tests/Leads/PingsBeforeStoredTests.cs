@@ -15,6 +15,14 @@ namespace LeadHub.Tests.Leads;
 // database when a ping and when a post reaches them.
 public sealed class PingsBeforeStoredTests
 {
+    // What a buyer saw when called: its phase, and whether the lead was stored by then.
+    private static async Task NoteWhetherStoredAsync(LeadHubFactory host, ReceivedCall call, ConcurrentQueue<(string Phase, bool Stored)> seen)
+    {
+        var id = Guid.Parse((string)(call.Phase == "ping" ? call.Body["pingId"] : call.Body["leadId"])!);
+        await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
+        seen.Enqueue((call.Phase, await db.Leads.AnyAsync(l => l.Id == id)));
+    }
+
     private sealed class SlowReceiveFactory : LeadHubFactory
     {
         protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => [new("LeadHub:Testing:HoldReceiveMs", "400")];
@@ -26,13 +34,7 @@ public sealed class PingsBeforeStoredTests
         await using var host = new SlowReceiveFactory();
         await using var buyers = await LoopbackBuyers.StartAsync();
         var seen = new ConcurrentQueue<(string Phase, bool Stored)>();
-        async Task Look(ReceivedCall call)
-        {
-            var id = Guid.Parse((string)(call.Phase == "ping" ? call.Body["pingId"] : call.Body["leadId"])!);
-            await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
-            seen.Enqueue((call.Phase, await db.Leads.AnyAsync(l => l.Id == id)));
-        }
-        buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept(), OnCall = Look });
+        buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept(), OnCall = call => NoteWhetherStoredAsync(host, call, seen) });
         var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("early"), auctionTimeoutMs: 5000);
         await host.ImportAsync(new WorkspaceDocument
         {
@@ -45,6 +47,63 @@ public sealed class PingsBeforeStoredTests
 
         Assert.Equal("sold", answer.GetProperty("status").GetString());
         Assert.Equal([("ping", false), ("post", true)], seen.ToArray());
+    }
+
+    private sealed class SlowReadFactory : LeadHubFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => [new("LeadHub:Testing:HoldDedupeReadMs", "400")];
+    }
+
+    // The lead's write is queued before the dedupe read before the pings and runs beside it; here the
+    // read comes after the write has committed. The lead's own row must not make it a duplicate: it is
+    // pinged once and sold.
+    [Fact]
+    public async Task A_lead_whose_own_write_lands_before_its_dedupe_read_is_pinged_once_and_sold()
+    {
+        await using var host = new SlowReadFactory();
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept() });
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("self"), auctionTimeoutMs: 5000);
+        await host.ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [campaign],
+            Publishers = [TestWorkspace.Publisher("self-pub", "self-key-0123456789a", campaign.Key)],
+            Buyers = [TestWorkspace.Buyer("b", TestWorkspace.PingPost("b-c", campaign.Key, buyers.PingUrl("b"), buyers.PostUrl("b"), timeoutMs: 3000))],
+        });
+
+        var answer = await ApiAssert.OkJsonAsync(await host.Publisher("self-key-0123456789a").PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign.Key)));
+
+        Assert.Equal("sold", answer.GetProperty("status").GetString());
+        Assert.Single(buyers.CallsTo("b", "ping"));
+        Assert.Single(buyers.CallsTo("b", "post"));
+    }
+
+    private sealed class FailingReadFactory : LeadHubFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => [new("LeadHub:Testing:FailDedupeRead", "true")];
+    }
+
+    // The read before the pings only spares buyers a ping; when it fails (a dropped connection), the
+    // lead's write decides: the lead is stored, then pinged and sold, and the publisher gets its answer.
+    [Fact]
+    public async Task A_lead_whose_dedupe_read_fails_is_stored_then_pinged_and_sold()
+    {
+        await using var host = new FailingReadFactory();
+        await using var buyers = await LoopbackBuyers.StartAsync();
+        var seen = new ConcurrentQueue<(string Phase, bool Stored)>();
+        buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept(), OnCall = call => NoteWhetherStoredAsync(host, call, seen) });
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("noread"), auctionTimeoutMs: 5000);
+        await host.ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [campaign],
+            Publishers = [TestWorkspace.Publisher("noread-pub", "noread-key-012345678", campaign.Key)],
+            Buyers = [TestWorkspace.Buyer("b", TestWorkspace.PingPost("b-c", campaign.Key, buyers.PingUrl("b"), buyers.PostUrl("b"), timeoutMs: 3000))],
+        });
+
+        var answer = await ApiAssert.OkJsonAsync(await host.Publisher("noread-key-012345678").PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign.Key)));
+
+        Assert.Equal("sold", answer.GetProperty("status").GetString());
+        Assert.Equal([("ping", true), ("post", true)], seen.ToArray());
     }
 
     [Fact]
