@@ -11,8 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LeadHub.Tests.Leads;
 
 // Pings carry no PII, so they leave while the lead is being stored; the post waits for that write.
-// Every commit that stores a new lead is held back 400 ms here, and the buyers look in the
-// database when a ping and when a post reaches them.
+// The tests hold back the commit that stores a new lead, or the dedupe read before the pings, or
+// make that read fail, and the buyers look in the database when a ping and when a post reaches them.
 public sealed class PingsBeforeStoredTests
 {
     // What a buyer saw when called: its phase, and whether the lead was stored by then.
@@ -21,6 +21,21 @@ public sealed class PingsBeforeStoredTests
         var id = Guid.Parse((string)(call.Phase == "ping" ? call.Body["pingId"] : call.Body["leadId"])!);
         await using var db = await host.Services.GetRequiredService<IDbContextFactory<LeadHubDbContext>>().CreateDbContextAsync();
         seen.Enqueue((call.Phase, await db.Leads.AnyAsync(l => l.Id == id)));
+    }
+
+    // A campaign with one ping/post buyer "b" (bid 12, accepts, unless the test says otherwise) and its
+    // publisher's client.
+    private static async Task<(string Campaign, HttpClient Publisher)> OneBuyerCampaignAsync(LeadHubFactory host, LoopbackBuyers buyers, string name)
+    {
+        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique(name), auctionTimeoutMs: 5000);
+        var key = (name + "-key-0123456789abcdef")[..20];
+        await host.ImportAsync(new WorkspaceDocument
+        {
+            Campaigns = [campaign],
+            Publishers = [TestWorkspace.Publisher(name + "-pub", key, campaign.Key)],
+            Buyers = [TestWorkspace.Buyer("b", TestWorkspace.PingPost("b-c", campaign.Key, buyers.PingUrl("b"), buyers.PostUrl("b"), timeoutMs: 3000))],
+        });
+        return (campaign.Key, host.Publisher(key));
     }
 
     private sealed class SlowReceiveFactory : LeadHubFactory
@@ -35,15 +50,9 @@ public sealed class PingsBeforeStoredTests
         await using var buyers = await LoopbackBuyers.StartAsync();
         var seen = new ConcurrentQueue<(string Phase, bool Stored)>();
         buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept(), OnCall = call => NoteWhetherStoredAsync(host, call, seen) });
-        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("early"), auctionTimeoutMs: 5000);
-        await host.ImportAsync(new WorkspaceDocument
-        {
-            Campaigns = [campaign],
-            Publishers = [TestWorkspace.Publisher("early-pub", "early-key-0123456789", campaign.Key)],
-            Buyers = [TestWorkspace.Buyer("b", TestWorkspace.PingPost("b-c", campaign.Key, buyers.PingUrl("b"), buyers.PostUrl("b"), timeoutMs: 3000))],
-        });
+        var (campaign, publisher) = await OneBuyerCampaignAsync(host, buyers, "early");
 
-        var answer = await ApiAssert.OkJsonAsync(await host.Publisher("early-key-0123456789").PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign.Key)));
+        var answer = await ApiAssert.OkJsonAsync(await publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign)));
 
         Assert.Equal("sold", answer.GetProperty("status").GetString());
         Assert.Equal([("ping", false), ("post", true)], seen.ToArray());
@@ -54,8 +63,8 @@ public sealed class PingsBeforeStoredTests
         protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings => [new("LeadHub:Testing:HoldDedupeReadMs", "400")];
     }
 
-    // The lead's write is queued before the dedupe read before the pings and runs beside it; here the
-    // read comes after the write has committed. The lead's own row must not make it a duplicate: it is
+    // On PostgreSQL the lead's write is queued before the dedupe read before the pings and runs beside
+    // it; here the read comes after the write has committed. The lead's own row must not make it a duplicate: it is
     // pinged once and sold.
     [Fact]
     public async Task A_lead_whose_own_write_lands_before_its_dedupe_read_is_pinged_once_and_sold()
@@ -63,15 +72,9 @@ public sealed class PingsBeforeStoredTests
         await using var host = new SlowReadFactory();
         await using var buyers = await LoopbackBuyers.StartAsync();
         buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept() });
-        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("self"), auctionTimeoutMs: 5000);
-        await host.ImportAsync(new WorkspaceDocument
-        {
-            Campaigns = [campaign],
-            Publishers = [TestWorkspace.Publisher("self-pub", "self-key-0123456789a", campaign.Key)],
-            Buyers = [TestWorkspace.Buyer("b", TestWorkspace.PingPost("b-c", campaign.Key, buyers.PingUrl("b"), buyers.PostUrl("b"), timeoutMs: 3000))],
-        });
+        var (campaign, publisher) = await OneBuyerCampaignAsync(host, buyers, "self");
 
-        var answer = await ApiAssert.OkJsonAsync(await host.Publisher("self-key-0123456789a").PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign.Key)));
+        var answer = await ApiAssert.OkJsonAsync(await publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign)));
 
         Assert.Equal("sold", answer.GetProperty("status").GetString());
         Assert.Single(buyers.CallsTo("b", "ping"));
@@ -92,15 +95,9 @@ public sealed class PingsBeforeStoredTests
         await using var buyers = await LoopbackBuyers.StartAsync();
         var seen = new ConcurrentQueue<(string Phase, bool Stored)>();
         buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept(), OnCall = call => NoteWhetherStoredAsync(host, call, seen) });
-        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("noread"), auctionTimeoutMs: 5000);
-        await host.ImportAsync(new WorkspaceDocument
-        {
-            Campaigns = [campaign],
-            Publishers = [TestWorkspace.Publisher("noread-pub", "noread-key-012345678", campaign.Key)],
-            Buyers = [TestWorkspace.Buyer("b", TestWorkspace.PingPost("b-c", campaign.Key, buyers.PingUrl("b"), buyers.PostUrl("b"), timeoutMs: 3000))],
-        });
+        var (campaign, publisher) = await OneBuyerCampaignAsync(host, buyers, "noread");
 
-        var answer = await ApiAssert.OkJsonAsync(await host.Publisher("noread-key-012345678").PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign.Key)));
+        var answer = await ApiAssert.OkJsonAsync(await publisher.PostAsJsonAsync("/api/v1/leads", TestWorkspace.Lead(campaign)));
 
         Assert.Equal("sold", answer.GetProperty("status").GetString());
         Assert.Equal([("ping", true), ("post", true)], seen.ToArray());
@@ -112,15 +109,8 @@ public sealed class PingsBeforeStoredTests
         await using var host = new SlowReceiveFactory();
         await using var buyers = await LoopbackBuyers.StartAsync();
         buyers.Set("b", new BuyerBehaviour { Ping = BuyerAnswer.Bid(12), Post = BuyerAnswer.Accept() });
-        var campaign = TestWorkspace.Campaign(TestWorkspace.Unique("dup"), auctionTimeoutMs: 5000);
-        await host.ImportAsync(new WorkspaceDocument
-        {
-            Campaigns = [campaign],
-            Publishers = [TestWorkspace.Publisher("dup-pub", "dup-key-0123456789ab", campaign.Key)],
-            Buyers = [TestWorkspace.Buyer("b", TestWorkspace.PingPost("b-c", campaign.Key, buyers.PingUrl("b"), buyers.PostUrl("b"), timeoutMs: 3000))],
-        });
-        using var publisher = host.Publisher("dup-key-0123456789ab");
-        var person = TestWorkspace.Lead(campaign.Key);
+        var (campaign, publisher) = await OneBuyerCampaignAsync(host, buyers, "dup");
+        var person = TestWorkspace.Lead(campaign);
         await ApiAssert.OkJsonAsync(await publisher.PostAsJsonAsync("/api/v1/leads", person));
 
         var second = await ApiAssert.OkJsonAsync(await publisher.PostAsJsonAsync("/api/v1/leads", person));
