@@ -379,83 +379,85 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     }
 
     // `locks`: the cluster lock's keys, taken before anything is read (PostgreSQL; none on SQLite and
-    // for the read before the pings). They go in the dedupe read's round trip unless an Idempotency-Key
-    // must be looked up first. `self`: the lead the read before the pings is for, which never counts
-    // as seen before by its own row (on PostgreSQL that read runs beside the lead's own write).
+    // for the read before the pings); they go in the read's round trip. `self`: the lead the read
+    // before the pings is for, which never counts as seen before by its own row (on PostgreSQL that
+    // read runs beside the lead's own write).
     private static async Task<Known> KnownAsync(LeadHubDbContext db, List<ReceiveOp> receives, PreparedStatements? statements = null,
         long[]? locks = null, Guid? self = null)
     {
-        locks ??= [];
-        var keyed = receives.Where(r => r.Lead.IdempotencyKey is not null).ToList();
-        var replays = new Dictionary<(string, string), LeadRow>();
-        if (keyed.Count > 0)
-        {
-            await ClusterLock.TakeAsync(db, locks);
-            locks = [];
-            var publishers = keyed.Select(r => r.Lead.PublisherKey).Distinct().ToList();
-            var keys = keyed.Select(r => r.Lead.IdempotencyKey!).Distinct().ToList();
-            foreach (var row in await db.Leads.AsNoTracking().Where(l => publishers.Contains(l.PublisherKey) && keys.Contains(l.IdempotencyKey!)).ToListAsync())
-                if (row.Id != self) replays[(row.PublisherKey, row.IdempotencyKey!)] = row;
-        }
-
-        var checkable = receives.Where(r => r.DedupeSince is not null).ToList();
-        if (checkable.Count == 0)
-        {
-            await ClusterLock.TakeAsync(db, locks);
-            return new Known(replays, Known.None, Known.None);
-        }
-        var hits = await SamePersonAsync(db, checkable, statements, locks);
+        var hits = await SeenAsync(db, receives, statements, locks ?? []);
         if (self is not null) hits.RemoveAll(h => h.Id == self);
+        var replays = new Dictionary<(string, string), LeadRow>();
+        var firsts = hits.Where(h => h.Kind == HitKind.IdempotencyKey).Select(h => h.Id).ToList();
+        // A repeated Idempotency-Key (a retry, or a key reused after its window) is rare: only then is
+        // its first lead read whole, for its answer or to free its key.
+        if (firsts.Count > 0)
+            foreach (var row in await db.Leads.AsNoTracking().Where(l => firsts.Contains(l.Id)).ToListAsync())
+                if (row.IdempotencyKey is not null) replays[(row.PublisherKey, row.IdempotencyKey)] = row;
         return new Known(replays,
-            hits.Where(h => h.Phone).ToLookup(h => (h.Campaign, h.Key), h => (h.At, h.Test)),
-            hits.Where(h => !h.Phone).ToLookup(h => (h.Campaign, h.Key), h => (h.At, h.Test)));
+            hits.Where(h => h.Kind == HitKind.Phone).ToLookup(h => (h.Scope, h.Key), h => (h.At, h.Test)),
+            hits.Where(h => h.Kind == HitKind.Email).ToLookup(h => (h.Scope, h.Key), h => (h.At, h.Test)));
     }
 
-    private sealed record Hit(bool Phone, string Campaign, string Key, DateTimeOffset At, bool Test, Guid Id);
+    // One earlier lead that a new one may repeat. `Scope` is the campaign for a phone or email, the
+    // publisher for an Idempotency-Key.
+    private sealed record Hit(HitKind Kind, string Scope, string Key, DateTimeOffset At, bool Test, Guid Id);
 
-    // Earlier valid leads with the same phones or emails in the same campaigns: one hand-written
-    // statement (both index lookups, one round trip), run before every ping. EF Core's LINQ with
-    // list parameters re-translated the query on every call and cost more CPU than a lead's pings.
-    // Only leads that passed validation count: a corrected resubmission of a quarantined lead is routed.
+    private enum HitKind { Email, Phone, IdempotencyKey }
+
+    private readonly record struct ReadShape(int Campaigns, int Phones, int Emails, int Publishers, int Keys, bool Locked);
+
+    // Earlier leads under the same Idempotency-Keys, and earlier valid leads with the same phones or
+    // emails in the same campaigns: one hand-written statement (three index lookups, one round trip),
+    // run before every ping. EF Core's LINQ with list parameters re-translated the query on every call
+    // and cost more CPU than a lead's pings.
+    // Only leads that passed validation count as the same person: a corrected resubmission of a
+    // quarantined lead is routed; a key counts whatever its lead became, and at any age (a key older
+    // than its window is freed by the write that reuses it).
     // `statements`: the command kept prepared on that connection, by its text; without it the command is
-    // prepared for this call alone. The text depends only on how many campaigns, phones and emails are
-    // asked for (a lead alone: one of three), so it is built once per shape, not once per batch.
+    // prepared for this call alone. The text depends only on how many campaigns, phones, emails,
+    // publishers and keys are asked for (a lead alone: one of a few), so it is built once per shape.
     // With `locks`, the text starts with the cluster lock's statement: one round trip instead of two,
     // and PostgreSQL runs the read after the lock is granted, so it sees what its holder committed.
-    private static async Task<List<Hit>> SamePersonAsync(LeadHubDbContext db, List<ReceiveOp> checkable, PreparedStatements? statements,
+    private static async Task<List<Hit>> SeenAsync(LeadHubDbContext db, List<ReceiveOp> receives, PreparedStatements? statements,
         long[] locks)
     {
-        var connection = db.Database.GetDbConnection();
-        if (connection.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync();
-        var campaigns = Distinct(checkable, r => r.Lead.CampaignKey);
+        var checkable = receives.Where(r => r.DedupeSince is not null).ToList();
+        var keyed = receives.Where(r => r.Lead.IdempotencyKey is not null).ToList();
         var phones = Distinct(checkable, r => r.Lead.PhoneKey);
         var emails = Distinct(checkable, r => r.Lead.EmailKey);
-        if (phones.Count == 0 && emails.Count == 0)
+        var campaigns = phones.Count + emails.Count > 0 ? Distinct(checkable, r => r.Lead.CampaignKey) : [];
+        var publishers = Distinct(keyed, r => r.Lead.PublisherKey);
+        var keys = Distinct(keyed, r => r.Lead.IdempotencyKey);
+        if (campaigns.Count == 0 && keys.Count == 0)
         {
             await ClusterLock.TakeAsync(db, locks);
             return [];
         }
-        var locked = locks.Length > 0;
-        var sql = DedupeTexts.GetOrAdd((campaigns.Count, phones.Count, emails.Count, locked), DedupeText);
-        var since = checkable.Min(r => r.DedupeSince!.Value);
+        var connection = db.Database.GetDbConnection();
+        if (connection.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync();
+        var shape = new ReadShape(campaigns.Count, phones.Count, emails.Count, publishers.Count, keys.Count, locks.Length > 0);
+        var sql = SeenTexts.GetOrAdd(shape, SeenText);
         // Times are stored as the model maps them (a number on SQLite): written and read through that mapping.
         var at = db.Model.FindEntityType(typeof(LeadRow))!.FindProperty(nameof(LeadRow.ReceivedAt))!.GetRelationalTypeMapping();
-        var (command, parameters) = statements?.For(connection, sql, c => ParametersOf(c, at, campaigns.Count, phones.Count, emails.Count, locked))
-            ?? New(connection, sql, at, campaigns.Count, phones.Count, emails.Count, locked);
+        var (command, parameters) = statements?.For(connection, sql, c => ParametersOf(c, at, shape))
+            ?? New(connection, sql, at, shape);
         try
         {
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            parameters[0].Value = at.Converter?.ConvertToProvider(since) ?? since;
-            var i = 1;
-            foreach (var value in campaigns) parameters[i++].Value = value;
-            foreach (var value in phones) parameters[i++].Value = value;
-            foreach (var value in emails) parameters[i++].Value = value;
-            if (locked) parameters[i].Value = locks;
+            var i = 0;
+            if (campaigns.Count > 0)
+            {
+                var since = checkable.Min(r => r.DedupeSince!.Value);
+                parameters[i++].Value = at.Converter?.ConvertToProvider(since) ?? since;
+            }
+            foreach (var value in campaigns.Concat(phones).Concat(emails).Concat(publishers).Concat(keys)) parameters[i++].Value = value;
+            if (shape.Locked) parameters[i].Value = locks;
             var hits = new List<Hit>();
             await using var reader = await command.ExecuteReaderAsync();
-            if (locked) await reader.NextResultAsync();
+            if (shape.Locked) await reader.NextResultAsync();
             while (await reader.ReadAsync())
-                hits.Add(new Hit(reader.GetInt32(0) == 1, reader.GetString(1), reader.GetString(2),
+                hits.Add(new Hit((HitKind)reader.GetInt32(0), reader.GetString(1), reader.GetString(2),
                     at.Converter is { } converter ? (DateTimeOffset)converter.ConvertFromProvider(reader.GetValue(3))! : reader.GetFieldValue<DateTimeOffset>(3),
                     reader.GetBoolean(4), reader.GetGuid(5)));
             return hits;
@@ -475,55 +477,62 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         return keys;
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int Campaigns, int Phones, int Emails, bool Locked), string> DedupeTexts = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ReadShape, string> SeenTexts = new();
 
-    // Parameters are named by their place: @c0.. the campaigns, @P0.. the phones, @E0.. the emails;
-    // @lock the cluster lock's keys when the text takes it first.
-    private static string DedupeText((int Campaigns, int Phones, int Emails, bool Locked) shape)
+    // Parameters are named by their place: @since (only with phones or emails), @c0.. the campaigns,
+    // @P0.. the phones, @E0.. the emails, @pub0.. the publishers, @key0.. the Idempotency-Keys (Npgsql
+    // matches names ignoring case); @lock the cluster lock's keys when the text takes it first.
+    private static string SeenText(ReadShape shape)
     {
         static string Names(string prefix, int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"@{prefix}{i}"));
         var parts = new List<string>();
-        foreach (var (column, phone, count) in new[] { ("PhoneKey", true, shape.Phones), ("EmailKey", false, shape.Emails) })
+        foreach (var (column, kind, count) in new[] { ("PhoneKey", HitKind.Phone, shape.Phones), ("EmailKey", HitKind.Email, shape.Emails) })
         {
             if (count == 0) continue;
             parts.Add($"""
-                SELECT {(phone ? 1 : 0)}, "CampaignKey", "{column}", "ReceivedAt", "Test", "Id" FROM "Leads"
+                SELECT {(int)kind}, "CampaignKey", "{column}", "ReceivedAt", "Test", "Id" FROM "Leads"
                 WHERE "CampaignKey" IN ({Names("c", shape.Campaigns)}) AND "{column}" IN ({Names(column[..1], count)})
                 AND "ReceivedAt" >= @since AND "Status" <> '{LeadStatus.Invalid}' AND "Status" <> '{LeadStatus.Duplicate}'
                 """);
         }
+        if (shape.Keys > 0)
+            parts.Add($"""
+                SELECT {(int)HitKind.IdempotencyKey}, "PublisherKey", "IdempotencyKey", "ReceivedAt", "Test", "Id" FROM "Leads"
+                WHERE "PublisherKey" IN ({Names("pub", shape.Publishers)}) AND "IdempotencyKey" IN ({Names("key", shape.Keys)})
+                """);
         var read = string.Join("\nUNION ALL\n", parts);
         return shape.Locked ? ClusterLock.Statement + ";\n" + read : read;
     }
 
     private static (System.Data.Common.DbCommand, System.Data.Common.DbParameter[]) New(System.Data.Common.DbConnection connection, string sql,
-        RelationalTypeMapping at, int campaigns, int phones, int emails, bool locked)
+        RelationalTypeMapping at, ReadShape shape)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        return (command, ParametersOf(command, at, campaigns, phones, emails, locked));
+        return (command, ParametersOf(command, at, shape));
     }
 
-    // `@since` first, then the keys in the order the text names them, then `@lock`; values are set for each use.
-    private static System.Data.Common.DbParameter[] ParametersOf(System.Data.Common.DbCommand command, RelationalTypeMapping at,
-        int campaigns, int phones, int emails, bool locked)
+    // In the order the text names them, then `@lock`; values are set for each use.
+    private static System.Data.Common.DbParameter[] ParametersOf(System.Data.Common.DbCommand command, RelationalTypeMapping at, ReadShape shape)
     {
-        var parameters = new System.Data.Common.DbParameter[1 + campaigns + phones + emails + (locked ? 1 : 0)];
-        parameters[0] = at.CreateParameter(command, "@since", null);
-        var i = 1;
-        foreach (var (prefix, count) in new[] { ("c", campaigns), ("P", phones), ("E", emails) })
+        var parameters = new List<System.Data.Common.DbParameter>();
+        if (shape.Campaigns > 0) parameters.Add(at.CreateParameter(command, "@since", null));
+        foreach (var (prefix, count) in new[] { ("c", shape.Campaigns), ("P", shape.Phones), ("E", shape.Emails), ("pub", shape.Publishers), ("key", shape.Keys) })
             for (var n = 0; n < count; n++)
             {
-                parameters[i] = command.CreateParameter();
-                parameters[i++].ParameterName = $"@{prefix}{n}";
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = $"@{prefix}{n}";
+                parameters.Add(parameter);
             }
-        if (locked)
+        if (shape.Locked)
         {
-            parameters[i] = command.CreateParameter();
-            parameters[i].ParameterName = "@lock";
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@lock";
+            parameters.Add(parameter);
         }
-        command.Parameters.AddRange(parameters);
-        return parameters;
+        var all = parameters.ToArray();
+        command.Parameters.AddRange(all);
+        return all;
     }
 
     // Whether the database already holds this lead's first answer (a repeated Idempotency-Key) or the

@@ -94,6 +94,44 @@ public sealed class LeadWriterTests(LeadHubFactory host) : IClassFixture<LeadHub
         Assert.True(await writer.SeenBeforeAsync(lead with { Id = Guid.NewGuid(), IdempotencyKey = null }, since), "another lead, same person");
     }
 
+    // The Idempotency-Keys go in the same read as the phones and emails: each lead queued with others
+    // is judged by its own publisher's key, a key within 24 h repeats its first lead (whatever that
+    // lead became, invalid too), and a key older than that names a new lead.
+    [Fact]
+    public async Task Leads_queued_together_are_each_judged_a_repeat_by_their_own_publisher_and_key()
+    {
+        var writer = host.Services.GetRequiredService<LeadWriter>();
+        var now = DateTimeOffset.UtcNow;
+        var since = now.AddDays(-30);
+        string U(string what) => what + "-" + Guid.NewGuid().ToString("N");
+        var (pubA, pubB, campaign) = (U("pub-a"), U("pub-b"), U("keys"));
+        var (key1, key2, old) = (U("k1"), U("k2"), U("old"));
+        NewLead Lead(string publisher, string? key, DateTimeOffset at, string status = LeadStatus.Routing) => new(Guid.NewGuid(), campaign,
+            publisher, null, null, key, false, status, "{}", null, U("p"), U("e"), at, null, null, null);
+        var firstA1 = Lead(pubA, key1, now);
+        var firstB2 = Lead(pubB, key2, now, LeadStatus.Invalid);
+        await writer.ReceiveAsync(firstA1, since);
+        await writer.ReceiveAsync(firstB2, null);
+        await writer.ReceiveAsync(Lead(pubA, old, now - Dedupe.IdempotencyWindow - TimeSpan.FromHours(1)), since);
+
+        (NewLead Lead, ReceiveOutcome Expected, Guid? First)[] queued =
+        [
+            (Lead(pubA, key1, now), ReceiveOutcome.Replay, firstA1.Id),
+            (Lead(pubB, key1, now), ReceiveOutcome.Stored, null),
+            (Lead(pubA, key2, now), ReceiveOutcome.Stored, null),
+            (Lead(pubB, key2, now), ReceiveOutcome.Replay, firstB2.Id),
+            (Lead(pubA, old, now), ReceiveOutcome.Stored, null),
+            (Lead(pubA, null, now), ReceiveOutcome.Stored, null),
+        ];
+        var results = await Task.WhenAll(queued.Select(q => writer.ReceiveAsync(q.Lead, since)));
+
+        Assert.Equal(queued.Select(q => q.Expected), results.Select(r => r.Outcome));
+        Assert.Equal(queued.Select(q => q.First ?? q.Lead.Id), results.Select(r => r.Lead.Id));
+        // The read before the pings knows every key now, the reused one by its new lead.
+        foreach (var (lead, _, _) in queued.Where(q => q.Lead.IdempotencyKey is not null))
+            Assert.True(await writer.SeenBeforeAsync(lead with { Id = Guid.NewGuid() }, null), $"{lead.PublisherKey} {lead.IdempotencyKey}");
+    }
+
     // Leads queued together are checked in one read whose text is kept by its shape (how many campaigns,
     // phones and emails): each lead is judged by its own campaign, phone and email, whatever its neighbours.
     [Fact]
