@@ -101,6 +101,9 @@ public sealed record BenchOptions
     public double OtherCpuLimit { get; init; } = 0.15;
     public int Attempts { get; init; } = 3;
 
+    // Every lead sent with an Idempotency-Key of its own, as publishers that retry send them.
+    public bool IdempotencyKeys { get; init; }
+
     public const string Usage = """
         LeadHub load bench: a buyer fleet on loopback, LeadHub (child process or --target), open- or closed-loop load.
 
@@ -158,6 +161,7 @@ public sealed record BenchOptions
           --other-cpu-limit <cores> a step that missed the bound while other programs used more CPU
                                     than this is measured again, marked "?" (default 0.15)
           --attempts <n>            … at most n times in all (default 3)
+          --idempotency-keys        send every lead with an Idempotency-Key of its own (also with --writer)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -212,6 +216,7 @@ public sealed record BenchOptions
                 "--request-timeout" => o with { RequestTimeoutSeconds = Number() },
                 "--other-cpu-limit" => o with { OtherCpuLimit = Number() },
                 "--attempts" => o with { Attempts = (int)Number() },
+                "--idempotency-keys" => o with { IdempotencyKeys = true },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

@@ -28,7 +28,8 @@ public static class BenchRunner
         });
         output.WriteLine($"Buyer fleet: {fleet.Count} buyers on {string.Join(", ", fleet.BaseUrls.Take(3))}{(fleet.Count > 3 ? ", …" : "")}");
         var workspace = new BenchWorkspace();
-        using var driver = new LoadDriver(fleet, new LeadFactory(workspace.CampaignKey), TimeSpan.FromSeconds(options.RequestTimeoutSeconds), options.TimelinePath);
+        using var driver = new LoadDriver(fleet, new LeadFactory(workspace.CampaignKey), TimeSpan.FromSeconds(options.RequestTimeoutSeconds), options.TimelinePath,
+            options.IdempotencyKeys);
 
         if (options.Cold)
         {

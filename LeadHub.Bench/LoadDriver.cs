@@ -22,9 +22,11 @@ public sealed class LoadDriver : IDisposable
     private readonly TimeSpan _requestTimeout;
     private readonly Dictionary<string, long> _sentTo = [];
     private readonly string? _timelinePath;
+    private readonly bool _idempotencyKeys;
 
-    public LoadDriver(BuyerFleet fleet, LeadFactory leads, TimeSpan requestTimeout, string? timelinePath = null)
+    public LoadDriver(BuyerFleet fleet, LeadFactory leads, TimeSpan requestTimeout, string? timelinePath = null, bool idempotencyKeys = false)
     {
+        _idempotencyKeys = idempotencyKeys;
         _timelinePath = timelinePath;
         _fleet = fleet;
         _leads = leads;
@@ -274,6 +276,7 @@ public sealed class LoadDriver : IDisposable
                 using var request = new HttpRequestMessage(HttpMethod.Post, url);
                 request.Content = new ByteArrayContent(body) { Headers = { ContentType = Json } };
                 request.Headers.TryAddWithoutValidation("X-Api-Key", target.ApiKey);
+                if (driver._idempotencyKeys) request.Headers.TryAddWithoutValidation("Idempotency-Key", Guid.NewGuid().ToString());
                 using var response = await driver._http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token);
                 var answer = await response.Content.ReadAsByteArrayAsync(timeout.Token);
                 var end = Stopwatch.GetTimestamp();

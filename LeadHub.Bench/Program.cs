@@ -10,7 +10,8 @@ public static class BenchProgram
         if (args.Length > 0 && args[0] == WriterBench.Flag)
         {
             string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-            await WriterBench.RunAsync(Arg("--postgres"), double.Parse(Arg("--duration") ?? "10", System.Globalization.CultureInfo.InvariantCulture), Console.Out);
+            await WriterBench.RunAsync(Arg("--postgres"), double.Parse(Arg("--duration") ?? "10", System.Globalization.CultureInfo.InvariantCulture), Console.Out,
+                args.Contains("--idempotency-keys"));
             return 0;
         }
 

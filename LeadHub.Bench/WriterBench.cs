@@ -20,7 +20,7 @@ public static class WriterBench
 {
     public const string Flag = "--writer";
 
-    public static async Task RunAsync(string? postgres, double seconds, TextWriter output)
+    public static async Task RunAsync(string? postgres, double seconds, TextWriter output, bool idempotencyKeys = false)
     {
         var (connectionString, drop) = postgres is null ? Sqlite() : await LeadHubTarget.CreatePostgresDatabaseAsync(postgres);
         try
@@ -48,13 +48,13 @@ public static class WriterBench
             var statistics = host.Services.GetRequiredService<PostgresStatistics>();
             await statistics.StartAsync(CancellationToken.None);
 
-            output.WriteLine($"Lead writer on {(postgres is null ? "SQLite" : "PostgreSQL")}: dedupe read + receive + intent + finish (11 steps) per lead");
+            output.WriteLine($"Lead writer on {(postgres is null ? "SQLite" : "PostgreSQL")}: dedupe read + receive + intent + finish (11 steps) per lead{(idempotencyKeys ? ", each with an Idempotency-Key" : "")}");
             // JIT and the first statements: the figures below are warm.
-            await SequentialAsync(writer, TimeSpan.FromSeconds(Math.Min(5, seconds)));
-            var one = await SequentialAsync(writer, TimeSpan.FromSeconds(seconds));
+            await SequentialAsync(writer, TimeSpan.FromSeconds(Math.Min(5, seconds)), idempotencyKeys);
+            var one = await SequentialAsync(writer, TimeSpan.FromSeconds(seconds), idempotencyKeys);
             output.WriteLine($"  one lead at a time: {one.Leads} leads, dedupe read p50 {one.Dedupe.P(0.5):F3} ms p99 {one.Dedupe.P(0.99):F3} ms, receive p50 {one.Receive.P(0.5):F3} ms p99 {one.Receive.P(0.99):F3} ms, " +
                              $"finish p50 {one.Finish.P(0.5):F3} ms p99 {one.Finish.P(0.99):F3} ms, CPU {one.CpuMsPerLead:F3} ms/lead");
-            var many = await ConcurrentAsync(writer, 128, TimeSpan.FromSeconds(seconds));
+            var many = await ConcurrentAsync(writer, 128, TimeSpan.FromSeconds(seconds), idempotencyKeys);
             output.WriteLine($"  128 leads in flight: {many.Leads / seconds:F0} leads/s, dedupe read p50 {many.Dedupe.P(0.5):F2} ms, receive p50 {many.Receive.P(0.5):F2} ms p99 {many.Receive.P(0.99):F2} ms, " +
                              $"finish p50 {many.Finish.P(0.5):F2} ms p99 {many.Finish.P(0.99):F2} ms, CPU {many.CpuMsPerLead:F3} ms/lead");
             await writer.StopAsync(CancellationToken.None);
@@ -84,9 +84,9 @@ public static class WriterBench
 
     private sealed record Result(int Leads, Samples Dedupe, Samples Receive, Samples Finish, double CpuMsPerLead);
 
-    private static async Task<Result> SequentialAsync(LeadWriter writer, TimeSpan length) => await ConcurrentAsync(writer, 1, length);
+    private static async Task<Result> SequentialAsync(LeadWriter writer, TimeSpan length, bool keyed) => await ConcurrentAsync(writer, 1, length, keyed);
 
-    private static async Task<Result> ConcurrentAsync(LeadWriter writer, int inFlight, TimeSpan length)
+    private static async Task<Result> ConcurrentAsync(LeadWriter writer, int inFlight, TimeSpan length, bool keyed)
     {
         var dedupe = new Samples();
         var receive = new Samples();
@@ -99,7 +99,7 @@ public static class WriterBench
             await Task.Yield();
             while (Stopwatch.GetTimestamp() < until)
             {
-                await OneLeadAsync(writer, dedupe, receive, finish);
+                await OneLeadAsync(writer, dedupe, receive, finish, keyed);
                 Interlocked.Increment(ref leads);
             }
         }));
@@ -109,12 +109,12 @@ public static class WriterBench
 
     private static readonly string[] Buyers = Enumerable.Range(1, 10).Select(i => $"buyer-{i}").ToArray();
 
-    private static async Task OneLeadAsync(LeadWriter writer, Samples dedupe, Samples receive, Samples finish)
+    private static async Task OneLeadAsync(LeadWriter writer, Samples dedupe, Samples receive, Samples finish, bool keyed)
     {
         var now = DateTimeOffset.UtcNow;
         var id = Guid.NewGuid();
         var phone = Random.Shared.NextInt64(1_000_000_000, 9_999_999_999).ToString();
-        var lead = new NewLead(id, "bench", "pub-1", "sub-" + Random.Shared.Next(20), null, null, false, LeadStatus.Received,
+        var lead = new NewLead(id, "bench", "pub-1", "sub-" + Random.Shared.Next(20), null, keyed ? id.ToString() : null, false, LeadStatus.Received,
             $$"""{"first_name":"Ann","phone":"{{phone}}","email":"{{phone}}@example.com","state":"TX","zip":"75001"}""", null,
             "p" + phone, "e" + phone, now, null, null, "bench-node");
         var start = Stopwatch.GetTimestamp();

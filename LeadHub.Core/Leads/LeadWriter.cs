@@ -437,7 +437,9 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
         var connection = db.Database.GetDbConnection();
         if (connection.State != System.Data.ConnectionState.Open) await db.Database.OpenConnectionAsync();
         var shape = new ReadShape(campaigns.Count, phones.Count, emails.Count, publishers.Count, keys.Count, locks.Length > 0);
-        var sql = SeenTexts.GetOrAdd(shape, SeenText);
+        // Kept for the first shapes seen (a lead alone has one of a few; a batch's depends on its size),
+        // so a node that sees many batch shapes holds a bounded number of texts.
+        var sql = SeenTexts.TryGetValue(shape, out var kept) ? kept : SeenTexts.Count < MaxSeenTexts ? SeenTexts.GetOrAdd(shape, SeenText) : SeenText(shape);
         // Times are stored as the model maps them (a number on SQLite): written and read through that mapping.
         var at = db.Model.FindEntityType(typeof(LeadRow))!.FindProperty(nameof(LeadRow.ReceivedAt))!.GetRelationalTypeMapping();
         var (command, parameters) = statements?.For(connection, sql, c => ParametersOf(c, at, shape))
@@ -478,6 +480,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<ReadShape, string> SeenTexts = new();
+    private const int MaxSeenTexts = 2048;
 
     // Parameters are named by their place: @since (only with phones or emails), @c0.. the campaigns,
     // @P0.. the phones, @E0.. the emails, @pub0.. the publishers, @key0.. the Idempotency-Keys (Npgsql
