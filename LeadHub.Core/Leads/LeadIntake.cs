@@ -212,15 +212,14 @@ public sealed class LeadIntake(
         crash.Reached(CrashPoints.AfterReceive);
 
         // Seen before by the read, yet stored as new (that lead's window ended as it was read, or the read
-        // came after this lead's own write or failed): route it now.
+        // failed): route it now.
         var finish = (await (routing ?? RouteNewAsync(null)))!;
         LeadHubMetrics.Lead(finish.Status);
         return Answer(row.Id, finish.Status, finish.Payout, finish.Reason, ReasonCodes.ForStatus(finish.Status, finish.Reason, finish.Trace));
     }
 
     // The read before the pings only spares buyers a ping; the write decides for good. A read that
-    // fails holds the pings until the write has decided, and so does one that already sees this
-    // lead's own row (its write committed first): the lead is routed then (above).
+    // fails holds the pings until the write has decided: the lead is routed then (above).
     private async Task<bool> SeenBeforeAsync(NewLead row, DateTimeOffset? dedupeSince)
     {
         try
