@@ -6,12 +6,15 @@ namespace LeadHub.Core.Leads;
 // Idempotency-Keys, and earlier leads with the same phones or emails (read by the writer with
 // three index lookups per batch, not per lead; each side of the dedupe "or" has its own index).
 public sealed record Known(
-    Dictionary<(string Publisher, string Key), LeadRow> Replays,
+    IReadOnlyDictionary<(string Publisher, string Key), LeadRow> Replays,
     ILookup<(string Campaign, string Key), (DateTimeOffset At, bool Test)> Phones,
     ILookup<(string Campaign, string Key), (DateTimeOffset At, bool Test)> Emails)
 {
     public static readonly ILookup<(string, string), (DateTimeOffset, bool)> None =
         Array.Empty<(string, string)>().ToLookup(x => x, _ => (DateTimeOffset.MinValue, false));
+
+    // What most reads find: a lead that repeats nobody costs no dictionary or lookups.
+    public static readonly Known Nothing = new(new Dictionary<(string, string), LeadRow>(), None, None);
 }
 
 // Whether a new lead repeats an earlier one (CONTRACT §1 Idempotency-Key, §3.2 dedupe): pure, so

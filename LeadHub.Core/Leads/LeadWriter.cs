@@ -387,6 +387,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     {
         var hits = await SeenAsync(db, receives, statements, locks ?? []);
         if (self is not null) hits.RemoveAll(h => h.Id == self);
+        if (hits.Count == 0) return Known.Nothing;
         var replays = new Dictionary<(string, string), LeadRow>();
         var firsts = hits.Where(h => h.Kind == HitKind.IdempotencyKey).Select(h => h.Id).ToList();
         // A repeated Idempotency-Key (a retry, or a key reused after its window) is rare: only then is

@@ -11,7 +11,7 @@ public sealed class DedupeRulesTests
     private static NewLead Lead(string? phone = "+14155550100", string? email = "a@example.com", bool test = false, string? key = null) =>
         new(Guid.NewGuid(), "auto", "pub", null, null, key, test, LeadStatus.Routing, "{}", null, phone, email, Now, null, null, null);
 
-    private static Known Earlier(string campaign, string? phone, string? email, DateTimeOffset at, bool test = false) => new([],
+    private static Known Earlier(string campaign, string? phone, string? email, DateTimeOffset at, bool test = false) => new(Known.Nothing.Replays,
         new[] { (campaign, phone) }.Where(p => p.phone is not null).ToLookup(p => (p.campaign, p.phone!), _ => (at, test)),
         new[] { (campaign, email) }.Where(p => p.email is not null).ToLookup(p => (p.campaign, p.email!), _ => (at, test)));
 
@@ -25,7 +25,7 @@ public sealed class DedupeRulesTests
         { "earlier test lead does not make a real one a duplicate", Lead(), Earlier("auto", "+14155550100", null, Now.AddDays(-1), test: true), false },
         { "test lead against an earlier test lead", Lead(test: true), Earlier("auto", "+14155550100", null, Now.AddDays(-1), test: true), true },
         { "no phone, no email: never a duplicate", Lead(phone: null, email: null), Earlier("auto", "+14155550100", "a@example.com", Now), false },
-        { "nothing seen before", Lead(), new Known([], Known.None, Known.None), false },
+        { "nothing seen before", Lead(), Known.Nothing, false },
     };
 
     [Theory]
@@ -49,7 +49,7 @@ public sealed class DedupeRulesTests
     public void An_idempotency_key_names_the_same_lead_for_24_hours_per_publisher(string _, string publisher, string key, int hoursAgo, bool replay)
     {
         var first = new LeadRow { PublisherKey = publisher, IdempotencyKey = key, ReceivedAt = Now.AddHours(hoursAgo) };
-        var known = new Known(new() { [(publisher, key)] = first }, Known.None, Known.None);
+        var known = new Known(new Dictionary<(string, string), LeadRow> { [(publisher, key)] = first }, Known.None, Known.None);
 
         Assert.Equal(replay, Dedupe.IsReplay(Lead(key: "k1"), known, out var found));
         if (replay) Assert.Same(first, found);
