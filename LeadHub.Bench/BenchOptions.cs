@@ -89,6 +89,10 @@ public sealed record BenchOptions
     // LeadHub.Web.dll to start; default: the one next to the bench.
     public string? LeadHubDll { get; init; }
 
+    // Environment variables for the nodes the bench starts, and not for the bench itself (runtime
+    // knobs such as DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS, tried on LeadHub alone).
+    public IReadOnlyDictionary<string, string> NodeEnvironment { get; init; } = new Dictionary<string, string>();
+
     // Start LeadHub as deployed: published with ReadyToRun (README "Deploying"), not the JIT-only
     // build next to the bench. On by default with --all; --jit turns it off.
     public bool? ReadyToRun { get; init; }
@@ -156,6 +160,7 @@ public sealed record BenchOptions
           --target <url>            load an already running LeadHub instead of starting one
           --admin-token <token>     its admin API token (the bench imports its workspace)
           --leadhub-dll <path>      LeadHub.Web.dll to start (default: next to the bench)
+          --node-env NAME=VALUE     an environment variable for the LeadHub nodes only (repeatable)
           --r2r | --jit             publish LeadHub with ReadyToRun first and start that build, as
                                     README "Deploying" does (default with --all), or the JIT-only build
           --other-cpu-limit <cores> a step that missed the bound while other programs used more CPU
@@ -211,6 +216,7 @@ public sealed record BenchOptions
                 "--nodes" => o with { Nodes = (int)Number() },
                 "--admin-token" => o with { AdminToken = Value() },
                 "--leadhub-dll" => o with { LeadHubDll = Path.GetFullPath(Value()) },
+                "--node-env" => o with { NodeEnvironment = NodeEnv(o.NodeEnvironment, Value()) },
                 "--r2r" => o with { ReadyToRun = true },
                 "--jit" => o with { ReadyToRun = false },
                 "--request-timeout" => o with { RequestTimeoutSeconds = Number() },
@@ -228,5 +234,12 @@ public sealed record BenchOptions
         if (o.Target is not null && o.AdminToken is null) throw new ArgumentException("--target needs --admin-token");
         if (o.Nodes < 1 || (o.Nodes > 1 && o.Postgres is null)) throw new ArgumentException("--nodes needs --postgres (SQLite is one node)");
         return o;
+    }
+
+    private static Dictionary<string, string> NodeEnv(IReadOnlyDictionary<string, string> before, string pair)
+    {
+        var at = pair.IndexOf('=');
+        if (at < 1) throw new ArgumentException($"--node-env wants NAME=VALUE, not '{pair}'");
+        return new Dictionary<string, string>(before) { [pair[..at]] = pair[(at + 1)..] };
     }
 }

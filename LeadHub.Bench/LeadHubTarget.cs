@@ -114,6 +114,7 @@ public sealed class LeadHubTarget : IBenchTarget
             var workspaceFile = Path.Combine(dir, "workspace.json");
             await File.WriteAllTextAsync(workspaceFile, JsonSerializer.Serialize(workspace.Document(fleet, options, apiKey), WorkspaceJson.Options));
             env["LeadHub__WorkspaceFile"] = workspaceFile;
+            foreach (var (key, value) in options.NodeEnvironment) env[key] = value;
             if (options.NodeWarmUpSeconds is { } warmUp) env["LeadHub__WarmUpSeconds"] = warmUp.ToString(System.Globalization.CultureInfo.InvariantCulture);
             // One after another: the first node applies the migrations.
             for (var i = 0; i < options.Nodes; i++)
