@@ -103,9 +103,9 @@ public sealed record SoakResult(double Rate, double Minutes, double FirstMb, dou
     // climbing. Printed beside the floors; the verdict's fallback when the soak saw too few falls.
     public double LaterSlopeMbPerMinute { get; init; }
 
-    // The level the working set returns to: the lowest sample after each fall (a sample ≥ 10 %
-    // below the one before: a full collection handing memory back), the first fall's start excluded
-    // because what comes before it holds the node's start. Between falls the working set climbs as
+    // The level the working set returns to: the lowest sample from each fall (a sample ≥ 10 % below
+    // the one before: a full collection handing memory back) to the next. The samples before the
+    // first fall give no floor: they hold the node's start. Between falls the working set climbs as
     // gen2 refills, so a slope over a stretch without a fall reads that sawtooth as growth (the
     // 2026-12-05 23:27 soak: 749 → 420 MB over the run, second half 391 → 421 MB after a fall, +4.6 MB/min).
     public IReadOnlyList<double> FloorsMb { get; init; } = [];
@@ -116,8 +116,10 @@ public sealed record SoakResult(double Rate, double Minutes, double FirstMb, dou
     // "Not growing": under 1 MB a minute, by the floors when the soak held two falls, else by the second half.
     public bool NotGrowing => (FloorSlopeMbPerMinute ?? LaterSlopeMbPerMinute) < 1;
 
+    public string FloorsText => FloorsMb.Count == 0 ? "none" : string.Join(" → ", FloorsMb.Select(m => m.ToString("0", CultureInfo.InvariantCulture))) + " MB";
+
     public string Verdict => FloorSlopeMbPerMinute is { } f
-        ? Invariant($"{f:0.00} MB/min over the floors after {FloorsMb.Count} falls ({string.Join(" → ", FloorsMb.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))} MB) in {Minutes:0.#} min")
+        ? Invariant($"{f:0.00} MB/min over the floors after {FloorsMb.Count} falls ({FloorsText}) in {Minutes:0.#} min")
         : Invariant($"{LaterSlopeMbPerMinute:0.00} MB/min over the second half of {Minutes:0.#} min (fewer than two falls to judge floors by)");
 
     public const double FallFraction = 0.9;
@@ -256,7 +258,7 @@ public static class Report
             if (t.Meters is { } meters) sb.AppendLine(meters.Summary(t.Target));
             if (t.Soak is { } soak)
                 sb.AppendLine(Invariant(
-                    $"  {t.Target,-9} soak {soak.Minutes:0.#} min at {soak.Rate:0}/s: working set first {soak.FirstMb:0} MB, last {soak.LastMb:0} MB, max {soak.MaxMb:0} MB, slope {soak.SlopeMbPerMinute:0.00} MB/min (second half {soak.LaterSlopeMbPerMinute:0.00} MB/min), floors after falls {(soak.FloorsMb.Count == 0 ? "none" : string.Join(" → ", soak.FloorsMb.Select(m => m.ToString("0", CultureInfo.InvariantCulture))))} MB"));
+                    $"  {t.Target,-9} soak {soak.Minutes:0.#} min at {soak.Rate:0}/s: working set first {soak.FirstMb:0} MB, last {soak.LastMb:0} MB, max {soak.MaxMb:0} MB, slope {soak.SlopeMbPerMinute:0.00} MB/min (second half {soak.LaterSlopeMbPerMinute:0.00} MB/min), floors after falls {soak.FloorsText}"));
             if (t.IdleCores is { } idle)
                 sb.AppendLine(Invariant($"  {t.Target,-9} idle after the run: {idle:0.00} cores"));
             if (t.CpuWithDatabaseByPhase.Count > 0)
