@@ -39,7 +39,14 @@ public sealed class ReturnsJourneyTests(BrowserFixture browser) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#returns-selected-count")).ToContainTextAsync("2 selected");
         await page.ClickAsync("#bulk-approve");
         await page.Locator("#reason-text").FillAsync("buyer sent call recordings");
+        await Assertions.Expect(page.Locator("#reason-text")).ToHaveValueAsync("buyer sent call recordings");
+        // A stray click beside the dialog keeps it open with the note typed so far.
+        await page.Mouse.ClickAsync(5, 5);
+        await Assertions.Expect(page.Locator("#reason-text")).ToHaveValueAsync("buyer sent call recordings");
         await page.ClickAsync("#reason-confirm");
+        // The dialog closes on the decision; the page then says what was done.
+        await Assertions.Expect(page.Locator("#reason-confirm")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("2 return(s) approved");
 
         await Assertions.Expect(page.Locator($"#returns-pending #return-{pending[0].Return}")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator($"#returns-pending #return-{pending[1].Return}")).ToHaveCountAsync(0);
