@@ -30,7 +30,7 @@ public static class BulkEdits
             { d => d.Kind, kind },
             { d => d.Action, action },
             { d => d.Targets, targets },
-        }, new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true });
+        }, new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, BackdropClick = false });   // a stray click keeps what was typed
         var result = await dialog.Result;
         if (result is null || result.Canceled || result.Data is not BulkEdit edit) return null;
         return await workspace.BulkEditAsync(kind, targets.Select(t => t.Key).ToList(), edit, actor);
