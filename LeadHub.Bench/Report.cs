@@ -110,16 +110,18 @@ public sealed record SoakResult(double Rate, double Minutes, double FirstMb, dou
     // 2026-12-05 23:27 soak: 749 → 420 MB over the run, second half 391 → 421 MB after a fall, +4.6 MB/min).
     public IReadOnlyList<double> FloorsMb { get; init; } = [];
 
-    // Least squares over the floors (minute of each floor's sample), when there are two or more.
+    // From the last floor but one to the last, in MB a minute, when there are two or more. Only the
+    // last two: a soak follows find-max's overload, whose memory the first collections still hand
+    // back, and a fit through those early, higher floors would fall even over a slow leak.
     public double? FloorSlopeMbPerMinute { get; init; }
 
-    // "Not growing": under 1 MB a minute, by the floors when the soak held two falls, else by the second half.
+    // "Not growing": under 1 MB a minute, by the last two floors when the soak held two falls, else by the second half.
     public bool NotGrowing => (FloorSlopeMbPerMinute ?? LaterSlopeMbPerMinute) < 1;
 
     public string FloorsText => FloorsMb.Count == 0 ? "none" : string.Join(" → ", FloorsMb.Select(m => m.ToString("0", CultureInfo.InvariantCulture))) + " MB";
 
     public string Verdict => FloorSlopeMbPerMinute is { } f
-        ? Invariant($"{f:0.00} MB/min over the floors after {FloorsMb.Count} falls ({FloorsText}) in {Minutes:0.#} min")
+        ? Invariant($"{f:0.00} MB/min between the last two floors after {FloorsMb.Count} falls ({FloorsText}) in {Minutes:0.#} min")
         : Invariant($"{LaterSlopeMbPerMinute:0.00} MB/min over the second half of {Minutes:0.#} min (fewer than two falls to judge floors by)");
 
     public const double FallFraction = 0.9;
@@ -141,7 +143,7 @@ public sealed record SoakResult(double Rate, double Minutes, double FirstMb, dou
             LaterSlopeMbPerMinute = Math.Round(Slope(minutes[half..], ws[half..]), 2),
             FloorsMb = [.. floorAt.Select(i => Math.Round(ws[i]))],
             FloorSlopeMbPerMinute = floorAt.Length >= 2
-                ? Math.Round(Slope([.. floorAt.Select(i => minutes[i])], [.. floorAt.Select(i => ws[i])]), 2)
+                ? Math.Round((ws[floorAt[^1]] - ws[floorAt[^2]]) / (minutes[floorAt[^1]] - minutes[floorAt[^2]]), 2)
                 : null,
         };
     }
