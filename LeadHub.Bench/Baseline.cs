@@ -8,7 +8,8 @@ namespace LeadHub.Bench;
 // The yardstick: the least a fan-out service can do for a lead. POST /lead pings every buyer in
 // parallel (same body shape, same per-ping timeout, same SocketsHttpHandler settings as LeadHub's
 // buyer client in LeadHubCoreServices), takes the highest bid, posts the lead to that buyer and
-// answers. No validation, rules, dedupe, trace or storage. It runs as a child process of its own
+// answers. No validation, rules, dedupe, trace or storage (with --store, the storing baseline: each
+// lead kept as LeadHub promises to keep it, BaselineStore). It runs as a child process of its own
 // (this assembly started with `serve-baseline`), exactly like LeadHub, so both are measured the
 // same way: their own process, CPU time and working set, buyers and driver elsewhere.
 public static class BaselineService
@@ -23,6 +24,7 @@ public static class BaselineService
         var pingTimeout = TimeSpan.FromMilliseconds(int.Parse(Arg(args, "--timeout-ms") ?? "500"));
         var postTimeout = TimeSpan.FromMilliseconds(int.Parse(Arg(args, "--post-timeout-ms") ?? "3000"));
         var pingFields = (Arg(args, "--ping-fields") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        await using var store = Arg(args, "--store") is { } storePath ? BaselineStore.Open(storePath) : null;
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -41,7 +43,7 @@ public static class BaselineService
             UseCookies = false,
         })
         { Timeout = Timeout.InfiniteTimeSpan };
-        var fanOut = new FanOut(http, buyers, pingTimeout, postTimeout, pingFields);
+        var fanOut = new FanOut(http, buyers, pingTimeout, postTimeout, pingFields, store);
 
         app.MapGet("/health", () => Results.Ok());
         app.MapPost("/lead", fanOut.HandleAsync);
@@ -55,7 +57,8 @@ public static class BaselineService
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private sealed class FanOut(HttpClient http, (Uri Ping, Uri Post)[] buyers, TimeSpan pingTimeout, TimeSpan postTimeout, string[] pingFields)
+    private sealed class FanOut(HttpClient http, (Uri Ping, Uri Post)[] buyers, TimeSpan pingTimeout, TimeSpan postTimeout, string[] pingFields,
+        BaselineStore? store)
     {
         private static readonly MediaTypeHeaderValue Json = new("application/json");
 
@@ -66,6 +69,8 @@ public static class BaselineService
             var campaign = root.GetProperty("campaign").GetString() ?? "";
             var fields = root.GetProperty("fields");
             var pingId = Guid.CreateVersion7().ToString();
+            // --store: kept before it is posted (the pings do not wait), final before the answer.
+            var stored = store?.ArriveAsync(pingId, campaign, fields.GetRawText());
 
             var pingBody = Serialize(w =>
             {
@@ -91,6 +96,7 @@ public static class BaselineService
             }
             var sold = false;
             var price = 0m;
+            if (stored is not null) await stored;
             if (best >= 0)
             {
                 price = bids[best];
@@ -104,6 +110,7 @@ public static class BaselineService
                 });
                 sold = await PostAsync(buyers[best].Post, postBody);
             }
+            if (store is not null) await store.FinishAsync(pingId, sold ? "sold" : "unsold", sold ? price : 0);
 
             var answer = Serialize(w =>
             {
@@ -174,32 +181,45 @@ public static class BaselineService
     }
 }
 
-// The baseline service as a load target: this bench's own assembly started as a child process.
+// The baseline service as a load target: this bench's own assembly started as a child process;
+// with `store`, the storing baseline ("BaseStore"): the same service keeping each lead in SQLite.
 public sealed class BaselineTarget : IBenchTarget
 {
-    public string Name => "Baseline";
+    public string Name { get; }
     public Uri LeadsUrl { get; }
     public string ApiKey => "baseline";
     public ChildProcess? Process { get; }
+    private readonly string? _storeDir;
 
-    private BaselineTarget(ChildProcess process)
+    private BaselineTarget(string name, ChildProcess process, string? storeDir)
     {
+        Name = name;
         Process = process;
         LeadsUrl = new Uri(process.BaseAddress, "/lead");
+        _storeDir = storeDir;
     }
 
-    public static async Task<BaselineTarget> StartAsync(BenchOptions options, BuyerFleet fleet, TextWriter log)
+    public static async Task<BaselineTarget> StartAsync(BenchOptions options, BuyerFleet fleet, TextWriter log, bool store = false)
     {
         var dll = typeof(BaselineTarget).Assembly.Location;
         var buyers = string.Join(',', Enumerable.Range(0, fleet.Count).Select(i => $"{fleet.PingUrl(i)}|{fleet.PostUrl(i)}"));
         var env = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["DOTNET_ENVIRONMENT"] = "Production" };
-        var process = await ChildProcess.StartAsync(dll,
-            [BaselineService.Command, "--buyers", buyers, "--timeout-ms", options.ContractTimeoutMs.ToString(),
-             "--post-timeout-ms", "3000", "--ping-fields", string.Join(',', BenchWorkspace.PingFields)],
-            env, AppContext.BaseDirectory, "/health", TimeSpan.FromSeconds(60));
-        log.WriteLine($"Baseline: {dll} {BaselineService.Command} as pid {process.Id} on {process.BaseAddress}");
-        return new BaselineTarget(process);
+        string[] args = [BaselineService.Command, "--buyers", buyers, "--timeout-ms", options.ContractTimeoutMs.ToString(),
+            "--post-timeout-ms", "3000", "--ping-fields", string.Join(',', BenchWorkspace.PingFields)];
+        var storeDir = store ? Directory.CreateTempSubdirectory("leadhub-bench-basestore-").FullName : null;
+        if (storeDir is not null) args = [.. args, "--store", Path.Combine(storeDir, "baseline.db")];
+        var process = await ChildProcess.StartAsync(dll, args, env, AppContext.BaseDirectory, "/health", TimeSpan.FromSeconds(60));
+        var name = store ? "BaseStore" : "Baseline";
+        log.WriteLine($"{name}: {dll} {BaselineService.Command} as pid {process.Id} on {process.BaseAddress}{(storeDir is null ? "" : $" (SQLite in {storeDir})")}");
+        return new BaselineTarget(name, process, storeDir);
     }
 
-    public void Dispose() => Process?.Dispose();
+    public void Dispose()
+    {
+        Process?.Dispose();
+        if (_storeDir is not null)
+        {
+            try { Directory.Delete(_storeDir, recursive: true); } catch (IOException) { }
+        }
+    }
 }

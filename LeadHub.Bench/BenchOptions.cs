@@ -73,6 +73,10 @@ public sealed record BenchOptions
     // Measure only the baseline (to see what the machine itself allows).
     public bool BaselineOnly { get; init; }
 
+    // Also measure the storing baseline (BaselineStore): the fan-out plus the least storage that
+    // keeps LeadHub's durability promise, to tell what durability costs from what the engine adds.
+    public bool StoringBaseline { get; init; }
+
     public string? JsonPath { get; init; }
 
     // An external LeadHub instead of the child process.
@@ -154,6 +158,8 @@ public sealed record BenchOptions
           --timeline <path>         append a line per second of answers (count, slowest end-to-end and overhead), UTC-stamped
           --baseline | --no-baseline  also measure the minimal fan-out service (default: on with --find-max/--all)
           --baseline-only           measure the baseline alone (what the machine itself allows)
+          --baseline-store          also measure the storing baseline: the same fan-out keeping each lead in
+                                    SQLite (stored before the post, final before the answer, group commit)
           --json <path>             write the report as JSON too
           --postgres <connstring>   run LeadHub on this PostgreSQL server (a fresh database, dropped after)
           --nodes <n>               start n LeadHub nodes on that database, leads sent to them in turn (default 1)
@@ -210,6 +216,7 @@ public sealed record BenchOptions
                 "--baseline" => o with { Baseline = true },
                 "--no-baseline" => o with { Baseline = false },
                 "--baseline-only" => o with { BaselineOnly = true },
+                "--baseline-store" => o with { StoringBaseline = true },
                 "--json" => o with { JsonPath = Value() },
                 "--target" => o with { Target = new Uri(Value()) },
                 "--postgres" => o with { Postgres = Value() },

@@ -58,6 +58,12 @@ public static class BenchRunner
             report.Baseline = await MeasureAsync(driver, fleet, baseline, options, output, ct);
         }
 
+        if (options.StoringBaseline)
+        {
+            using var storing = await BaselineTarget.StartAsync(options, fleet, output, store: true);
+            report.StoringBaseline = await MeasureAsync(driver, fleet, storing, options, output, ct);
+        }
+
         output.WriteLine();
         output.WriteLine(Report.Summary(report));
         var jsonPath = options.JsonPath ?? (options.All && outPath is not null ? Path.ChangeExtension(outPath, ".json") : null);

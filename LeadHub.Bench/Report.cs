@@ -15,6 +15,9 @@ public sealed class BenchReport
     public TargetResult? LeadHub { get; set; }
     public TargetResult? Baseline { get; set; }
 
+    // --baseline-store: the baseline that also keeps each lead (BaselineStore).
+    public TargetResult? StoringBaseline { get; set; }
+
     // --all --postgres: LeadHub on one PostgreSQL node, find-max only (LeadHub above is then SQLite).
     public TargetResult? PostgresLeadHub { get; set; }
 
@@ -26,6 +29,10 @@ public sealed class BenchReport
 
     // Closed loop (warm): LeadHub's leads/s as a share of the baseline's.
     public double? RatioClosedLoop => Ratio(LeadHub?.ClosedLoop?.AchievedRate, Baseline?.ClosedLoop?.AchievedRate);
+
+    // The same two against the storing baseline: what LeadHub adds beyond keeping each lead.
+    public double? RatioKeptUpStoring => Ratio(LeadHub?.MaxKeptUpRate, StoringBaseline?.MaxKeptUpRate);
+    public double? RatioClosedLoopStoring => Ratio(LeadHub?.ClosedLoop?.AchievedRate, StoringBaseline?.ClosedLoop?.AchievedRate);
 
     // PostgreSQL's highest rate kept up with as a share of SQLite's.
     public double? RatioPostgres => Ratio(PostgresLeadHub?.MaxKeptUpRate, LeadHub?.MaxKeptUpRate);
@@ -189,7 +196,7 @@ public static class Report
             LeadHub bench — {r.StartedAt:yyyy-MM-dd HH:mm} UTC
             Machine: {r.Machine.Cores} cores ({r.Machine.Cpu}), {r.Machine.MemoryMb / 1024.0:0.#} GiB, {r.Machine.Os}, {r.Machine.Runtime}
             Buyers: {o.Buyers} ping/post, latency N({F(o.LatencyMeanMs)}, {F(o.LatencySdMs)}) ms, bids N({F(o.BidMean)}, {F(o.BidSd)}), timeoutMs {o.ContractTimeoutMs}, auctionTimeoutMs {o.AuctionTimeoutMs}
-            Load: {Modes(o)}open loop, {(o.FindMax ? $"find-max from {F(o.StartRate)}/s ×{F(o.StepFactor)}, p99 overhead bound {F(o.OverheadBoundMs)} ms" : $"{F(o.Rate)} leads/s")}, {F(o.DurationSeconds)} s per step; baseline {(o.RunBaseline ? "on" : "off")}
+            Load: {Modes(o)}open loop, {(o.FindMax ? $"find-max from {F(o.StartRate)}/s ×{F(o.StepFactor)}, p99 overhead bound {F(o.OverheadBoundMs)} ms" : $"{F(o.Rate)} leads/s")}, {F(o.DurationSeconds)} s per step; baseline {(o.RunBaseline ? "on" : "off")}{(o.StoringBaseline ? ", storing baseline on" : "")}
             Overhead = end-to-end − (slowest in-time ping + post) as the buyers applied them. Latencies in ms; cpu s/1k = CPU seconds
             of the target process per 1000 leads; before = leads sent to the target earlier in this run; ok = kept up and p99 overhead
             within the bound (yes), kept up only (slow), fell behind (no); other = cores used by other programs (not the bench, the
@@ -223,7 +230,7 @@ public static class Report
     {
         var sb = new StringBuilder();
         sb.AppendLine("Summary");
-        foreach (var t in new[] { r.LeadHub, r.PostgresLeadHub, r.Baseline })
+        foreach (var t in new[] { r.LeadHub, r.PostgresLeadHub, r.Baseline, r.StoringBaseline })
         {
             if (t is null) continue;
             if (t.Cold is { } cold && t.ClosedLoop is { } warm)
@@ -279,6 +286,10 @@ public static class Report
             sb.AppendLine(Invariant($"  LeadHub / baseline, highest rate kept up with: {kept:0.00}"));
         if (r.RatioClosedLoop is { } closed)
             sb.AppendLine(Invariant($"  LeadHub / baseline, closed loop leads/s: {closed:0.00}"));
+        if (r.RatioKeptUpStoring is { } keptStoring)
+            sb.AppendLine(Invariant($"  LeadHub / storing baseline, highest rate kept up with: {keptStoring:0.00}"));
+        if (r.RatioClosedLoopStoring is { } closedStoring)
+            sb.AppendLine(Invariant($"  LeadHub / storing baseline, closed loop leads/s: {closedStoring:0.00}"));
         if (r.RatioPostgres is { } pg)
             sb.AppendLine(Invariant($"  LeadHub PostgreSQL / SQLite, highest rate kept up with: {pg:0.00}"));
         if (r.Options.All) sb.AppendLine().Append(Targets(r));
