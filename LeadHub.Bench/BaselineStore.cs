@@ -13,9 +13,9 @@ public sealed class BaselineStore : IAsyncDisposable
 {
     private const int MaxBatch = 256;
 
-    private abstract record Op(string Id, TaskCompletionSource Done);
-    private sealed record Arrival(string Id, string Campaign, string Fields, TaskCompletionSource Done) : Op(Id, Done);
-    private sealed record Final(string Id, string Status, decimal Price, TaskCompletionSource Done) : Op(Id, Done);
+    private abstract record Op(TaskCompletionSource Done);
+    private sealed record Arrival(string Id, string Campaign, string Fields, TaskCompletionSource Done) : Op(Done);
+    private sealed record Final(string Id, string Status, decimal Price, TaskCompletionSource Done) : Op(Done);
 
     private readonly Channel<Op> _ops = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _db;

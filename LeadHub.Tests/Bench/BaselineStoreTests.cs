@@ -32,21 +32,12 @@ public sealed class BaselineStoreTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task Short_bench_measures_the_storing_baseline_beside_the_baseline()
     {
-        var log = new StringWriter();
-        BenchReport report;
-        try
+        var report = await BenchSmokeTests.RunPrintedAsync(new BenchOptions
         {
-            report = await BenchRunner.RunAsync(new BenchOptions
-            {
-                Rate = 50, DurationSeconds = 2, WarmupSeconds = 1, PauseSeconds = 0,
-                Buyers = 3, LatencyMeanMs = 5, LatencySdMs = 1,
-                BaselineOnly = true, StoringBaseline = true, Attempts = 1,
-            }, log);
-        }
-        finally
-        {
-            output.WriteLine(log.ToString());
-        }
+            Rate = 50, DurationSeconds = 2, WarmupSeconds = 1, PauseSeconds = 0,
+            Buyers = 3, LatencyMeanMs = 5, LatencySdMs = 1,
+            BaselineOnly = true, StoringBaseline = true, Attempts = 1,
+        }, output);
 
         var run = report.StoringBaseline!.Steps.Single(s => s.Phase == "run");
         Assert.Equal("BaseStore", run.Target);

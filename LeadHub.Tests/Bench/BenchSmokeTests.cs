@@ -12,21 +12,12 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     {
         var json = Path.Combine(Path.GetTempPath(), $"leadhub-bench-{Guid.NewGuid():N}.json");
         var timeline = Path.ChangeExtension(json, ".timeline.txt");
-        var log = new StringWriter();
-        BenchReport report;
-        try
+        var report = await RunPrintedAsync(new BenchOptions
         {
-            report = await BenchRunner.RunAsync(new BenchOptions
-            {
-                Rate = 50, DurationSeconds = 3, WarmupSeconds = 1, PauseSeconds = 0,
-                Buyers = 4, LatencyMeanMs = 20, LatencySdMs = 5,
-                Baseline = true, JsonPath = json, TimelinePath = timeline, Attempts = 1, NodeWarmUpSeconds = 1,
-            }, log);
-        }
-        finally
-        {
-            output.WriteLine(log.ToString());
-        }
+            Rate = 50, DurationSeconds = 3, WarmupSeconds = 1, PauseSeconds = 0,
+            Buyers = 4, LatencyMeanMs = 20, LatencySdMs = 5,
+            Baseline = true, JsonPath = json, TimelinePath = timeline, Attempts = 1, NodeWarmUpSeconds = 1,
+        }, output);
 
         try
         {
@@ -50,6 +41,20 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         {
             File.Delete(json);
             File.Delete(timeline);
+        }
+    }
+
+    // The bench's report as it printed it goes to the test's output, whether the run passed or threw.
+    public static async Task<BenchReport> RunPrintedAsync(BenchOptions options, ITestOutputHelper output)
+    {
+        var log = new StringWriter();
+        try
+        {
+            return await BenchRunner.RunAsync(options, log);
+        }
+        finally
+        {
+            output.WriteLine(log.ToString());
         }
     }
 }
