@@ -99,7 +99,8 @@ public sealed class SqliteCheckpoints(IDbContextFactory<LeadHubDbContext> dbFact
         // 30-day return odds) that stalled every lead for seconds. Without a busy timeout it waits
         // for nobody: it empties the WAL when no reader is on it, and else copies what it can, as
         // PASSIVE does, and the next round tries again. The connection is pooled: its timeout is put back.
-        if (!await TruncateAsync(db, ct)) _truncateOnWriter = true;
+        // A round that emptied it asks nothing of the writer, even when an earlier round had.
+        _truncateOnWriter = !await TruncateAsync(db, ct);
     }
 
     private volatile bool _truncateOnWriter;

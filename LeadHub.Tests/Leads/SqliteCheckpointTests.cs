@@ -70,16 +70,20 @@ public sealed class SqliteCheckpointTests : IAsyncLifetime
         }
         await WriteAsync(20);
 
-        await Checkpoints(truncateAboveFrames: 10).CheckpointAsync(CancellationToken.None);
+        var checkpoints = Checkpoints(truncateAboveFrames: 10);
+        await checkpoints.CheckpointAsync(CancellationToken.None);
         Assert.True(new FileInfo(WalPath).Length > 0, "the WAL cannot be emptied while a reader uses it");
+        Assert.True(checkpoints.TruncateWanted, "the writer is asked to empty it");
 
         await using (var commit = reader.CreateCommand())
         {
             commit.CommandText = "COMMIT";
             await commit.ExecuteNonQueryAsync();
         }
-        await Checkpoints(truncateAboveFrames: 10).CheckpointAsync(CancellationToken.None);
+        await checkpoints.CheckpointAsync(CancellationToken.None);
         Assert.Equal(0, new FileInfo(WalPath).Length);
+        // Emptied: the writer is not asked again (it would hold its next batch for nothing).
+        Assert.False(checkpoints.TruncateWanted);
         // The pooled connection the checkpoint used waits for locks again, as every connection must.
         await using var db = await _factory.CreateDbContextAsync();
         await db.Database.OpenConnectionAsync();
