@@ -109,6 +109,13 @@ public sealed record BenchOptions
     public double OtherCpuLimit { get; init; } = 0.15;
     public int Attempts { get; init; } = 3;
 
+    // --ab (AbRun): a second node B beside A, from this LeadHub.Web.dll (default: A's) with these
+    // environment variables added, the two loaded in turn in closed-loop slices of DurationSeconds.
+    public bool Ab { get; init; }
+    public string? AbDll { get; init; }
+    public IReadOnlyDictionary<string, string> AbEnvironment { get; init; } = new Dictionary<string, string>();
+    public int AbRounds { get; init; } = 6;
+
     // Every lead sent with an Idempotency-Key of its own, as publishers that retry send them.
     public bool IdempotencyKeys { get; init; }
 
@@ -173,6 +180,12 @@ public sealed record BenchOptions
                                     than this is measured again, marked "?" (default 0.15)
           --attempts <n>            … at most n times in all (default 3)
           --idempotency-keys        send every lead with an Idempotency-Key of its own (also with --writer)
+          --ab                      A/B: a second LeadHub node B beside A, both loaded in turn in closed-loop
+                                    slices of --duration (A B, B A, …), after --warmup each; prints B / A per
+                                    round (leads/s, CPU a lead): a change's size beside the machine's drift
+          --ab-dll <path>           B's LeadHub.Web.dll (default: A's); implies --ab
+          --ab-env NAME=VALUE       an environment variable for B only (repeatable); implies --ab
+          --ab-rounds <n>           rounds of one slice each (default 6)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -230,6 +243,10 @@ public sealed record BenchOptions
                 "--other-cpu-limit" => o with { OtherCpuLimit = Number() },
                 "--attempts" => o with { Attempts = (int)Number() },
                 "--idempotency-keys" => o with { IdempotencyKeys = true },
+                "--ab" => o with { Ab = true },
+                "--ab-dll" => o with { Ab = true, AbDll = Path.GetFullPath(Value()) },
+                "--ab-env" => o with { Ab = true, AbEnvironment = NodeEnv(o.AbEnvironment, Value()) },
+                "--ab-rounds" => o with { AbRounds = (int)Number() },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
@@ -240,13 +257,15 @@ public sealed record BenchOptions
         if (o.Cold && o.Target is not null) throw new ArgumentException("--cold needs a LeadHub the bench starts (not --target)");
         if (o.Target is not null && o.AdminToken is null) throw new ArgumentException("--target needs --admin-token");
         if (o.Nodes < 1 || (o.Nodes > 1 && o.Postgres is null)) throw new ArgumentException("--nodes needs --postgres (SQLite is one node)");
+        if (o.Ab && (o.Target is not null || o.All || o.Cold || o.FindMax || o.Nodes > 1 || o.AbRounds < 1))
+            throw new ArgumentException("--ab starts its two nodes itself (not --target), one each, and measures closed-loop rounds only (not --all, --cold, --find-max); --ab-rounds must be positive");
         return o;
     }
 
     private static Dictionary<string, string> NodeEnv(IReadOnlyDictionary<string, string> before, string pair)
     {
         var at = pair.IndexOf('=');
-        if (at < 1) throw new ArgumentException($"--node-env wants NAME=VALUE, not '{pair}'");
+        if (at < 1) throw new ArgumentException($"--node-env and --ab-env want NAME=VALUE, not '{pair}'");
         return new Dictionary<string, string>(before) { [pair[..at]] = pair[(at + 1)..] };
     }
 }

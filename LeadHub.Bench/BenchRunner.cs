@@ -37,7 +37,11 @@ public static class BenchRunner
             output.WriteLine($"Bench side warmed before the cold start (its buyers and HTTP client): {requests} requests in {took.TotalSeconds:0.0} s");
         }
 
-        if (!options.BaselineOnly)
+        if (options.Ab)
+        {
+            report.Ab = await AbRun.RunAsync(driver, fleet, workspace, options, output, ct);
+        }
+        else if (!options.BaselineOnly)
         {
             // --all --postgres: SQLite measured in full, then PostgreSQL (one node) by find-max beside it.
             var both = options.All && options.Postgres is not null;

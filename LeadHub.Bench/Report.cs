@@ -18,6 +18,9 @@ public sealed class BenchReport
     // --baseline-store: the baseline that also keeps each lead (BaselineStore).
     public TargetResult? StoringBaseline { get; set; }
 
+    // --ab: two nodes loaded in turn (AbRun).
+    public AbResult? Ab { get; set; }
+
     // --all --postgres: LeadHub on one PostgreSQL node, find-max only (LeadHub above is then SQLite).
     public TargetResult? PostgresLeadHub { get; set; }
 
@@ -230,6 +233,7 @@ public static class Report
     {
         var sb = new StringBuilder();
         sb.AppendLine("Summary");
+        if (r.Ab is { } ab) sb.Append(ab.Summary());
         foreach (var t in new[] { r.LeadHub, r.PostgresLeadHub, r.Baseline, r.StoringBaseline })
         {
             if (t is null) continue;

@@ -18,4 +18,23 @@ public sealed class BenchOptionsTests
     [InlineData("NOVALUE")]
     public void Node_environment_option_without_a_name_and_value_is_refused(string pair) =>
         Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--node-env", pair]));
+
+    [Fact]
+    public void Ab_options_give_B_its_own_build_and_variables_and_turn_the_mode_on()
+    {
+        var o = BenchOptions.Parse(["--ab-dll", "b/LeadHub.Web.dll", "--ab-env", "X=1", "--ab-rounds", "10", "--node-env", "Y=2"]);
+
+        Assert.True(o.Ab);
+        Assert.Equal(Path.GetFullPath("b/LeadHub.Web.dll"), o.AbDll);
+        Assert.Equal("1", o.AbEnvironment["X"]);
+        Assert.False(o.NodeEnvironment.ContainsKey("X"));
+        Assert.Equal(10, o.AbRounds);
+    }
+
+    [Theory]
+    [InlineData("--all")]
+    [InlineData("--cold")]
+    [InlineData("--find-max")]
+    public void Ab_is_refused_beside_a_mode_it_does_not_measure(string mode) =>
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--ab", mode]));
 }

@@ -44,6 +44,38 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task An_AB_run_loads_both_nodes_in_turn_and_prints_B_over_A_round_by_round()
+    {
+        var report = await RunPrintedAsync(new BenchOptions
+        {
+            Ab = true, AbEnvironment = new Dictionary<string, string> { ["LeadHub__Note"] = "b" }, AbRounds = 2,
+            ClosedLoop = 4, DurationSeconds = 1, WarmupSeconds = 0, PauseSeconds = 0,
+            Buyers = 2, LatencyMeanMs = 0, LatencySdMs = 0, Baseline = false, NodeWarmUpSeconds = 1,
+        }, output);
+
+        var ab = report.Ab!;
+        Assert.Equal(2, ab.Rounds.Count);
+        Assert.All(ab.Rounds, r =>
+        {
+            Assert.Equal(("A", "B"), (r.A.Target, r.B.Target));
+            Assert.True(r.A.Answered > 0 && r.B.Answered > 0, "a node answered no lead");
+            Assert.Equal(0, r.A.Errors + r.B.Errors);
+        });
+        // Each node is loaded on its own: what a node was sent in the first round is what it held before the second.
+        Assert.Equal(ab.Rounds[0].A.Sent, ab.Rounds[1].A.LeadsBefore);
+        Assert.Equal(ab.Rounds[0].B.Sent, ab.Rounds[1].B.LeadsBefore);
+        Assert.Contains("B / A leads/s: mean", ab.Summary());
+    }
+
+    [Fact]
+    public void The_AB_interval_holds_1_for_rounds_that_scatter_around_it_and_not_for_a_steady_change()
+    {
+        Assert.InRange(1.0, 1.0 - AbResult.HalfInterval([0.9, 1.1, 0.95, 1.05]), 1.0 + AbResult.HalfInterval([0.9, 1.1, 0.95, 1.05]));
+        var steady = new[] { 1.10, 1.12, 1.09, 1.11 };
+        Assert.True(steady.Average() - AbResult.HalfInterval(steady) > 1.0);
+    }
+
     // The bench's report as it printed it goes to the test's output, whether the run passed or threw.
     public static async Task<BenchReport> RunPrintedAsync(BenchOptions options, ITestOutputHelper output)
     {
