@@ -118,7 +118,7 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
                 await WriteBatchAsync(batch);
                 batch.Clear();
                 // Between two batches the writer is sure to be out of a transaction (SQLite's WAL bound).
-                if (checkpoints.TruncateWanted && _db is not null) await checkpoints.TruncateOnWriterAsync(_db);
+                if (checkpoints.RestartWanted && _db is not null) await checkpoints.RestartOnWriterAsync(_db);
                 if (stoppingToken.IsCancellationRequested && !_ops.Reader.TryPeek(out _)) break;
             }
         }
