@@ -182,7 +182,8 @@ public sealed record BenchOptions
           --idempotency-keys        send every lead with an Idempotency-Key of its own (also with --writer)
           --ab                      A/B: a second LeadHub node B beside A, both loaded in turn in closed-loop
                                     slices of --duration (A B, B A, …), after --warmup each; prints B / A per
-                                    round (leads/s, CPU a lead): a change's size beside the machine's drift
+                                    round (leads/s, CPU a lead, p99) with the mean's 95 % interval: a change's
+                                    size beside the machine's drift
           --ab-dll <path>           B's LeadHub.Web.dll (default: A's); implies --ab
           --ab-env NAME=VALUE       an environment variable for B only (repeatable); implies --ab
           --ab-rounds <n>           rounds of one slice each (default 6)
