@@ -83,7 +83,7 @@ public sealed class SqliteCheckpointTests : IAsyncLifetime
 
         // The checkpointer runs every 250 ms and a round that finds the file busy leaves it to the next:
         // up to three rounds here. One full-suite run (2026-12-04) found one frame left after a single
-        // round, with nothing else on this file; cause not found, not seen again in 7 runs of the class and its folder.
+        // round; most likely another class's pool clearing closed this file's connections mid-test (see `_open`).
         var checkpoints = Checkpoints(restartAboveFrames: 10);
         for (var round = 0; round < 3 && (round == 0 || checkpoints.RestartWanted); round++)
             await checkpoints.CheckpointAsync(CancellationToken.None);
