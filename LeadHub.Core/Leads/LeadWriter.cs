@@ -109,6 +109,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Op>(MaxBatch);
+        // SQLite: one node writes its database, so the keys of every lead it stores can be known here.
+        if (!IsPostgres()) _ = _seen.StartFill();
         try
         {
             // Drain what is queued even after stop is requested, so answered leads are never lost.
@@ -147,6 +149,12 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
 
     // The dedupe read's connections (SeenBeforeAsync), kept the same way for the read before the pings.
     private readonly KeptConnections _readers = new(dbFactory);
+
+    // The keys stored so far (SQLite only), so the read before the pings runs only for a lead that may repeat one.
+    private readonly SeenKeys _seen = new(dbFactory, log);
+
+    // Done once the keys stored before this node started are known (never on PostgreSQL).
+    public Task StoredKeysLoaded => _seen.Loaded;
 
     // Whether a lead's write is queued before its dedupe read before the pings, so the two run side
     // by side: where the database is a network hop away (PostgreSQL) both are waits on it, and the
@@ -305,7 +313,12 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
             if (commit) await tx.CommitAsync();
             else await tx.RollbackAsync();
         }
-        if (commit) Telemetry.LeadHubMetrics.WriterCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
+        if (commit)
+        {
+            Telemetry.LeadHubMetrics.WriterCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(commitStarted));
+            // Before anyone is told: a lead answered is one the next read before the pings may find.
+            foreach (var lead in rows.NewLeads) _seen.Add(lead);
+        }
         return completions;
     }
 
@@ -547,6 +560,8 @@ public sealed class LeadWriter(IDbContextFactory<LeadHubDbContext> dbFactory, Cr
     {
         if (lead.IdempotencyKey is null && (dedupeSince is null || (lead.PhoneKey ?? lead.EmailKey) is null)) return false;
         await crash.HoldDedupeReadAsync();
+        // A lead whose keys were never stored repeats nobody: most new leads skip the read.
+        if (!_seen.MayHold(lead, dedupeSince)) return false;
         var op = new ReceiveOp(lead, dedupeSince, new TaskCompletionSource<ReceiveResult>());
         var known = await _readers.UseAsync((db, statements) => KnownAsync(db, [op], statements, self: lead.Id));
         return Dedupe.IsReplay(lead, known, out _) || Dedupe.IsDuplicate(lead, dedupeSince, known);
