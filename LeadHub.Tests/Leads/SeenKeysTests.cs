@@ -130,11 +130,20 @@ public sealed class SeenKeysTests : IAsyncLifetime
         Assert.All(first.Concat(more), l => Assert.True(seen.MayHold(l, since)));
     }
 
+    private sealed class Node(TestDatabase database, bool failDedupeRead) : LeadHubFactory(database, ownsDatabase: false)
+    {
+        protected override IEnumerable<KeyValuePair<string, string>> ExtraSettings =>
+            failDedupeRead ? [new("LeadHub:Testing:FailDedupeRead", "true")] : [];
+    }
+
     // The node loads the keys stored in an earlier life: once loaded, a repeat of an earlier lead is still
-    // found before the pings (a filter missing them would ping the buyer, and the write would catch it
-    // only afterwards).
-    [Fact]
-    public async Task A_repeat_of_a_lead_sold_before_a_restart_pings_nobody()
+    // found before the pings (a filter missing them would ping the buyer), and by the write, which skips
+    // its own read for leads the filter says repeat nobody (with the read before the pings failing, the
+    // write alone decides: a filter missing them would sell the lead again).
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_repeat_of_a_lead_sold_before_a_restart_pings_nobody_and_is_stored_as_a_duplicate(bool readBeforePingsFails)
     {
         await using var database = TestDatabase.CreateSqlite();
         await using var buyers = await LoopbackBuyers.StartAsync();
@@ -156,12 +165,13 @@ public sealed class SeenKeysTests : IAsyncLifetime
         }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
-        await using var after = LeadHubFactory.On(database);
+        await using var after = new Node(database, readBeforePingsFails);
         await after.Services.GetRequiredService<LeadWriter>().StoredKeysLoaded.WaitAsync(TimeSpan.FromSeconds(60));
         var pinged = buyers.CallsTo("b", "ping").Count;
         var again = await ApiAssert.OkJsonAsync(await after.Publisher(key).PostAsJsonAsync("/api/v1/leads", lead));
 
         Assert.Equal("duplicate", again.GetProperty("status").GetString());
         Assert.Equal(pinged, buyers.CallsTo("b", "ping").Count);
+        Assert.Single(buyers.CallsTo("b", "post"));
     }
 }
