@@ -7,7 +7,7 @@ namespace LeadHub.Core.Leads;
 // Which dedupe keys (a campaign's phone or email, a publisher's Idempotency-Key) this database may
 // hold, in memory: a lead none of whose keys is in it repeats nobody, and the read before its pings
 // is skipped. That read cost the node more than any other single step of the closed loop (a reader's
-// page cache starts empty after every commit of the writer; `--ab`, results/2026-12-07-seen-keys/).
+// page cache starts empty after every commit of the writer; `--ab`, results/2026-12-06-seen-keys/).
 // A Bloom filter: it may answer "maybe" for a key never stored (then the read runs, as before), never
 // "no" for one stored, provided every lead stored reaches it. That holds on SQLite, where one node is
 // the only writer of its database: the filter is filled from the database once at start, in the
