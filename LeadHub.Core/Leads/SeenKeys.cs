@@ -37,7 +37,8 @@ public sealed class SeenKeys(IDbContextFactory<LeadHubDbContext> dbFactory, ILog
     // How many keys the filter answering now was sized for (0 before the first fill).
     public long Capacity => _ready?.Capacity ?? 0;
 
-    // Whether one of the keys the read before the pings would look up may be stored.
+    // Whether one of the keys the dedupe read would look up may be stored. Asked before the pings and
+    // again by the write: a lead with the same key may have been stored in between.
     public bool MayHold(NewLead lead, DateTimeOffset? dedupeSince)
     {
         if (_ready is not { } filter) return true;
@@ -89,23 +90,22 @@ public sealed class SeenKeys(IDbContextFactory<LeadHubDbContext> dbFactory, ILog
 
     private async Task FillAsync()
     {
-        var ct = CancellationToken.None;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var stored = await db.Leads.LongCountAsync(ct);
+        await using var db = await dbFactory.CreateDbContextAsync();
+        var stored = await db.Leads.LongCountAsync();
         // Room for twice what is stored now, a phone and an email a lead.
         var filter = new Filter(Math.Max(minCapacity, 4 * stored));
         // Set before the scans' snapshot is taken: a lead committed after it is added by the writer,
         // one committed before it is in the scans.
         _filling = filter;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync();
         // Each from its own index (the key columns only), not the rows with their fields.
         var leads = db.Leads.AsNoTracking();
-        await foreach (var k in leads.Where(l => l.PhoneKey != null).Select(l => new { l.CampaignKey, l.PhoneKey }).AsAsyncEnumerable().WithCancellation(ct))
+        await foreach (var k in leads.Where(l => l.PhoneKey != null).Select(l => new { l.CampaignKey, l.PhoneKey }).AsAsyncEnumerable())
             filter.Add(Kind.Phone, k.CampaignKey, k.PhoneKey!);
-        await foreach (var k in leads.Where(l => l.EmailKey != null).Select(l => new { l.CampaignKey, l.EmailKey }).AsAsyncEnumerable().WithCancellation(ct))
+        await foreach (var k in leads.Where(l => l.EmailKey != null).Select(l => new { l.CampaignKey, l.EmailKey }).AsAsyncEnumerable())
             filter.Add(Kind.Email, k.CampaignKey, k.EmailKey!);
-        await foreach (var k in leads.Where(l => l.IdempotencyKey != null).Select(l => new { l.PublisherKey, l.IdempotencyKey }).AsAsyncEnumerable().WithCancellation(ct))
+        await foreach (var k in leads.Where(l => l.IdempotencyKey != null).Select(l => new { l.PublisherKey, l.IdempotencyKey }).AsAsyncEnumerable())
             filter.Add(Kind.IdempotencyKey, k.PublisherKey, k.IdempotencyKey!);
         _ready = filter;
         _loaded.TrySetResult();
