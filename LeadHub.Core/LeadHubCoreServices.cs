@@ -27,6 +27,7 @@ public static class LeadHubCoreServices
         // One factory knows the provider (SQLite or PostgreSQL); the rest of LeadHub only sees LeadHubDbContext.
         services.AddSingleton<LeadHubDbFactory>();
         services.AddSingleton<IDbContextFactory<LeadHubDbContext>>(sp => sp.GetRequiredService<LeadHubDbFactory>());
+        services.AddSingleton<SqliteNodeLock>();
         services.AddScoped(sp => sp.GetRequiredService<LeadHubDbFactory>().CreateDbContext());
 
         // Buyer credentials are encrypted at rest; the key ring lives in LeadHub's own database so

@@ -19,10 +19,13 @@ public sealed class LeadHubStartup(
     IOptions<LeadHubOptions> options,
     KeyRingStatus keyRing,
     Suppression.SuppressionLists suppression,
+    SqliteNodeLock nodeLock,
     ILogger<LeadHubStartup> log)
 {
     public async Task InitializeAsync(CancellationToken ct = default)
     {
+        // Before anything is read into memory that only one node may hold (SqliteNodeLock).
+        nodeLock.Take();
         if (keyRing.CertificateThumbprint is { } thumbprint)
             log.LogInformation("Data Protection keys are encrypted with certificate {Thumbprint}", thumbprint);
         else

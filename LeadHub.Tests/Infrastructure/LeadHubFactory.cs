@@ -39,6 +39,8 @@ public class LeadHubFactory : WebApplicationFactory<Program>
         builder.UseSetting("LeadHub:Jobs:RunServer", "false");
         // Test hosts are measured for behaviour, not speed; the warm-up has tests of its own.
         builder.UseSetting("LeadHub:WarmUpSeconds", "0");
+        // A host on a database another host owns is a second node; on SQLite it would be refused (SqliteNodeLock).
+        if (!_ownsDatabase) builder.UseSetting("LeadHub:Testing:ShareSqliteFile", "true");
         foreach (var (key, value) in ExtraSettings) builder.UseSetting(key, value);
     }
 

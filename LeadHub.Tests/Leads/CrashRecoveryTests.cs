@@ -185,7 +185,12 @@ public sealed class AppProcess : IDisposable
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
-            if (_process.HasExited) throw new InvalidOperationException($"LeadHub exited with {_process.ExitCode}");
+            if (_process.HasExited)
+            {
+                // Waits for the last of its output to be read too.
+                _process.WaitForExit();
+                throw new InvalidOperationException($"LeadHub exited with {_process.ExitCode}:\n{string.Join("\n", _output.TakeLast(40))}");
+            }
             try
             {
                 if (http.GetAsync("/health/ready").GetAwaiter().GetResult().StatusCode == HttpStatusCode.OK) return;
