@@ -21,7 +21,8 @@ public sealed class SqliteNodeLock(LeadHubDbFactory database, IConfiguration con
 
     private FileStream? _held;
 
-    // The lock file's path, or null where there is no file to share (PostgreSQL, an in-memory database).
+    // The lock file's path, or null where there is no file to share (PostgreSQL, an in-memory database)
+    // or no plain path to put one beside (a `file:` URI, which LeadHub never writes itself).
     public static string? PathFor(string provider, string connectionString)
     {
         if (provider != DatabaseProviders.Sqlite) return null;
