@@ -1,3 +1,6 @@
+using LeadHub.Core.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Npgsql;
 
 namespace LeadHub.Tests.Infrastructure;
@@ -45,6 +48,17 @@ public sealed class TestDatabase : IAsyncDisposable
             foreach (var suffix in new[] { "", "-wal", "-shm", LeadHub.Core.Storage.SqliteNodeLock.Suffix }) File.Delete(file + suffix);
             return ValueTask.CompletedTask;
         });
+    }
+
+    // LeadHub's schema on this SQLite file, behind a context factory set up as the app sets up its own
+    // (the pragmas' interceptor); `connectionString` overrides this database's (e.g. without pooling).
+    public async Task<PooledDbContextFactory<LeadHubDbContext>> MigratedSqliteAsync(string? connectionString = null)
+    {
+        var factory = new PooledDbContextFactory<LeadHubDbContext>(new DbContextOptionsBuilder<LeadHubDbContext>()
+            .UseSqlite(connectionString ?? ConnectionString).AddInterceptors(SqlitePragmas.Instance).Options);
+        await using var db = await factory.CreateDbContextAsync();
+        await db.Database.MigrateAsync();
+        return factory;
     }
 
     public static TestDatabase CreatePostgres()

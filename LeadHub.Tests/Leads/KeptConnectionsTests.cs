@@ -19,10 +19,8 @@ public sealed class KeptConnectionsTests : IAsyncLifetime
     {
         // Without SQLite's own pool, a connection let go is closed, and a temp table shows which one was lent.
         var unpooled = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(_database.ConnectionString) { Pooling = false }.ToString();
-        _factory = new PooledDbContextFactory<LeadHubDbContext>(new DbContextOptionsBuilder<LeadHubDbContext>()
-            .UseSqlite(unpooled).AddInterceptors(SqlitePragmas.Instance).Options);
+        _factory = await _database.MigratedSqliteAsync(unpooled);
         await using var db = await _factory.CreateDbContextAsync();
-        await db.Database.MigrateAsync();
         await db.Database.ExecuteSqlRawAsync("CREATE TABLE filler (n INTEGER, pad TEXT)");
     }
 

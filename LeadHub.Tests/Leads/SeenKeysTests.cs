@@ -23,10 +23,7 @@ public sealed class SeenKeysTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = new PooledDbContextFactory<LeadHubDbContext>(new DbContextOptionsBuilder<LeadHubDbContext>()
-            .UseSqlite(_database.ConnectionString).AddInterceptors(SqlitePragmas.Instance).Options);
-        await using var db = await _factory.CreateDbContextAsync();
-        await db.Database.MigrateAsync();
+        _factory = await _database.MigratedSqliteAsync();
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();

@@ -23,10 +23,7 @@ public sealed class SqliteCheckpointTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _factory = new PooledDbContextFactory<LeadHubDbContext>(new DbContextOptionsBuilder<LeadHubDbContext>()
-            .UseSqlite(_database.ConnectionString).AddInterceptors(SqlitePragmas.Instance).Options);
-        await using var db = await _factory.CreateDbContextAsync();
-        await db.Database.MigrateAsync();
+        _factory = await _database.MigratedSqliteAsync();
         _open.ConnectionString = _database.ConnectionString;
         await _open.OpenAsync();
         // A connection holds its share of the file from its first read on, not from its opening.
