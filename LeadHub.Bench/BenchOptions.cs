@@ -75,7 +75,10 @@ public sealed record BenchOptions
 
     // Also measure the storing baseline (BaselineStore): the fan-out plus the least storage that
     // keeps LeadHub's durability promise, to tell what durability costs from what the engine adds.
-    public bool StoringBaseline { get; init; }
+    // On with --all unless the baselines are turned off (--no-baseline): the targets are ratios to a
+    // service that stores nothing, and the report sets LeadHub beside one that keeps each lead too.
+    public bool? StoringBaselineChoice { get; init; }
+    public bool StoringBaseline => StoringBaselineChoice ?? (All && Baseline != false);
 
     public string? JsonPath { get; init; }
 
@@ -160,13 +163,15 @@ public sealed record BenchOptions
           --all                     everything in one report: --cold and --closed-loop with instant buyers,
                                     one lead at a time, --find-max with the configured buyers (overhead at
                                     --low-rate and half the max), --soak if given, PostgreSQL beside SQLite
-                                    if --postgres is given, the baseline, the targets met or missed
+                                    if --postgres is given, the baseline and the storing baseline, the
+                                    targets met or missed and LeadHub beside both baselines
           --out <path>              also write the printed report there (--all: LeadHub.Bench/results/<date>-<time>-all.txt)
           --timeline <path>         append a line per second of answers (count, slowest end-to-end and overhead), UTC-stamped
           --baseline | --no-baseline  also measure the minimal fan-out service (default: on with --find-max/--all)
           --baseline-only           measure the baseline alone (what the machine itself allows)
           --baseline-store          also measure the storing baseline: the same fan-out keeping each lead in
-                                    SQLite (stored before the post, final before the answer, group commit)
+                                    SQLite (stored before the post, final before the answer, group commit;
+                                    default: on with --all unless --no-baseline)
           --json <path>             write the report as JSON too
           --postgres <connstring>   run LeadHub on this PostgreSQL server (a fresh database, dropped after)
           --nodes <n>               start n LeadHub nodes on that database, leads sent to them in turn (default 1)
@@ -230,7 +235,7 @@ public sealed record BenchOptions
                 "--baseline" => o with { Baseline = true },
                 "--no-baseline" => o with { Baseline = false },
                 "--baseline-only" => o with { BaselineOnly = true },
-                "--baseline-store" => o with { StoringBaseline = true },
+                "--baseline-store" => o with { StoringBaselineChoice = true },
                 "--json" => o with { JsonPath = Value() },
                 "--target" => o with { Target = new Uri(Value()) },
                 "--postgres" => o with { Postgres = Value() },

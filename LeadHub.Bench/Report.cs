@@ -330,6 +330,29 @@ public static class Report
         Line("working set not growing over a soak at half the max",
             lh?.Soak is { } soak ? soak.Verdict : "n/a (--soak 10)",
             lh?.Soak?.NotGrowing);
+        return (sb.ToString().TrimEnd() + "\n\n" + BesideTheBaselines(r)).TrimEnd();
+    }
+
+    // Not targets: what the targets' ratios leave out. The baseline stores nothing, so a ratio to it
+    // prices in keeping each lead; the storing baseline keeps each lead the least way LeadHub's
+    // promise allows, and at the low rate the baseline's own overhead is this machine's floor.
+    public static string BesideTheBaselines(BenchReport r)
+    {
+        var sb = new StringBuilder("Beside the baselines (not targets: what a service that stores nothing, and one that keeps each lead, measure in the same run)\n");
+        void Line(string what, string measured) => sb.AppendLine($"  {what,-58} {measured}");
+        string Ratio(double? x) => x is { } v ? v.ToString("0.00", Inv) : "n/a (--baseline-store)";
+        Line("closed loop, instant buyers, × storing baseline", Ratio(r.RatioClosedLoopStoring));
+        Line("warm max rate, open loop, × storing baseline", Ratio(r.RatioKeptUpStoring));
+        foreach (var (label, lead, baseline) in new[]
+        {
+            ("the low rate", r.LeadHub?.Low, r.Baseline?.Low),
+            ("half the max", r.LeadHub?.HalfSustained, r.Baseline?.HalfSustained),
+        })
+        {
+            Line($"overhead at {label}, LeadHub − baseline",
+                lead is null || baseline is null ? "n/a"
+                : Invariant($"p50 {lead.Overhead.P50Ms - baseline.Overhead.P50Ms:+0.00;-0.00} ms, p99 {lead.Overhead.P99Ms - baseline.Overhead.P99Ms:+0.00;-0.00} ms (baseline p50 {baseline.Overhead.P50Ms:0.00} ms at {baseline.OfferedRate:0}/s, LeadHub at {lead.OfferedRate:0}/s)"));
+        }
         return sb.ToString().TrimEnd();
     }
 

@@ -36,7 +36,7 @@ public sealed class BaselineStoreTests(ITestOutputHelper output) : IDisposable
         {
             Rate = 50, DurationSeconds = 2, WarmupSeconds = 1, PauseSeconds = 0,
             Buyers = 3, LatencyMeanMs = 5, LatencySdMs = 1,
-            BaselineOnly = true, StoringBaseline = true, Attempts = 1,
+            BaselineOnly = true, StoringBaselineChoice = true, Attempts = 1,
         }, output);
 
         var run = report.StoringBaseline!.Steps.Single(s => s.Phase == "run");
