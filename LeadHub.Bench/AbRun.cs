@@ -15,15 +15,18 @@ public static class AbRun
     {
         var connections = options.ClosedLoopConnections;
         var slice = TimeSpan.FromSeconds(options.DurationSeconds);
-        using var a = await LeadHubTarget.StartAsync(options, fleet, workspace, output, "A");
+        using IBenchTarget a = options.AbBaseline is { } against
+            ? await BaselineTarget.StartAsync(options, fleet, output, store: against == AbAgainst.StoringBaseline)
+            : await LeadHubTarget.StartAsync(options, fleet, workspace, output, "A");
         using var b = await LeadHubTarget.StartAsync(options with
         {
             LeadHubDll = options.AbDll ?? options.LeadHubDll,
             NodeEnvironment = new Dictionary<string, string>(options.NodeEnvironment.Concat(options.AbEnvironment)
                 .GroupBy(e => e.Key).Select(g => g.Last())),
         }, fleet, workspace, output, "B");
-        output.WriteLine($"A/B: B is {(options.AbDll is { } dll ? dll : "the same build")}" +
-                         $"{string.Concat(options.AbEnvironment.Select(e => $", {e.Key}={e.Value}"))}; {options.AbRounds} rounds of {F(options.DurationSeconds)} s a node");
+        output.WriteLine(options.AbBaseline is null
+            ? $"A/B: B is {(options.AbDll is { } dll ? dll : "the same build")}{string.Concat(options.AbEnvironment.Select(e => $", {e.Key}={e.Value}"))}; {options.AbRounds} rounds of {F(options.DurationSeconds)} s a node"
+            : $"A/B: A is {a.Name} (the {(options.AbBaseline == AbAgainst.StoringBaseline ? "storing baseline" : "baseline")}), B is LeadHub, so B / A is LeadHub's ratio to it; {options.AbRounds} rounds of {F(options.DurationSeconds)} s a target");
         output.WriteLine();
         output.WriteLine(Report.TableHeader);
 

@@ -119,6 +119,11 @@ public sealed record BenchOptions
     public IReadOnlyDictionary<string, string> AbEnvironment { get; init; } = new Dictionary<string, string>();
     public int AbRounds { get; init; } = 6;
 
+    // --ab-baseline / --ab-baseline-store: A is the baseline (or the storing baseline) instead of a
+    // LeadHub node, B the LeadHub node as the options start it, so B / A is LeadHub's ratio to the
+    // baseline with its interval, neighbouring slices rather than phases minutes apart.
+    public AbAgainst? AbBaseline { get; init; }
+
     // Every lead sent with an Idempotency-Key of its own, as publishers that retry send them.
     public bool IdempotencyKeys { get; init; }
 
@@ -192,6 +197,9 @@ public sealed record BenchOptions
           --ab-dll <path>           B's LeadHub.Web.dll (default: A's); implies --ab
           --ab-env NAME=VALUE       an environment variable for B only (repeatable); implies --ab
           --ab-rounds <n>           rounds of one slice each (default 6)
+          --ab-baseline             A/B with A the baseline and B LeadHub as started: LeadHub / baseline in
+                                    alternating slices, with its interval; implies --ab
+          --ab-baseline-store       the same with A the storing baseline; implies --ab
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -253,6 +261,8 @@ public sealed record BenchOptions
                 "--ab-dll" => o with { Ab = true, AbDll = Path.GetFullPath(Value()) },
                 "--ab-env" => o with { Ab = true, AbEnvironment = NodeEnv(o.AbEnvironment, Value()) },
                 "--ab-rounds" => o with { AbRounds = (int)Number() },
+                "--ab-baseline" => o with { Ab = true, AbBaseline = AbAgainst.Baseline },
+                "--ab-baseline-store" => o with { Ab = true, AbBaseline = AbAgainst.StoringBaseline },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
@@ -265,6 +275,8 @@ public sealed record BenchOptions
         if (o.Nodes < 1 || (o.Nodes > 1 && o.Postgres is null)) throw new ArgumentException("--nodes needs --postgres (SQLite is one node)");
         if (o.Ab && (o.Target is not null || o.All || o.Cold || o.FindMax || o.Nodes > 1 || o.AbRounds < 1))
             throw new ArgumentException("--ab starts its two nodes itself (not --target), one each, and measures closed-loop rounds only (not --all, --cold, --find-max); --ab-rounds must be positive");
+        if (o.AbBaseline is not null && (o.AbDll is not null || o.AbEnvironment.Count > 0))
+            throw new ArgumentException("--ab-baseline compares the baseline with LeadHub as started (--leadhub-dll, --node-env), not with a B build (--ab-dll, --ab-env)");
         return o;
     }
 
@@ -275,3 +287,7 @@ public sealed record BenchOptions
         return new Dictionary<string, string>(before) { [pair[..at]] = pair[(at + 1)..] };
     }
 }
+
+// What --ab measures LeadHub against instead of a second LeadHub node.
+public enum AbAgainst { Baseline, StoringBaseline }
+

@@ -32,6 +32,20 @@ public sealed class BenchOptionsTests
     }
 
     [Theory]
+    [InlineData("--ab-baseline", AbAgainst.Baseline)]
+    [InlineData("--ab-baseline-store", AbAgainst.StoringBaseline)]
+    public void Ab_against_a_baseline_makes_A_that_baseline_and_turns_the_mode_on(string option, AbAgainst against)
+    {
+        var o = BenchOptions.Parse([option, "--ab-rounds", "10"]);
+        Assert.True(o.Ab);
+        Assert.Equal(against, o.AbBaseline);
+    }
+
+    [Fact]
+    public void Ab_against_the_baseline_is_refused_beside_a_B_build() =>
+        Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["--ab-baseline", "--ab-env", "X=1"]));
+
+    [Theory]
     [InlineData("--all")]
     [InlineData("--cold")]
     [InlineData("--find-max")]

@@ -69,6 +69,26 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_AB_run_against_the_baseline_loads_it_and_LeadHub_in_turn_so_B_over_A_is_LeadHubs_ratio_to_it()
+    {
+        var report = await RunPrintedAsync(new BenchOptions
+        {
+            Ab = true, AbBaseline = AbAgainst.Baseline, AbRounds = 2,
+            ClosedLoop = 4, DurationSeconds = 1, WarmupSeconds = 0, PauseSeconds = 0,
+            Buyers = 2, LatencyMeanMs = 0, LatencySdMs = 0, Baseline = false, NodeWarmUpSeconds = 1,
+        }, output);
+
+        var ab = report.Ab!;
+        Assert.Equal(2, ab.Rounds.Count);
+        Assert.All(ab.Rounds, r =>
+        {
+            Assert.Equal(("Baseline", "B"), (r.A.Target, r.B.Target));
+            Assert.True(r.A.Sold > 0 && r.B.Sold > 0, "the baseline or LeadHub sold no lead");
+            Assert.Equal(0, r.A.Errors + r.B.Errors);
+        });
+    }
+
+    [Fact]
     public void The_AB_interval_holds_1_for_rounds_that_scatter_around_it_and_not_for_a_steady_change()
     {
         Assert.InRange(1.0, 1.0 - AbResult.HalfInterval([0.9, 1.1, 0.95, 1.05]), 1.0 + AbResult.HalfInterval([0.9, 1.1, 0.95, 1.05]));
