@@ -290,4 +290,3 @@ public sealed record BenchOptions
 
 // What --ab measures LeadHub against instead of a second LeadHub node.
 public enum AbAgainst { Baseline, StoringBaseline }
-
