@@ -47,21 +47,7 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     [Fact]
     public async Task An_AB_run_loads_both_nodes_in_turn_and_prints_B_over_A_round_by_round()
     {
-        var report = await RunPrintedAsync(new BenchOptions
-        {
-            Ab = true, AbEnvironment = new Dictionary<string, string> { ["LeadHub__Note"] = "b" }, AbRounds = 2,
-            ClosedLoop = 4, DurationSeconds = 1, WarmupSeconds = 0, PauseSeconds = 0,
-            Buyers = 2, LatencyMeanMs = 0, LatencySdMs = 0, Baseline = false, NodeWarmUpSeconds = 1,
-        }, output);
-
-        var ab = report.Ab!;
-        Assert.Equal(2, ab.Rounds.Count);
-        Assert.All(ab.Rounds, r =>
-        {
-            Assert.Equal(("A", "B"), (r.A.Target, r.B.Target));
-            Assert.True(r.A.Answered > 0 && r.B.Answered > 0, "a node answered no lead");
-            Assert.Equal(0, r.A.Errors + r.B.Errors);
-        });
+        var ab = await ShortAbAsync(TwoRounds with { AbEnvironment = new Dictionary<string, string> { ["LeadHub__Note"] = "b" } }, "A");
         // Each node is loaded on its own: what a node was sent in the first round is what it held before the second.
         Assert.Equal(ab.Rounds[0].A.Sent, ab.Rounds[1].A.LeadsBefore);
         Assert.Equal(ab.Rounds[0].B.Sent, ab.Rounds[1].B.LeadsBefore);
@@ -71,21 +57,29 @@ public sealed class BenchSmokeTests(ITestOutputHelper output)
     [Fact]
     public async Task An_AB_run_against_the_baseline_loads_it_and_LeadHub_in_turn_so_B_over_A_is_LeadHubs_ratio_to_it()
     {
-        var report = await RunPrintedAsync(new BenchOptions
-        {
-            Ab = true, AbBaseline = AbAgainst.Baseline, AbRounds = 2,
-            ClosedLoop = 4, DurationSeconds = 1, WarmupSeconds = 0, PauseSeconds = 0,
-            Buyers = 2, LatencyMeanMs = 0, LatencySdMs = 0, Baseline = false, NodeWarmUpSeconds = 1,
-        }, output);
+        var ab = await ShortAbAsync(TwoRounds with { AbBaseline = AbAgainst.Baseline }, "Baseline");
 
-        var ab = report.Ab!;
+        Assert.Contains("B / A leads/s: mean", ab.Summary());
+    }
+
+    private static readonly BenchOptions TwoRounds = new()
+    {
+        Ab = true, AbRounds = 2, ClosedLoop = 4, DurationSeconds = 1, WarmupSeconds = 0, PauseSeconds = 0,
+        Buyers = 2, LatencyMeanMs = 0, LatencySdMs = 0, Baseline = false, NodeWarmUpSeconds = 1,
+    };
+
+    // Two short rounds: each round loads A (named `a`) and B, and both sell every lead they are sent.
+    private async Task<AbResult> ShortAbAsync(BenchOptions options, string a)
+    {
+        var ab = (await RunPrintedAsync(options, output)).Ab!;
         Assert.Equal(2, ab.Rounds.Count);
         Assert.All(ab.Rounds, r =>
         {
-            Assert.Equal(("Baseline", "B"), (r.A.Target, r.B.Target));
-            Assert.True(r.A.Sold > 0 && r.B.Sold > 0, "the baseline or LeadHub sold no lead");
+            Assert.Equal((a, "B"), (r.A.Target, r.B.Target));
+            Assert.True(r.A.Sold > 0 && r.B.Sold > 0, "A or B sold no lead");
             Assert.Equal(0, r.A.Errors + r.B.Errors);
         });
+        return ab;
     }
 
     [Fact]
