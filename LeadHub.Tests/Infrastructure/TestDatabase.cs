@@ -45,7 +45,7 @@ public sealed class TestDatabase : IAsyncDisposable
             // LeadHub's file and Hangfire's beside it (LeadHub.Web.Jobs.JobStorageChoice).
             var jobs = Path.ChangeExtension(path, null) + "-jobs.db";
             foreach (var file in new[] { path, jobs })
-            foreach (var suffix in new[] { "", "-wal", "-shm", LeadHub.Core.Storage.SqliteNodeLock.Suffix }) File.Delete(file + suffix);
+            foreach (var suffix in new[] { "", "-wal", "-shm", SqliteNodeLock.Suffix }) File.Delete(file + suffix);
             return ValueTask.CompletedTask;
         });
     }
