@@ -37,7 +37,8 @@ public static class LeadHubWebServices
         services.AddHangfire((sp, c) => c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UseStorage(sp.GetRequiredService<JobStorage>()));
+            .UseStorage(sp.GetRequiredService<JobStorage>())
+            .UseLogProvider(new HangfireLogs(sp.GetRequiredService<ILoggerFactory>())));
         var web = LeadHubWebOptions.Of(builder.Configuration);
         services.Configure<LeadHubWebOptions>(builder.Configuration.GetSection(LeadHubOptions.Section));
         if (web.Jobs.RunServer)
